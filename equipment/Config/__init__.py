@@ -1,0 +1,1 @@
+"""Configuration: `.env` plus `config/*.{ini,yaml,json}` with `${VAR:default}` interpolation."""

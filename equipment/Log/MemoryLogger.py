@@ -1,0 +1,68 @@
+"""A logger that keeps its records in a list, for tests (ours and our users')."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from equipment.Log.AbstractLogger import AbstractLogger
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    level: int
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    traceback: str | None = None
+
+    @property
+    def level_name(self) -> str:
+        return logging.getLevelName(self.level)
+
+
+class MemoryLogger(AbstractLogger):
+    """Records every call; `messages(level)` and `find(text)` make assertions short."""
+
+    def __init__(self, level: int = logging.DEBUG) -> None:
+        self.level = level
+        self.records: list[LogRecord] = []
+        self._lock = threading.Lock()
+
+    def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
+        if level < self.level:
+            return
+        message = msg % args if args else msg
+        record = LogRecord(level, message, dict(kwargs.get("extra") or {}), _traceback(kwargs))
+        with self._lock:
+            self.records.append(record)
+
+    def messages(self, level: int | None = None) -> list[str]:
+        return [r.message for r in self.records if level is None or r.level == level]
+
+    def find(self, text: str, level: int | None = None) -> list[LogRecord]:
+        return [
+            r
+            for r in self.records
+            if text in r.message and (level is None or r.level == level)
+        ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.records.clear()
+
+
+def _traceback(kwargs: dict[str, Any]) -> str | None:
+    exc_info = kwargs.get("exc_info")
+    if not exc_info:
+        return None
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    elif isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    if exc_info[0] is None:
+        return None
+    return "".join(traceback.format_exception(*exc_info))

@@ -1,0 +1,1 @@
+"""Logging: one interface (`AbstractLogger`), channels built by `LoggerFactory`."""

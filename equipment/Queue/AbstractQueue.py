@@ -1,0 +1,31 @@
+"""The queue contract: what `self.queue` offers to a scheduler and to application code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+
+class AbstractQueue(ABC):
+    """Push work to be run now (`push`), at an instant (`push_at`) or after a delay (`push_in`).
+
+    Every method returns True when the work was accepted (run, for `sync`; stored in Redis,
+    for `redis`) and False when it was not; the reason is logged, never raised, so a
+    scheduler job that pushes keeps its schedule through a queue outage.
+    """
+
+    @abstractmethod
+    def push(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Run `fn(*args, **kwargs)` as soon as a worker can."""
+
+    @abstractmethod
+    def push_at(self, when: dt.datetime, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Run `fn(*args, **kwargs)` at `when` (a naive value is in the scheduler's zone)."""
+
+    @abstractmethod
+    def push_in(
+        self, delay: dt.timedelta | float, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> bool:
+        """Run `fn(*args, **kwargs)` after `delay` (a timedelta or seconds)."""

@@ -1,0 +1,1 @@
+"""Queues: hand slow work to workers. `QueueFactory` picks the driver named in config."""

@@ -1,0 +1,91 @@
+"""Time as an input: the scheduler asks a `Clock` for now, and sleeps through it.
+
+`SystemClock` is production time. `FakeClock` is a clock tests move by hand: its `sleep`
+advances `now` instantly, so a simulated hour of scheduling takes milliseconds, and
+`jump()` steps the wall clock without the monotonic one, as an NTP step or a VM resume does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from abc import ABC, abstractmethod
+
+UTC = dt.timezone.utc
+
+
+class Clock(ABC):
+    @abstractmethod
+    def now(self) -> dt.datetime:
+        """The wall-clock time, aware, in UTC."""
+
+    @abstractmethod
+    def monotonic(self) -> float:
+        """Seconds on a clock that never steps; only differences mean anything."""
+
+    @abstractmethod
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
+        """Wait `seconds`, or less if `wake` is set. Returns True when woken early."""
+
+
+class SystemClock(Clock):
+    def now(self) -> dt.datetime:
+        # `dt.datetime` is looked up at each call, so tests that patch `datetime.datetime`
+        # (as `schedule`'s own test-suite does) move this clock too.
+        return dt.datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
+        seconds = max(0.0, seconds)
+        if wake is None:
+            time.sleep(seconds)
+            return False
+        return wake.wait(seconds)
+
+
+class FakeClock(Clock):
+    """A clock for tests; it starts at `start` (aware, or naive UTC) and moves only when told."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        start = start or dt.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+        self._now = start if start.tzinfo else start.replace(tzinfo=UTC)
+        self._now = self._now.astimezone(UTC)
+        self._monotonic = 1000.0
+        self._lock = threading.Lock()
+        self.sleeps: list[float] = []
+
+    def now(self) -> dt.datetime:
+        with self._lock:
+            return self._now
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._monotonic
+
+    def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
+        if wake is not None and wake.is_set():
+            return True
+        self.sleeps.append(seconds)
+        self.advance(max(0.0, seconds))
+        return False
+
+    def advance(self, seconds: float | dt.timedelta) -> None:
+        """Let time pass: wall and monotonic clocks move together."""
+        delta = seconds if isinstance(seconds, dt.timedelta) else dt.timedelta(seconds=seconds)
+        with self._lock:
+            self._now += delta
+            self._monotonic += delta.total_seconds()
+
+    def jump(self, seconds: float | dt.timedelta) -> None:
+        """Step the wall clock only (negative steps back), as NTP or a VM resume does."""
+        delta = seconds if isinstance(seconds, dt.timedelta) else dt.timedelta(seconds=seconds)
+        with self._lock:
+            self._now += delta
+
+    def set(self, when: dt.datetime) -> None:
+        """Move to `when` as if that much time passed."""
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        self.advance(when.astimezone(UTC) - self.now())

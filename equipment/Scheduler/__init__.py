@@ -1,0 +1,1 @@
+"""The scheduler: jobs (what), triggers (when), the loop that runs them on time."""
