@@ -45,9 +45,7 @@ class MemoryLogger(AbstractLogger):
 
     def find(self, text: str, level: int | None = None) -> list[LogRecord]:
         return [
-            r
-            for r in self.records
-            if text in r.message and (level is None or r.level == level)
+            r for r in self.records if text in r.message and (level is None or r.level == level)
         ]
 
     def clear(self) -> None:

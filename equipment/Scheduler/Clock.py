@@ -12,7 +12,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class Clock(ABC):

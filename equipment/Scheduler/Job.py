@@ -1,0 +1,312 @@
+"""A `schedule.Job` whose time arithmetic is done by a `Trigger` on aware instants.
+
+The fluent builder (`every(10).minutes.at(...).do(...)`) is `schedule`'s own. What changes:
+`next_run_at` (aware UTC) is the truth and `next_run` (naive local, as in `schedule`) is
+derived from it; runs go through the scheduler's `Runner`; and a job carries an ID, hooks,
+environments and conditions. Every mistake is refused at registration, naming the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+
+import schedule
+
+from equipment.Scheduler.Clock import Clock, SystemClock
+from equipment.Scheduler.Errors import IntervalError, SchedulerError, ScheduleValueError
+from equipment.Scheduler.JobId import derive_job_id
+from equipment.Scheduler.RunRecord import RunRecord
+from equipment.Scheduler.Trigger import (
+    WEEKDAYS,
+    AlignedTrigger,
+    CalendarTrigger,
+    IntervalTrigger,
+    Trigger,
+)
+from equipment.Scheduler.Until import parse_until
+from equipment.Scheduler.Zones import local_zone, resolve_zone, to_local, wall_to_utc
+
+if TYPE_CHECKING:
+    from equipment.Scheduler.Schedule import Schedule
+
+_SYSTEM_CLOCK = SystemClock()
+
+
+class Job(schedule.Job):
+    def __init__(self, interval: int, scheduler: Schedule | None = None) -> None:
+        self._next_run_at: dt.datetime | None = None
+        super().__init__(interval, scheduler)
+        self.trigger: Trigger | None = None
+        self.last_run_at: dt.datetime | None = None
+        self.last_record: RunRecord | None = None
+        self.success_hooks: list[Callable[[RunRecord], Any]] = []
+        self.failure_hooks: list[Callable[[RunRecord], Any]] = []
+        self.conditions: list[tuple[Callable[[], Any], bool]] = []
+        self.only_in: tuple[str, ...] | None = None
+        self.cron_expression: str | None = None
+        self._name: str | None = None
+        self._id: str | None = None
+        self._cancel_after_at: dt.datetime | None = None
+
+    # -- the two views of the next run -------------------------------------------------
+
+    @property
+    def next_run_at(self) -> dt.datetime | None:
+        """The next run as an aware UTC instant: what the scheduler really uses."""
+        return self._next_run_at
+
+    @property
+    def next_run(self) -> dt.datetime | None:  # type: ignore[override]
+        """The next run as a naive local datetime, as `schedule` has always exposed it."""
+        if self._next_run_at is None:
+            return None
+        return to_local(self._next_run_at, local_zone())
+
+    @next_run.setter
+    def next_run(self, value: dt.datetime | None) -> None:
+        if value is None:
+            self._next_run_at = None
+        elif value.tzinfo is None:
+            self._next_run_at = wall_to_utc(value, local_zone())
+        else:
+            self._next_run_at = value.astimezone(dt.UTC)
+
+    def __lt__(self, other: schedule.Job) -> bool:
+        return self._sort_key() < other._sort_key()  # type: ignore[attr-defined]
+
+    def _sort_key(self) -> dt.datetime:
+        return self._next_run_at or dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    # -- identity --------------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """Stable across restarts: set with `.name()` or derived from callable and schedule."""
+        if self._id is None:
+            raise SchedulerError("a job has an ID only once .do() has registered it")
+        return self._id
+
+    def name(self, job_id: str) -> Job:
+        """Give the job an explicit ID (before `.do()`), e.g. `.name("nightly-report")`."""
+        if not isinstance(job_id, str) or not job_id.strip():
+            raise ScheduleValueError(f"name() needs a non-empty string, got {job_id!r}")
+        if self.job_func is not None:
+            raise SchedulerError(f"name({job_id!r}) must come before .do()")
+        self._name = job_id.strip()
+        return self
+
+    # -- extensions of the builder -----------------------------------------------------------
+
+    def on_success(self, callback: Callable[[RunRecord], Any]) -> Job:
+        """Call `callback(record)` after each successful run."""
+        self._require_callable(callback, "on_success()")
+        self.success_hooks.append(callback)
+        return self
+
+    def on_failure(self, callback: Callable[[RunRecord], Any]) -> Job:
+        """Call `callback(record)` after each failed run."""
+        self._require_callable(callback, "on_failure()")
+        self.failure_hooks.append(callback)
+        return self
+
+    def environments(self, *names: str) -> Job:
+        """Register the job only where `config.app.env()` is one of `names`."""
+        if not names or not all(isinstance(n, str) and n for n in names):
+            raise ScheduleValueError("environments() needs one or more environment names")
+        self.only_in = tuple(names)
+        return self
+
+    def when(self, predicate: Callable[[], Any]) -> Job:
+        """Run an occurrence only if `predicate()` is true at that moment."""
+        self._require_callable(predicate, "when()")
+        self.conditions.append((predicate, True))
+        return self
+
+    def skip(self, predicate: Callable[[], Any]) -> Job:
+        """Skip an occurrence when `predicate()` is true at that moment."""
+        self._require_callable(predicate, "skip()")
+        self.conditions.append((predicate, False))
+        return self
+
+    # -- schedule's builder, validated -----------------------------------------------------------
+
+    def at(self, time_str: str, tz: Any = None) -> Job:
+        try:
+            super().at(time_str)
+        except schedule.ScheduleValueError as error:
+            raise ScheduleValueError(self._at_problem(time_str, error)) from None
+        if tz is not None:
+            self.at_time_zone = resolve_zone(tz, f"at({time_str!r}, {tz!r})")
+        return self
+
+    def _at_problem(self, time_str: Any, error: Exception) -> str:
+        if self.unit not in ("days", "hours", "minutes") and not self.start_day:
+            return (
+                f"at({time_str!r}) cannot be used on {self._phrase()}: at() applies to "
+                "days, hours, minutes and weekdays"
+            )
+        formats = {"days": "HH:MM or HH:MM:SS", "hours": "MM:SS or :MM", "minutes": ":SS"}
+        wanted = formats["days"] if self.start_day else formats.get(self.unit or "", "?")
+        return f"at({time_str!r}) on {self._phrase()}: not a valid time (expected {wanted})"
+
+    def until(self, until_time: Any) -> Job:
+        zone = self._zone()
+        now = self._clock().now()
+        self._cancel_after_at = parse_until(until_time, now, zone)
+        self.cancel_after = to_local(self._cancel_after_at, local_zone())
+        if self._cancel_after_at < now:
+            raise ScheduleValueError(f"until({until_time!r}) is in the past")
+        return self
+
+    def do(self, job_func: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
+        self._require_callable(job_func, "do()")
+        self.job_func = functools.partial(job_func, *args, **kwargs)
+        try:
+            functools.update_wrapper(self.job_func, job_func)
+        except (AttributeError, TypeError):  # callables without __name__ etc.
+            pass
+        self.trigger = self.trigger or self._build_trigger()
+        self._id = self._name or derive_job_id(self.job_func, self.trigger.describe())
+        if self.scheduler is None:
+            raise SchedulerError(
+                "Unable to add job to schedule: the job is not associated with a scheduler"
+            )
+        if not self.scheduler.admits(self):  # type: ignore[attr-defined]
+            return self
+        self._schedule_next_run()
+        self._check_deadline()
+        self.scheduler.register(self)  # type: ignore[attr-defined]
+        return self
+
+    def _require_callable(self, value: Any, where: str) -> None:
+        if not callable(value):
+            raise ScheduleValueError(
+                f"{where} on {self._phrase()} needs a callable, got {value!r} "
+                "(pass the function itself, not the result of calling it)"
+            )
+
+    def _phrase(self) -> str:
+        unit = self.unit or "(no unit)"
+        base = f"every({self.interval})" + (f".to({self.latest})" if self.latest else "")
+        return f"{base}.{self.start_day or unit}"
+
+    # -- triggers ------------------------------------------------------------------------
+
+    def _zone(self) -> dt.tzinfo:
+        if self.at_time_zone is not None:
+            return self.at_time_zone
+        zone = getattr(self.scheduler, "zone", None)
+        return zone if zone is not None else local_zone()
+
+    def _build_trigger(self) -> Trigger:
+        self._check_interval()
+        zone = self._zone()
+        rng = getattr(self.scheduler, "rng", None)
+        extra: dict[str, Any] = {"rng": rng} if rng is not None else {}
+        if self.unit in ("days", "weeks"):
+            weekday = WEEKDAYS.index(self.start_day) if self.start_day else None
+            return CalendarTrigger(
+                self.interval, self.unit, zone, self.at_time, weekday, self.latest, **extra
+            )
+        if self.at_time is not None:
+            return AlignedTrigger(
+                self.interval, self.unit, zone, self.latest, at=self.at_time, **extra
+            )
+        return IntervalTrigger(self.interval, self.unit, zone, self.latest, **extra)
+
+    def _check_interval(self) -> None:
+        if self.unit not in ("seconds", "minutes", "hours", "days", "weeks"):
+            raise ScheduleValueError(
+                f"{self._phrase()}: choose a unit (seconds, minutes, hours, days, weeks or a "
+                "weekday) before .do()"
+            )
+        if isinstance(self.interval, bool) or not isinstance(self.interval, int):
+            raise IntervalError(f"{self._phrase()}: the interval must be a whole number")
+        if self.interval < 1:
+            raise IntervalError(
+                f"every({self.interval}): the interval must be a positive whole number"
+            )
+        if self.latest is not None and (
+            not isinstance(self.latest, int) or self.latest < self.interval
+        ):
+            raise ScheduleValueError(
+                f"{self._phrase()}: to({self.latest}) must not be below the interval "
+                f"{self.interval}"
+            )
+        if self.start_day and self.unit != "weeks":
+            raise ScheduleValueError(f"{self._phrase()}: a weekday job must be weekly")
+
+    def _schedule_next_run(self) -> None:
+        if self.trigger is None:
+            self.trigger = self._build_trigger()
+        now = self._clock().now()
+        if self._next_run_at is None:
+            self._next_run_at = self.trigger.first(now)
+        else:
+            self._next_run_at = self.trigger.next_after(self._next_run_at, now)
+
+    def _check_deadline(self) -> None:
+        if self._cancel_after_at is not None and self._next_run_at > self._cancel_after_at:
+            raise ScheduleValueError(
+                f"job {self._id!r}: until() deadline {self._cancel_after_at.isoformat()} comes "
+                f"before its first run {self._next_run_at.isoformat()}, so it would never run"
+            )
+
+    def shift(self, delta: dt.timedelta) -> None:
+        """Move the next run by `delta` (a backward wall-clock step for elapsed-time jobs)."""
+        if self._next_run_at is not None:
+            self._next_run_at += delta
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def _clock(self) -> Clock:
+        return getattr(self.scheduler, "clock", None) or _SYSTEM_CLOCK
+
+    @property
+    def should_run(self) -> bool:
+        assert self._next_run_at is not None, "must run _schedule_next_run before"
+        return self._clock().now() >= self._next_run_at
+
+    def _is_overdue(self, when: dt.datetime) -> bool:
+        if self._cancel_after_at is None:
+            return False
+        if when.tzinfo is None:
+            when = wall_to_utc(when, local_zone())
+        return when > self._cancel_after_at
+
+    def run(self) -> Any:
+        clock = self._clock()
+        if self._is_overdue(clock.now()):
+            return schedule.CancelJob
+        if getattr(self.scheduler, "halted", False):
+            return None  # stopping: no new runs start
+        scheduled = self._next_run_at or clock.now()
+        record = self._runner().run(self, scheduled)
+        finished = clock.now()
+        self.last_run_at = finished
+        self.last_run = to_local(finished, local_zone())
+        self.last_record = record
+        self._next_run_at = self.trigger.next_after(scheduled, finished)
+        if self._is_overdue(self._next_run_at):
+            return schedule.CancelJob
+        return record.result
+
+    def _runner(self) -> Any:
+        runner = getattr(self.scheduler, "runner", None)
+        if runner is None:
+            from equipment.Log.NullLogger import NullLogger
+            from equipment.Scheduler.Runner import Runner
+
+            runner = Runner(self._clock(), NullLogger())
+        return runner
+
+    def describe(self) -> str:
+        """The schedule in words ('every day at 03:00:00 (Europe/Madrid)')."""
+        return self.trigger.describe() if self.trigger else self._phrase()
+
+    def tag(self, *tags: Hashable) -> Job:
+        super().tag(*tags)
+        return self

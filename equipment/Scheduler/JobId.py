@@ -1,0 +1,82 @@
+"""Stable job IDs: the same across restarts, different for different registrations.
+
+An ID is derived from what the job does and when: the callable's qualified name, the
+schedule in words, and a short hash of its arguments. Arguments count by value when they
+are plain data and by type otherwise, since an object's repr usually holds its address.
+`do(queue.push, rebuild_report, 1)` is named after `rebuild_report`, not after `push`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import functools
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+_PUSH_METHODS = {"push": 0, "push_at": 1, "push_in": 1}
+
+
+def derive_job_id(job_func: functools.partial, schedule_words: str) -> str:
+    target, args, kwargs = _unwrap(job_func)
+    parts = [callable_name(target), _slug(schedule_words)]
+    if args or kwargs:
+        parts.append(_digest(args, kwargs))
+    return ":".join(parts)
+
+
+def _unwrap(job_func: functools.partial) -> tuple[Callable[..., Any], tuple, dict]:
+    target, args, kwargs = job_func.func, tuple(job_func.args), dict(job_func.keywords)
+    while isinstance(target, functools.partial):
+        args = tuple(target.args) + args
+        kwargs = {**target.keywords, **kwargs}
+        target = target.func
+    position = _PUSH_METHODS.get(getattr(target, "__name__", ""))
+    owner = getattr(target, "__self__", None)
+    if position is not None and _is_queue(owner) and len(args) > position:
+        return args[position], args[:position] + args[position + 1 :], kwargs
+    return target, args, kwargs
+
+
+def _is_queue(owner: Any) -> bool:
+    from equipment.Queue.AbstractQueue import AbstractQueue
+
+    return isinstance(owner, AbstractQueue)
+
+
+def callable_name(target: Any) -> str:
+    """'cleanup', 'Reports.rebuild', 'Scheduler.run.lambda': readable, without addresses."""
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    if name is None:
+        name = type(target).__qualname__
+    name = name.replace("<locals>.", "").replace("<lambda>", "lambda")
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", name)
+
+
+def _slug(words: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
+
+
+def _digest(args: tuple, kwargs: dict) -> str:
+    text = _stable((args, sorted(kwargs.items())))
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def _stable(value: Any) -> str:
+    if isinstance(value, (str, int, float, bool, type(None), decimal.Decimal, enum.Enum)):
+        return repr(value)
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_stable(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = sorted((_stable(k), _stable(v)) for k, v in value.items())
+        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_stable(item) for item in value)) + "}"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return f"<{type(value).__module__}.{type(value).__qualname__}>"

@@ -1,0 +1,54 @@
+"""What happened in one run of one job: the unit hooks, logs and (later) the state store see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+SUCCESS = "success"
+FAILURE = "failure"
+SKIPPED = "skipped"
+
+
+def run_id_for(job_id: str, scheduled_at: dt.datetime) -> str:
+    """'<job id>@<scheduled instant, UTC ISO-8601>': one ID per occurrence, on every replica."""
+    utc = scheduled_at.astimezone(dt.UTC)
+    stamp = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        stamp += f".{utc.microsecond:06d}"
+    return f"{job_id}@{stamp}Z"
+
+
+@dataclass
+class RunRecord:
+    job_id: str
+    run_id: str
+    scheduled_at: dt.datetime
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    duration: float = 0.0
+    outcome: str = SKIPPED
+    error: BaseException | None = None
+    traceback: str | None = None
+    result: Any = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == SUCCESS
+
+    @property
+    def lateness(self) -> float:
+        """Seconds between the scheduled instant and the actual start."""
+        if self.started_at is None:
+            return 0.0
+        return (self.started_at - self.scheduled_at).total_seconds()
+
+    def log_fields(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "run_id": self.run_id,
+            "scheduled_at": self.scheduled_at.astimezone(dt.UTC).isoformat(),
+            "duration_ms": round(self.duration * 1000, 3),
+            "outcome": self.outcome,
+        }

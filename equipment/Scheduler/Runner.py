@@ -1,0 +1,128 @@
+"""Runs one occurrence of a job: decide, execute, time, log, call hooks. Never raises.
+
+A job's exception becomes a failure record logged with its traceback, job ID and run ID;
+the job keeps its schedule and the other jobs keep running. Only BaseExceptions that are
+not errors (KeyboardInterrupt, the shutdown grace running out) pass through.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Scheduler.Clock import Clock
+from equipment.Scheduler.RunRecord import FAILURE, SKIPPED, SUCCESS, RunRecord, run_id_for
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from equipment.Scheduler.Job import Job
+
+
+class Runner:
+    def __init__(self, clock: Clock, log: AbstractLogger) -> None:
+        self.clock = clock
+        self.log = log
+        self.current: RunRecord | None = None
+        self.completed: list[RunRecord] = []  # this pass's records; the scheduler drains it
+
+    def run(self, job: Job, scheduled_at: dt.datetime) -> RunRecord:
+        record = RunRecord(job.id, run_id_for(job.id, scheduled_at), scheduled_at)
+        if not self._should_occur(job, record):
+            self.log.debug("Job %s skipped this occurrence", job.id, extra=record.log_fields())
+            self.completed.append(record)
+            return record
+        self._execute(job, record)
+        self._report(job, record)
+        self._call_hooks(job, record)
+        self.completed.append(record)
+        return record
+
+    def _should_occur(self, job: Job, record: RunRecord) -> bool:
+        for predicate, wanted in job.conditions:
+            try:
+                if bool(predicate()) is not wanted:
+                    return False
+            except Exception:
+                self.log.exception(
+                    "Job %s: its when()/skip() condition raised; occurrence skipped",
+                    job.id,
+                    extra=record.log_fields(),
+                )
+                return False
+        return True
+
+    def _execute(self, job: Job, record: RunRecord) -> None:
+        from equipment.Queue.RunContext import run_context
+
+        record.started_at = self.clock.now()
+        self.log.info("Job %s started", job.id, extra=record.log_fields())
+        started = self.clock.monotonic()
+        self.current = record
+        try:
+            with run_context(record.run_id):
+                record.result = job.job_func()
+            record.outcome = SUCCESS
+        except Exception as error:
+            record.outcome = FAILURE
+            record.error = error
+            record.traceback = traceback.format_exc()
+        finally:
+            self.current = None
+            record.duration = self.clock.monotonic() - started
+            record.finished_at = self.clock.now()
+
+    def _report(self, job: Job, record: RunRecord) -> None:
+        fields = record.log_fields()
+        if record.outcome == FAILURE:
+            error = record.error
+            self.log.error(
+                "Job %s failed after %s: %s: %s",
+                job.id,
+                _seconds(record.duration),
+                type(error).__name__,
+                error,
+                exc_info=(type(error), error, error.__traceback__) if error else None,
+                extra=fields,
+            )
+        else:
+            self.log.info("Job %s finished in %s", job.id, _seconds(record.duration), extra=fields)
+        period = job.trigger.period().total_seconds()
+        if record.duration > period:
+            self.log.warning(
+                "Job %s took %s, longer than its interval of %s: occurrences that fell due "
+                "meanwhile are skipped; push slow work to the queue or run it less often",
+                job.id,
+                _seconds(record.duration),
+                _seconds(period),
+                extra=fields,
+            )
+
+    def _call_hooks(self, job: Job, record: RunRecord) -> None:
+        hooks: list[Callable[[RunRecord], Any]]
+        hooks = job.success_hooks if record.outcome == SUCCESS else job.failure_hooks
+        for hook in hooks:
+            try:
+                hook(record)
+            except Exception:
+                self.log.exception(
+                    "Job %s: hook %s raised",
+                    job.id,
+                    getattr(hook, "__name__", hook),
+                    extra=record.log_fields(),
+                )
+
+    def drain(self) -> list[RunRecord]:
+        records, self.completed = self.completed, []
+        return records
+
+
+def _seconds(value: float) -> str:
+    if value < 1:
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.3f} s"
+
+
+__all__ = ["Runner", "SKIPPED", "SUCCESS", "FAILURE"]

@@ -1,0 +1,44 @@
+"""The scheduler's settings, read from `config/scheduler.yaml` and checked once, at start."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from equipment.Config.Values import as_seconds, as_str
+from equipment.Errors import ConfigError
+from equipment.Scheduler.Errors import ScheduleValueError
+from equipment.Scheduler.Zones import resolve_zone
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    #: IANA zone name, or "local" for the machine's zone.
+    timezone: str = "local"
+    #: The longest the loop sleeps without looking at the clock, in seconds.
+    max_sleep: float = 30.0
+    #: How long a running job may take to finish after a stop signal, in seconds.
+    shutdown_grace: float = 20.0
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, Any] | None) -> SchedulerSettings:
+        section = section or {}
+        if not isinstance(section, Mapping):
+            raise ConfigError(f"config/scheduler.yaml must be a mapping, got {section!r}")
+        timezone = as_str(section.get("timezone"), "scheduler.timezone", "local")
+        try:
+            resolve_zone(timezone, "scheduler.timezone")
+        except ScheduleValueError as error:
+            raise ConfigError(str(error)) from None
+        max_sleep = as_seconds(section.get("max_sleep"), "scheduler.max_sleep", 30.0)
+        if max_sleep <= 0:
+            raise ConfigError(f"scheduler.max_sleep must be more than 0 seconds, got {max_sleep:g}")
+        grace = as_seconds(section.get("shutdown_grace"), "scheduler.shutdown_grace", 20.0)
+        return cls(timezone=timezone, max_sleep=max_sleep, shutdown_grace=grace)
+
+    @classmethod
+    def coerce(cls, value: SchedulerSettings | Mapping[str, Any] | None) -> SchedulerSettings:
+        if isinstance(value, SchedulerSettings):
+            return value
+        return cls.from_config(value)

@@ -1,0 +1,122 @@
+"""Time zones by name, and the rule that turns a local wall time into one instant.
+
+Wall times that do not exist (the spring-forward gap) resolve to the first valid instant
+after the gap; wall times that exist twice (the fall-back overlap) resolve to the first
+occurrence. Everything returned is an aware datetime in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+UTC = dt.UTC
+
+TzLike = str | dt.tzinfo | None
+
+
+def zone_name(zone: dt.tzinfo) -> str:
+    """A human name for a zone: its IANA key where it has one."""
+    return getattr(zone, "key", None) or getattr(zone, "zone", None) or str(zone)
+
+
+def local_zone() -> dt.tzinfo:
+    """The machine's zone as a real zone (with its DST rules), not a fixed offset."""
+    return _local_zone_for(os.environ.get("TZ", ""))
+
+
+@lru_cache(maxsize=8)
+def _local_zone_for(tz_variable: str) -> dt.tzinfo:
+    name = tz_variable.lstrip(":")
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    link = Path("/etc/localtime")
+    if link.is_symlink():
+        target = str(link.resolve())
+        if "zoneinfo/" in target:
+            try:
+                return ZoneInfo(target.split("zoneinfo/", 1)[1])
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+    if link.exists():
+        with link.open("rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    return UTC
+
+
+def resolve_zone(zone: TzLike, what: str) -> dt.tzinfo:
+    """A tzinfo from an IANA name, "local", a zoneinfo/pytz/tzinfo object or None (local).
+
+    `what` names the place the zone came from, for the error message.
+    """
+    from equipment.Scheduler.Errors import ScheduleValueError
+
+    if zone is None or (isinstance(zone, str) and zone.strip().lower() in ("", "local")):
+        return local_zone()
+    if isinstance(zone, str):
+        return _zone_by_name(zone.strip(), what)
+    pytz_name = getattr(zone, "zone", None)
+    if isinstance(pytz_name, str):  # a pytz zone: use the same rules through zoneinfo
+        return _zone_by_name(pytz_name, what)
+    if isinstance(zone, dt.tzinfo):
+        return zone
+    raise ScheduleValueError(
+        f"{what}: a time zone must be a name like 'Europe/Madrid', got {zone!r}"
+    )
+
+
+def _zone_by_name(name: str, what: str) -> dt.tzinfo:
+    from equipment.Scheduler.Errors import ScheduleValueError
+
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleValueError(
+            f"{what}: unknown time zone {name!r} "
+            "(use an IANA name like 'Europe/Madrid', or 'local')"
+        ) from None
+
+
+def wall_to_utc(wall: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """The instant a naive local wall time means in `zone` (gap: after it; overlap: first)."""
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall.replace(fold=0):
+        return first
+    return _end_of_gap(wall, zone)
+
+
+def _end_of_gap(wall: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """The transition instant that skipped `wall`: the first instant whose local time is later."""
+    a = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    b = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    low, high = min(a, b), max(a, b)  # local(low) < wall < local(high)
+    while high - low > dt.timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).replace(tzinfo=None) > wall:
+            high = middle
+        else:
+            low = middle
+    whole = high.replace(microsecond=0)  # transitions fall on whole seconds
+    return whole if whole.astimezone(zone).replace(tzinfo=None) > wall else high
+
+
+def to_local(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """`moment` (aware) as a naive wall time in `zone`."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def format_instant(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
+    """'2026-03-29 03:00:00 CEST (01:00:00Z)': where people read times, both views."""
+    if moment is None:
+        return "never"
+    local = moment.astimezone(zone)
+    utc = moment.astimezone(UTC)
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()} ({utc:%Y-%m-%dT%H:%M:%S}Z)"
