@@ -6,9 +6,14 @@ natural spellings, and raises a `ConfigError` naming the key and the value when 
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
 
 from equipment.Errors import ConfigError
+
+_Default = TypeVar("_Default", int, None)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -66,3 +71,57 @@ def as_str(value: Any, key: str, default: str) -> str:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ConfigError(f"{key} must be text, got {value!r}")
     return str(value).strip()
+
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+
+
+def as_level(value: Any, key: str, default: _Default) -> int | _Default:
+    """A logging level: a name in any case with any surrounding spaces (" Debug "), or a number."""
+    if _blank(value):
+        return default
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = str(value).strip().lower()
+    if text.isdigit():
+        return int(text)
+    if text in _LEVELS:
+        return _LEVELS[text]
+    valid = ", ".join(name for name in _LEVELS if name != "warn")
+    raise ConfigError(f"{key} must be a log level ({valid}), got {value!r}")
+
+
+def as_choice(value: Any, key: str, choices: Iterable[str], default: str) -> str:
+    """One of `choices`, ignoring case and surrounding spaces; returned as listed."""
+    if _blank(value):
+        return default
+    options = list(choices)
+    text = str(value).strip().lower()
+    for option in options:
+        if option.lower() == text:
+            return option
+    raise ConfigError(f"{key} must be one of {', '.join(options)}; got {value!r}")
+
+
+def as_list(value: Any, key: str, default: list[str]) -> list[str]:
+    """A list of names: a YAML/JSON list, or a comma-separated string ("console, daily")."""
+    if _blank(value):
+        return list(default)
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, (list, tuple)):
+        return [as_str(item, f"{key}[{i}]", "") for i, item in enumerate(value)]
+    raise ConfigError(f"{key} must be a list of names, got {value!r}")
+
+
+def as_path(value: Any, key: str, base: Path, default: str) -> Path:
+    """A file path; a relative one is taken relative to `base` (the project's folder)."""
+    path = Path(as_str(value, key, default)).expanduser()
+    return path if path.is_absolute() else Path(base) / path
