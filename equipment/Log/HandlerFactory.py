@@ -1,0 +1,84 @@
+"""Turn validated channel settings into stdlib handlers, one per leaf channel."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from equipment.Errors import ConfigError
+from equipment.Log.ChannelSettings import ChannelSettings
+from equipment.Log.ConsoleHandler import ConsoleHandler
+from equipment.Log.JsonFormatter import JsonFormatter
+from equipment.Log.LogSettings import LogSettings
+from equipment.Log.TextFormatter import TextFormatter
+
+
+class HandlerFactory:
+    def __init__(self, settings: LogSettings) -> None:
+        self.settings = settings
+
+    def build(self, channel: str | None = None) -> list[logging.Handler]:
+        """The handlers of `channel` (default: the configured default channel)."""
+        handlers: dict[str, logging.Handler] = {}
+        self._collect(channel or self.settings.default, None, None, [], handlers)
+        return list(handlers.values())
+
+    def _collect(
+        self,
+        name: str,
+        level: int | None,
+        json: bool | None,
+        path: list[str],
+        handlers: dict[str, logging.Handler],
+    ) -> None:
+        """Walk stacks depth-first; a stack's level and json are defaults for its members."""
+        if name in path:
+            cycle = " -> ".join([*path, name])
+            raise ConfigError(f"log.channels.{path[-1]}.channels makes a loop: {cycle}")
+        channel = self.settings.channels[name]
+        level = _max(level, channel.level)
+        json = channel.json if channel.json is not None else json
+        if channel.driver == "stack":
+            for member in channel.channels:
+                self._collect(member, level, json, [*path, name], handlers)
+        elif name not in handlers:  # a channel reached twice through stacks writes once
+            handlers[name] = _handler(channel, level, bool(json))
+
+
+def _handler(channel: ChannelSettings, level: int | None, json: bool) -> logging.Handler:
+    handler = _make(channel)
+    handler.setLevel(level or logging.NOTSET)
+    handler.setFormatter(JsonFormatter() if json else TextFormatter())
+    handler.set_name(channel.name)
+    return handler
+
+
+def _make(channel: ChannelSettings) -> logging.Handler:
+    if channel.driver == "console":
+        return ConsoleHandler()
+    if channel.driver == "null":
+        return logging.NullHandler()
+    path = _prepare(channel)
+    if channel.driver == "single":
+        return logging.FileHandler(path, encoding="utf-8", delay=True)
+    return logging.handlers.TimedRotatingFileHandler(
+        path, when="midnight", backupCount=channel.days, encoding="utf-8", delay=True
+    )
+
+
+def _prepare(channel: ChannelSettings) -> Path:
+    assert channel.path is not None  # ChannelSettings always resolves one
+    try:
+        channel.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"log.channels.{channel.name}.path: cannot create {channel.path.parent}: "
+            f"{error.strerror or error}"
+        ) from None
+    return channel.path
+
+
+def _max(first: int | None, second: int | None) -> int | None:
+    values = [value for value in (first, second) if value is not None]
+    return max(values) if values else None

@@ -1,0 +1,29 @@
+"""One JSON object per line: time, level, logger, message, every extra field, the traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from equipment.Log.BaseFormatter import BaseFormatter
+
+
+class JsonFormatter(BaseFormatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in self.extra(record).items():
+            # An extra named like a core field keeps its value under a prefixed name.
+            payload[f"extra_{key}" if key in payload else str(key)] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            payload["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            payload["exception"] = record.exc_text
+        if record.stack_info:
+            payload["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(payload, ensure_ascii=False, default=str)
