@@ -1,0 +1,31 @@
+"""Keyword arguments the queue consumes itself; every other one goes to the function.
+
+Only two names are reserved, chosen to be unlikely in application code: `retry` (a count or
+a `Retry`) and `job_timeout` (seconds a worker lets the job run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from equipment.Queue.Retry import Retry, as_retry
+
+RESERVED = ("retry", "job_timeout")
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    retry: Retry | None = None
+    job_timeout: int | None = None
+
+
+def split_options(kwargs: dict[str, Any]) -> tuple[PushOptions, dict[str, Any]]:
+    """(the queue's options, the function's kwargs); ValueError for a bad option value."""
+    rest = {k: v for k, v in kwargs.items() if k not in RESERVED}
+    timeout = kwargs.get("job_timeout")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1
+    ):
+        raise ValueError(f"job_timeout must be whole seconds >= 1, got {timeout!r}")
+    return PushOptions(as_retry(kwargs.get("retry")), timeout), rest

@@ -1,0 +1,99 @@
+"""What a worker on another process (or machine) can run: the rules, checked at push time.
+
+A Redis job stores the function by name (`module.qualname`) and its arguments pickled; a
+worker imports the name and unpickles the arguments. So the function must be reachable by
+importing its module and reading a top-level attribute, and every argument must pickle.
+The redis driver refuses a push that breaks these rules; the sync driver runs it anyway and
+warns, so the mistake shows on a laptop before it fails in production.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+
+def describe(fn: Any) -> str:
+    """A readable name for logs: `module.qualname`, or the repr of odd callables."""
+    target = getattr(fn, "__func__", fn)
+    module = getattr(target, "__module__", None)
+    qualname = getattr(target, "__qualname__", None)
+    if module and qualname:
+        return f"{module}.{qualname}"
+    if callable(fn):
+        return f"{type(fn).__module__}.{type(fn).__qualname__}"
+    return repr(fn)
+
+
+def why_not_portable(fn: Any) -> str | None:
+    """None when a worker can import `fn`; otherwise the reason, as a phrase for a log line."""
+    if not callable(fn):
+        return f"{fn!r} is not callable"
+    if inspect.isclass(fn):
+        return "a class cannot be queued; queue a module-level function that uses it"
+    if inspect.ismethod(fn):
+        owner = fn.__self__
+        return _not_importable(owner if inspect.isclass(owner) else type(owner)) or _unpicklable(
+            owner, "the object the method is bound to"
+        )
+    if inspect.isfunction(fn) or inspect.isbuiltin(fn):
+        return _not_importable(fn)
+    return _not_importable(type(fn)) or _unpicklable(fn, "the callable object")
+
+
+def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """None when the arguments pickle (what RQ stores); otherwise the reason."""
+    for position, value in enumerate(args):
+        problem = _unpicklable(value, f"argument {position + 1}")
+        if problem:
+            return problem
+    for name, value in kwargs.items():
+        problem = _unpicklable(value, f"argument {name}=")
+        if problem:
+            return problem
+    return None
+
+
+def _not_importable(obj: Callable[..., Any] | type) -> str | None:
+    name = getattr(obj, "__name__", "")
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", name)
+    if name == "<lambda>":
+        return "it is a lambda; a worker can only import named module-level functions"
+    if "<locals>" in qualname:
+        return (
+            f"{qualname} is defined inside a function; "
+            "a worker can only import module-level functions"
+        )
+    if module in (None, "__main__"):
+        return (
+            f"{qualname} lives in __main__ (the script being run); a worker imports functions "
+            "by module name, so move it into an importable module"
+        )
+    if _resolve(module, qualname) is not obj:
+        return (
+            f"{module} has no top-level {qualname} that is this object "
+            "(created dynamically, or replaced by a decorator without functools.wraps?)"
+        )
+    return None
+
+
+def _resolve(module_name: str, qualname: str) -> Any:
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except Exception:  # an import error of any kind means "not reachable"
+        return None
+    return target
+
+
+def _unpicklable(value: Any, what: str) -> str | None:
+    try:
+        pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # pickle raises TypeError, AttributeError, PicklingError...
+        return f"{what} cannot be pickled ({type(exc).__name__}: {exc})"
+    return None

@@ -1,0 +1,167 @@
+"""The queue configuration (`config/queue.yaml`), read and validated once.
+
+Values from the environment arrive as strings; each is converted here with the framework's
+converters, so a bad value fails at start-up with a `ConfigError` naming its key
+(`queue.redis.port must be a whole number, got 'abc'`). Nothing here imports redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from equipment.Config.Values import as_bool, as_int, as_seconds, as_str
+from equipment.Errors import ConfigError
+
+DRIVERS = ("redis", "sync")
+URL_SCHEMES = ("redis", "rediss", "unix")
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    host: str = "127.0.0.1"
+    port: int = 6379
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    url: str | None = None
+    ssl: bool = False
+    queues: tuple[str, ...] = ("default",)
+    push_retry_seconds: float = 2.0
+    connect_timeout: float = 1.0
+    socket_timeout: float = 5.0
+    job_timeout: int = 180
+    result_ttl: int = 500
+    failure_ttl: int = 7 * 24 * 3600
+    outage_summary_seconds: float = 60.0
+
+    @property
+    def display(self) -> str:
+        """Where Redis is, as a URL safe to log: the password is always masked."""
+        if self.url:
+            return mask_url(self.url)
+        scheme = "rediss" if self.ssl else "redis"
+        auth = f"{self.username or ''}:***@" if self.password else ""
+        if self.username and not self.password:
+            auth = f"{self.username}@"
+        return f"{scheme}://{auth}{self.host}:{self.port}/{self.db}"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Strings that must never reach a log line (scrubbed from error messages)."""
+        found = [self.password or ""]
+        if self.url:
+            found.append(urlsplit(self.url).password or "")
+        return tuple(s for s in found if s)
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    connection: str = "sync"
+    timezone: str = "local"
+    redis: RedisSettings = RedisSettings()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None) -> QueueSettings:
+        config = config or {}
+        if not isinstance(config, Mapping):
+            raise ConfigError(f"queue config must be a mapping, got {config!r}")
+        connection = as_str(config.get("connection"), "queue.connection", "sync").lower()
+        if connection not in DRIVERS:
+            raise ConfigError(
+                f"queue.connection must be one of {', '.join(DRIVERS)}, got {connection!r}"
+            )
+        timezone = as_str(config.get("timezone"), "queue.timezone", "local")
+        check_zone(timezone, "queue.timezone")
+        return cls(connection, timezone, redis_settings(config.get("redis")))
+
+
+def redis_settings(section: Any) -> RedisSettings:
+    section = section or {}
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"queue.redis must be a mapping, got {section!r}")
+    d = RedisSettings()
+
+    def key(name: str) -> tuple[Any, str]:
+        return section.get(name), f"queue.redis.{name}"
+
+    url = as_str(*key("url"), "") or None
+    if url:
+        check_url(url)
+    return RedisSettings(
+        host=as_str(*key("host"), d.host),
+        port=as_int(*key("port"), d.port, minimum=1),
+        db=as_int(*key("db"), d.db, minimum=0),
+        username=as_str(*key("username"), "") or None,
+        password=as_str(*key("password"), "") or None,
+        url=url,
+        ssl=as_bool(*key("ssl"), d.ssl),
+        queues=queue_names(section.get("queues")),
+        push_retry_seconds=as_seconds(*key("push_retry_seconds"), d.push_retry_seconds),
+        connect_timeout=as_seconds(*key("connect_timeout"), d.connect_timeout, minimum=0.01),
+        socket_timeout=as_seconds(*key("socket_timeout"), d.socket_timeout, minimum=0.01),
+        job_timeout=as_int(*key("job_timeout"), d.job_timeout, minimum=1),
+        result_ttl=as_int(*key("result_ttl"), d.result_ttl, minimum=-1),
+        failure_ttl=as_int(*key("failure_ttl"), d.failure_ttl, minimum=1),
+        outage_summary_seconds=as_seconds(
+            *key("outage_summary_seconds"), d.outage_summary_seconds, minimum=1
+        ),
+    )
+
+
+def queue_names(value: Any) -> tuple[str, ...]:
+    """A list, or a comma-separated string (`REDIS_QUEUE=high,default`); order is priority."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ("default",)
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ConfigError(f"queue.redis.queues must be a list of names, got {value!r}")
+    names = tuple(str(item).strip() for item in items if str(item).strip())
+    return names or ("default",)
+
+
+def check_url(url: str) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme not in URL_SCHEMES:
+        raise ConfigError(
+            f"queue.redis.url must start with redis://, rediss:// or unix://, got {mask_url(url)!r}"
+        )
+
+
+def check_zone(name: str, key: str) -> None:
+    if name.lower() in ("local", "utc"):
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{key} must be an IANA zone like 'Europe/Madrid' or 'local', got {name!r}"
+        ) from None
+
+
+def mask_url(url: str) -> str:
+    """`redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unparseable url>"
+    if not password:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}:***@{host}{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """Remove every secret from `text` (an exception message may quote a URL)."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text

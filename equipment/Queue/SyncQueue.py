@@ -1,0 +1,117 @@
+"""The `sync` driver: runs the work at once, in the caller's thread.
+
+Meant for development and tests (no Redis needed). It still applies the rules of a real
+worker as warnings, once per function and reason, so code that only works here is noticed
+before `QUEUE_CONNECTION=redis` is switched on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Log.NullLogger import NullLogger
+from equipment.Queue.AbstractQueue import AbstractQueue
+from equipment.Queue.Options import PushOptions, split_options
+from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
+from equipment.Queue.RunContext import get_run_id
+from equipment.Queue.Timing import as_delay_seconds, to_utc
+
+
+class SyncQueue(AbstractQueue):
+    def __init__(self, log: AbstractLogger | None = None, timezone: str = "local") -> None:
+        self.log = log or NullLogger()
+        self.timezone = timezone
+        self._warned: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def push(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        return self._run(fn, args, kwargs)
+
+    def push_at(self, when: dt.datetime, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        try:
+            due = to_utc(when, self.timezone)
+        except (TypeError, ValueError) as exc:
+            return self._refuse(fn, str(exc))
+        self.log.debug(
+            f"sync queue: running {describe(fn)} now instead of at {due.isoformat()}",
+            extra=self._extra(fn),
+        )
+        return self._run(fn, args, kwargs)
+
+    def push_in(
+        self, delay: dt.timedelta | float, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> bool:
+        try:
+            seconds = as_delay_seconds(delay)
+        except (TypeError, ValueError) as exc:
+            return self._refuse(fn, str(exc))
+        self.log.debug(
+            f"sync queue: running {describe(fn)} now instead of in {seconds:g}s",
+            extra=self._extra(fn),
+        )
+        return self._run(fn, args, kwargs)
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        try:
+            options, kwargs = split_options(kwargs)
+        except ValueError as exc:
+            return self._refuse(fn, str(exc))
+        if not callable(fn):
+            return self._refuse(fn, f"{fn!r} is not callable")
+        self._warn_if_unportable(fn, args, kwargs)
+        return self._attempts(fn, args, kwargs, options)
+
+    def _attempts(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        options: PushOptions,
+    ) -> bool:
+        tries = 1 + (options.retry.max if options.retry else 0)
+        for attempt in range(1, tries + 1):
+            try:
+                fn(*args, **kwargs)
+            except Exception as exc:
+                if attempt == tries:
+                    self.log.exception(
+                        f"{describe(fn)} failed: {type(exc).__name__}: {exc}",
+                        extra=self._extra(fn, attempts=attempt),
+                    )
+                    return False
+                self.log.warning(
+                    f"{describe(fn)} failed ({type(exc).__name__}: {exc}); sync queue retries "
+                    f"at once, without the intervals ({attempt}/{tries - 1})",
+                    extra=self._extra(fn, attempts=attempt),
+                )
+            else:
+                self.log.debug(f"sync queue: ran {describe(fn)}", extra=self._extra(fn))
+                return True
+        return False  # pragma: no cover - the loop always returns
+
+    def _warn_if_unportable(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        problem = why_not_portable(fn) or why_not_picklable(args, kwargs)
+        if problem is None:
+            return
+        key = (describe(fn), problem)
+        with self._lock:
+            if key in self._warned:
+                return
+            self._warned.add(key)
+        self.log.warning(
+            f"{describe(fn)} works with sync, will fail with redis: {problem}",
+            extra=self._extra(fn),
+        )
+
+    def _refuse(self, fn: Any, reason: str) -> bool:
+        self.log.error(f"Refused to run {describe(fn)}: {reason}", extra=self._extra(fn))
+        return False
+
+    def _extra(self, fn: Any, **more: Any) -> dict[str, Any]:
+        return {"function": describe(fn), "run_id": get_run_id(), "queue": "sync", **more}

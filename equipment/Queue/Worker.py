@@ -1,0 +1,111 @@
+"""`work(app)`: run an RQ worker for the project's queues (what `queues.py` calls).
+
+The worker runs with RQ's scheduler, so `push_at`/`push_in` jobs start on time; SIGTERM or
+Ctrl-C lets the running job finish and then exits 0 (RQ's warm shutdown); a second signal
+stops at once. Failed jobs stay in RQ's FailedJobRegistry and are logged with the run ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from equipment.Errors import EquipmentError
+from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Queue.Settings import QueueSettings, RedisSettings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+
+def work(app: Any, queues: Sequence[str] | None = None, burst: bool = False) -> int:
+    """Serve the configured queues (or `queues`) until stopped; `burst` stops when empty.
+
+    `app` is the project's container (`App.make(base_path)`). Returns the exit code:
+    0 after a normal or warm shutdown, 1 when Redis cannot be reached, 2 for a config mistake.
+    """
+    log: AbstractLogger = app.log()
+    try:
+        settings = QueueSettings.from_config(app.config.queue())
+    except EquipmentError as exc:
+        log.error(str(exc))
+        return EXIT_CONFIG
+    if settings.connection != "redis":
+        log.error(
+            f"queue.connection is {settings.connection!r}: pushes run at once and a worker has "
+            "nothing to do; set QUEUE_CONNECTION=redis to use workers"
+        )
+        return EXIT_CONFIG
+    return run_worker(settings.redis, log, queues=queues, burst=burst)
+
+
+def run_worker(
+    settings: RedisSettings,
+    log: AbstractLogger,
+    *,
+    queues: Sequence[str] | None = None,
+    burst: bool = False,
+    simple: bool = False,
+) -> int:
+    """Build the worker and run it; `simple=True` runs jobs in this process (no fork)."""
+    import redis
+
+    from equipment.Queue.RedisConnection import make_redis
+    from equipment.Queue.WorkerLogging import rq_logs_to
+
+    names = list(queues or settings.queues)
+    connection = make_redis(settings, socket_timeout=None)
+    try:
+        connection.ping()
+    except redis.exceptions.RedisError as exc:
+        log.error(f"Worker cannot reach Redis at {settings.display}: {_safe(exc, settings)}")
+        return EXIT_FAILED
+    worker = build_worker(settings, log, connection, names, simple=simple)
+    log.info(
+        f"Worker {worker.name} started on {', '.join(names)} at {settings.display} "
+        f"(scheduler on{', burst' if burst else ''})",
+        extra={"worker": worker.name, "queues": names},
+    )
+    with rq_logs_to(log):
+        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    if burst or worker.stop_signalled:
+        log.info(f"Worker {worker.name} stopped", extra={"worker": worker.name})
+        return EXIT_OK
+    log.error(
+        f"Worker {worker.name} stopped on its own (Redis lost?); exiting 1 so that the "
+        "process manager restarts it",
+        extra={"worker": worker.name},
+    )
+    return EXIT_FAILED
+
+
+def build_worker(
+    settings: RedisSettings,
+    log: AbstractLogger,
+    connection: Any,
+    queues: Sequence[str],
+    *,
+    simple: bool = False,
+) -> Any:
+    from rq import Queue
+
+    from equipment.Queue.WorkerClasses import (
+        EquipmentSimpleWorker,
+        EquipmentWorker,
+        failure_logger,
+    )
+
+    cls = EquipmentSimpleWorker if simple else EquipmentWorker
+    rq_queues = [
+        Queue(name, connection=connection, default_timeout=settings.job_timeout) for name in queues
+    ]
+    worker = cls(rq_queues, connection=connection, exception_handlers=[failure_logger(log)])
+    worker.app_log = log
+    return worker
+
+
+def _safe(exc: BaseException, settings: RedisSettings) -> str:
+    from equipment.Queue.Settings import scrub
+
+    return scrub(f"{type(exc).__name__}: {exc}", settings.secrets)

@@ -1,0 +1,75 @@
+"""Queued functions used by the queue tests: module level, so real workers can import them.
+
+They report through Redis (db 15), so a test can see what a worker in another process did.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import redis
+
+from equipment.Queue.RunContext import get_run_id
+
+TEST_URL = os.environ.get("EQUIPMENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(TEST_URL)
+
+
+def noop() -> None:
+    return None
+
+
+def record(key: str, value: str = "done") -> None:
+    _redis().rpush(key, value)
+
+
+def record_run_id(key: str) -> None:
+    _redis().rpush(key, get_run_id() or "-")
+
+
+def fail(message: str = "boom") -> None:
+    raise RuntimeError(message)
+
+
+def flaky(key: str, failures: int) -> None:
+    """Fail the first `failures` calls, then record success under `key`."""
+    calls = _redis().incr(f"{key}:calls")
+    if calls <= failures:
+        raise RuntimeError(f"flaky failure {calls}")
+    record(key, f"ok after {calls}")
+
+
+def slow_record(key: str, seconds: float) -> None:
+    record(f"{key}:started")
+    time.sleep(seconds)
+    record(key)
+
+
+class Greeter:
+    """A picklable object whose bound method can be queued."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def greet(self) -> None:
+        record(self.key, "hello")
+
+
+def make_nested():
+    def nested() -> None:
+        return None
+
+    return nested
+
+
+def renamed() -> None:
+    return None
+
+
+alias = renamed
+renamed_away = renamed
+del renamed  # the function's __qualname__ no longer names a top-level attribute

@@ -1,0 +1,46 @@
+import threading
+
+from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
+from tests.Queue import jobs
+
+
+def test_module_level_function_is_portable():
+    assert why_not_portable(jobs.record) is None
+    assert describe(jobs.record) == "tests.Queue.jobs.record"
+
+
+def test_builtin_and_bound_method_are_portable():
+    assert why_not_portable(len) is None
+    assert why_not_portable(jobs.Greeter("k").greet) is None
+
+
+def test_lambda_is_not():
+    assert "lambda" in why_not_portable(lambda: None)
+
+
+def test_nested_function_is_not():
+    assert "defined inside a function" in why_not_portable(jobs.make_nested())
+
+
+def test_function_not_reachable_at_top_level_is_not():
+    assert "no top-level renamed" in why_not_portable(jobs.alias)
+
+
+def test_main_module_function_is_not():
+    def fake() -> None:
+        return None
+
+    fake.__module__ = "__main__"
+    fake.__qualname__ = "fake"
+    assert "__main__" in why_not_portable(fake)
+
+
+def test_class_and_non_callable_are_not():
+    assert "class" in why_not_portable(jobs.Greeter)
+    assert "not callable" in why_not_portable(42)
+
+
+def test_unpicklable_arguments():
+    assert why_not_picklable((1, "a"), {"b": [1]}) is None
+    assert "argument 2 cannot be pickled" in why_not_picklable((1, threading.Lock()), {})
+    assert "argument cb= cannot be pickled" in why_not_picklable((), {"cb": lambda: 1})

@@ -1,0 +1,183 @@
+import datetime as dt
+import logging
+import threading
+import time
+from unittest import mock
+
+import pytest
+import redis
+from rq import Queue
+from rq.job import Job
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+
+from equipment.Queue.RedisQueue import RedisQueue
+from equipment.Queue.Retry import Retry
+from equipment.Queue.RunContext import run_context
+from tests.Queue import jobs
+from tests.Queue.conftest import make_settings
+from tests.Queue.helpers import burst, recorded
+
+UTC = dt.UTC
+
+
+@pytest.fixture
+def queue(settings, log):
+    return RedisQueue(settings, log)
+
+
+def only_job(redis_conn, queue_name) -> Job:
+    [job_id] = Queue(queue_name, connection=redis_conn).job_ids
+    return Job.fetch(job_id, connection=redis_conn)
+
+
+def test_push_then_a_worker_runs_it(queue, settings, log, redis_conn, queue_name, key):
+    with run_context("run-42"):
+        assert queue.push(jobs.record_run_id, key) is True
+    job = only_job(redis_conn, queue_name)
+    assert job.meta["run_id"] == "run-42"
+    [pushed] = log.find("Queued tests.Queue.jobs.record_run_id", logging.INFO)
+    assert job.id in pushed.message and "run-42" in pushed.message
+    assert pushed.extra["job_id"] == job.id and pushed.extra["run_id"] == "run-42"
+
+    assert burst(settings, log) == 0
+    assert recorded(redis_conn, key) == ["run-42"]  # the worker set the run ID around the job
+    assert log.find(f"Job {job.id} finished", logging.INFO)
+
+
+def test_bound_method_and_kwargs(queue, settings, log, redis_conn, key):
+    assert queue.push(jobs.Greeter(key).greet) is True
+    assert queue.push(jobs.record, key=key, value="kw") is True
+    burst(settings, log)
+    assert recorded(redis_conn, key) == ["hello", "kw"]
+
+
+def test_push_at_lands_in_the_scheduled_registry_and_runs_when_due(
+    settings, log, redis_conn, queue_name, key
+):
+    queue = RedisQueue(make_settings(queue_name, timezone="Europe/Madrid"), log)
+    naive = dt.datetime(2031, 7, 1, 12, 0, 0, 250_000)  # Madrid wall time, CEST = UTC+2
+    assert queue.push_at(naive, jobs.record, key) is True
+    registry = ScheduledJobRegistry(queue_name, connection=redis_conn)
+    [job_id] = registry.get_job_ids()
+    due = dt.datetime(2031, 7, 1, 10, 0, 1, tzinfo=UTC)  # rounded up: never early
+    assert registry.get_scheduled_time(job_id) == due
+
+    burst(settings, log)  # not due yet: nothing runs
+    assert recorded(redis_conn, key) == []
+
+    due_ts = int(due.timestamp())
+    with mock.patch("rq.scheduler.current_timestamp", return_value=due_ts - 1):
+        burst(settings, log)
+    assert recorded(redis_conn, key) == []
+    with mock.patch("rq.scheduler.current_timestamp", return_value=due_ts):
+        burst(settings, log)
+    assert recorded(redis_conn, key) == ["done"]
+
+
+def test_push_in_lands_at_now_plus_delay(queue, redis_conn, queue_name):
+    before = time.time()
+    assert queue.push_in(dt.timedelta(minutes=10), jobs.noop) is True
+    assert queue.push_in(90, jobs.noop) is True
+    registry = ScheduledJobRegistry(queue_name, connection=redis_conn)
+    times = sorted(registry.get_scheduled_time(j).timestamp() for j in registry.get_job_ids())
+    assert before + 90 <= times[0] <= time.time() + 91
+    assert before + 600 <= times[1] <= time.time() + 601
+
+
+def test_push_at_in_the_past_runs_on_the_next_pass(queue, settings, log, redis_conn, key):
+    assert queue.push_at(dt.datetime.now(UTC) - dt.timedelta(minutes=1), jobs.record, key)
+    burst(settings, log)
+    assert recorded(redis_conn, key) == ["done"]
+
+
+def test_failing_job_lands_in_the_failed_registry(queue, settings, log, redis_conn, queue_name):
+    with run_context("run-7"):
+        assert queue.push(jobs.fail, "kaput") is True
+    job_id = only_job(redis_conn, queue_name).id
+    burst(settings, log)
+    registry = FailedJobRegistry(queue_name, connection=redis_conn)
+    assert registry.get_job_ids() == [job_id]
+    result = Job.fetch(job_id, connection=redis_conn).latest_result()
+    assert "RuntimeError: kaput" in result.exc_string
+    [failed] = log.find(f"Job {job_id} failed", logging.ERROR)
+    assert "run-7" in failed.message and failed.extra["run_id"] == "run-7"
+    assert "Traceback" in failed.traceback
+    assert not log.find("exception raised while executing")  # RQ's own copy is not repeated
+
+
+def test_retries(queue, settings, log, redis_conn, queue_name, key):
+    assert queue.push(jobs.flaky, key, 2, retry=2) is True
+    job = only_job(redis_conn, queue_name)
+    assert job.retries_left == 2
+    burst(settings, log)
+    assert recorded(redis_conn, key) == ["ok after 3"]
+    assert len(log.find("retries left", logging.WARNING)) == 2
+    assert FailedJobRegistry(queue_name, connection=redis_conn).get_job_ids() == []
+
+
+def test_retry_spec_maps_to_rq(queue, redis_conn, queue_name):
+    assert queue.push(jobs.noop, retry=Retry(max=3, intervals=(10, 60)), job_timeout=30)
+    job = only_job(redis_conn, queue_name)
+    assert (job.retries_left, job.retry_intervals, job.timeout) == (3, [10, 60], 30)
+
+
+def test_bad_retry_is_refused(queue, log, redis_conn, queue_name):
+    assert queue.push(jobs.noop, retry="twice") is False
+    assert "Refused to queue" in log.messages(logging.ERROR)[0]
+    assert Queue(queue_name, connection=redis_conn).count == 0
+
+
+@pytest.mark.parametrize(
+    ("fn", "args", "reason"),
+    [
+        (lambda: None, (), "lambda"),
+        (jobs.make_nested(), (), "defined inside a function"),
+        (jobs.alias, (), "no top-level"),
+        (jobs.record, (threading.Lock(),), "cannot be pickled"),
+    ],
+)
+def test_what_a_worker_cannot_run_is_refused(queue, log, redis_conn, queue_name, fn, args, reason):
+    assert queue.push(fn, *args) is False
+    [error] = log.messages(logging.ERROR)
+    assert error.startswith("Refused to queue") and reason in error
+    assert Queue(queue_name, connection=redis_conn).count == 0
+
+
+def test_closed_port_returns_false_within_the_budget_and_logs_once(log):
+    queue = RedisQueue(make_settings("nowhere", port=1, push_retry_seconds=0.4), log)
+    started = time.monotonic()
+    assert queue.push(jobs.noop) is False
+    assert time.monotonic() - started < 0.4 + 0.3
+    assert queue.push(jobs.noop) is False  # already down: one quick attempt
+    errors = log.messages(logging.ERROR)
+    assert len(errors) == 1 and "127.0.0.1:1" in errors[0]
+    assert all(r.traceback is None for r in log.records)
+
+
+def test_password_never_reaches_the_log(log):
+    url = "redis://app:s3cret-pw@127.0.0.1:1/0"
+    queue = RedisQueue(make_settings("nowhere", url=url, push_retry_seconds=0), log)
+    assert queue.push(jobs.noop) is False
+    text = " ".join(r.message + str(r.extra) for r in log.records)
+    assert "s3cret-pw" not in text and "app:***@127.0.0.1:1" in text
+
+
+def test_wrong_password_is_not_retried_and_not_shown(redis_conn, log):
+    queue = RedisQueue(make_settings("nowhere", password="wr0ng-pw", username="nobody"), log)
+    started = time.monotonic()
+    assert queue.push(jobs.noop) is False
+    assert time.monotonic() - started < 0.3
+    text = " ".join(r.message for r in log.records)
+    assert "wr0ng-pw" not in text and len(log.messages(logging.ERROR)) == 1
+
+
+def test_recovers_when_redis_answers_again(settings, log, redis_conn, queue_name):
+    queue = RedisQueue(settings, log)
+    queue.guard.budget = 0
+    down = redis.exceptions.ConnectionError("down")
+    with mock.patch.object(queue.queue, "enqueue", side_effect=down):
+        assert queue.push(jobs.noop) is False
+        assert queue.push(jobs.noop) is False
+    assert queue.push(jobs.noop) is True
+    assert log.find("answers again after", logging.WARNING)
+    assert "2 pushes failed" in log.find("answers again after")[0].message

@@ -1,0 +1,115 @@
+import datetime as dt
+import logging
+import threading
+
+import pytest
+
+from equipment.Queue.Retry import Retry
+from equipment.Queue.RunContext import get_run_id, run_context
+from equipment.Queue.SyncQueue import SyncQueue
+
+calls: list[tuple] = []
+
+
+def remember(*args, **kwargs) -> None:
+    calls.append((args, kwargs))
+
+
+def explode() -> None:
+    raise ValueError("bad report")
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    calls.clear()
+
+
+@pytest.fixture
+def queue(log):
+    return SyncQueue(log)
+
+
+def test_push_runs_at_once(queue, log):
+    assert queue.push(remember, 1, report_id=2) is True
+    assert calls == [((1,), {"report_id": 2})]
+    assert log.messages(logging.WARNING) == []
+
+
+def test_exception_is_logged_with_traceback_and_returns_false(queue, log):
+    with run_context("run-1"):
+        assert queue.push(explode) is False
+    [record] = log.find("failed", logging.ERROR)
+    assert "ValueError: bad report" in record.message
+    assert record.extra["function"].endswith("test_sync_queue.explode")
+    assert record.extra["run_id"] == "run-1"
+    assert "Traceback" in record.traceback
+
+
+def test_push_at_and_push_in_run_now_and_say_so(queue, log):
+    assert queue.push_at(dt.datetime(2030, 1, 1, 9, 0), remember, "a") is True
+    assert queue.push_in(dt.timedelta(minutes=5), remember, "b") is True
+    assert queue.push_in(30, remember, "c") is True
+    assert [c[0][0] for c in calls] == ["a", "b", "c"]
+    debug = log.messages(logging.DEBUG)
+    assert any("now instead of at 2030-01-01" in m for m in debug)
+    assert any("now instead of in 300s" in m for m in debug)
+
+
+def test_bad_when_is_refused(queue, log):
+    assert queue.push_at("tomorrow", remember) is False  # type: ignore[arg-type]
+    assert queue.push_in(-5, remember) is False
+    assert calls == []
+    assert len(log.messages(logging.ERROR)) == 2
+
+
+@pytest.mark.parametrize(
+    ("fn", "reason"),
+    [
+        (lambda: None, "lambda"),
+        (None, "defined inside a function"),
+    ],
+)
+def test_warns_for_what_redis_would_refuse(queue, log, fn, reason):
+    if fn is None:
+        def fn() -> None:
+            return None
+
+    assert queue.push(fn) is True
+    [warning] = log.messages(logging.WARNING)
+    assert "works with sync, will fail with redis" in warning and reason in warning
+
+
+def test_warns_for_unpicklable_arguments_once(queue, log):
+    lock = threading.Lock()
+    for _ in range(3):
+        assert queue.push(remember, lock) is True
+    warnings = log.messages(logging.WARNING)
+    assert len(warnings) == 1 and "cannot be pickled" in warnings[0]
+
+
+def test_retry_reruns_at_once(queue, log):
+    attempts = []
+
+    def flaky_once() -> None:
+        attempts.append(1)
+        if len(attempts) < 2:
+            raise RuntimeError("first")
+
+    assert queue.push(flaky_once, retry=Retry(max=2, intervals=(60,))) is True
+    assert len(attempts) == 2
+    assert len(log.find("retries at once", logging.WARNING)) == 1
+    assert queue.push(explode, retry=1) is False
+    assert len(log.find("bad report", logging.ERROR)) == 1
+
+
+def test_reserved_options_are_not_passed_to_the_function(queue):
+    assert queue.push(remember, job_timeout=10, retry=None) is True
+    assert calls == [((), {})]
+
+
+def test_run_id_is_visible_inside_the_job(queue):
+    seen = []
+    with run_context("abc"):
+        queue.push(lambda: seen.append(get_run_id()))
+    assert seen == ["abc"]
+    assert get_run_id() is None

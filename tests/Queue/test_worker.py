@@ -1,0 +1,125 @@
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from click.testing import CliRunner
+
+from equipment.Console.QueueCommand import queue as queue_group
+from equipment.Queue.QueueFactory import QueueFactory
+from equipment.Queue.Worker import work
+from tests.Queue import jobs
+from tests.Queue.helpers import recorded
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fake_app(queue_config, log):
+    return SimpleNamespace(log=lambda: log, config=SimpleNamespace(queue=lambda: queue_config))
+
+
+def redis_config(queue_name, **more):
+    return {
+        "connection": "redis",
+        "redis": {"host": "127.0.0.1", "port": "6379", "db": "15", "queues": queue_name, **more},
+    }
+
+
+def test_work_refuses_the_sync_driver(log):
+    assert work(fake_app({"connection": "sync"}, log)) == 2
+    assert "QUEUE_CONNECTION=redis" in log.messages(logging.ERROR)[0]
+
+
+def test_work_reports_a_config_mistake(log):
+    assert work(fake_app({"connection": "redis", "redis": {"port": "x"}}, log)) == 2
+    assert "queue.redis.port" in log.messages(logging.ERROR)[0]
+
+
+def test_work_without_redis_exits_1_without_the_password(log):
+    config = {"connection": "redis", "redis": {"url": "redis://u:pw-9876@127.0.0.1:1/0"}}
+    assert work(fake_app(config, log)) == 1
+    [error] = log.messages(logging.ERROR)
+    assert "pw-9876" not in error and "u:***@127.0.0.1:1" in error
+
+
+def test_forking_worker_in_burst_runs_jobs_and_logs_through_the_app(
+    log, redis_conn, queue_name, key
+):
+    config = redis_config(queue_name)
+    assert QueueFactory(config, log).push(jobs.record, key) is True
+    assert work(fake_app(config, log), burst=True) == 0
+    assert recorded(redis_conn, key) == ["done"]
+    messages = log.messages()
+    assert any(m.startswith("Worker ") and f"started on {queue_name}" in m for m in messages)
+    # RQ's own lines arrive through the app logger (demoted from INFO to DEBUG)
+    assert any("Listening on" in m for m in log.messages(logging.DEBUG))
+
+
+def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(queue_group, ["work", "--app", "nope"])
+    assert result.exit_code == 2 and "module:factory" in result.output
+    result = CliRunner().invoke(queue_group, ["work", "--app", "missing_mod:App"])
+    assert result.exit_code == 2 and "cannot load missing_mod:App" in result.output
+
+
+APP_PY = '''
+import sys
+from types import SimpleNamespace
+from equipment.Log.AbstractLogger import AbstractLogger
+
+
+class PrintLogger(AbstractLogger):
+    def log(self, level, msg, *args, **kwargs):
+        print(msg % args if args else msg, flush=True)
+
+
+class App:
+    @classmethod
+    def make(cls, base_path):
+        config = {queue_config!r}
+        log = PrintLogger()
+        return SimpleNamespace(log=lambda: log, config=SimpleNamespace(queue=lambda: config))
+'''
+
+
+def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
+    tmp_path, log, redis_conn, queue_name, key
+):
+    """The one integration test with real waiting (bounded): a real worker process."""
+    config = redis_config(queue_name)
+    (tmp_path / "app.py").write_text(APP_PY.format(queue_config=config))
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
+    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        queue = QueueFactory(config, log)
+        assert queue.push_in(1, jobs.record, f"{key}:delayed") is True
+        assert wait_for(lambda: recorded(redis_conn, f"{key}:delayed"), 10)  # RQ's scheduler
+        assert queue.push(jobs.slow_record, key, 1.5) is True
+        assert wait_for(lambda: recorded(redis_conn, f"{key}:started"), 10)
+        proc.send_signal(signal.SIGTERM)  # warm shutdown: the running job finishes first
+        output, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert recorded(redis_conn, key) == ["done"], output
+    assert "Job " in output and "finished" in output
+    redis_conn.delete(f"{key}:delayed")
+
+
+def wait_for(predicate, seconds: float):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(0.05)
