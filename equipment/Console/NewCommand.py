@@ -1,0 +1,151 @@
+"""`equipment new NAME [--path DIR] [--force]`: a runnable project from the shipped template.
+
+The template lives inside the package (`equipment/Template`), so creating a project needs no
+network. Every check runs before anything is written, and the project is built in a staging
+folder next to the target and moved into place, so a refusal or a failure leaves nothing
+half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from equipment.Errors import EquipmentError
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "Template"
+PLACEHOLDER = "{{ name }}"
+#: PEP 508's distribution name.
+NAME_PATTERN = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+SKIPPED = {"__pycache__", ".pytest_cache", ".ruff_cache"}
+
+
+def validate_name(name: str) -> None:
+    """Refuse a name that is not a valid distribution name or could escape its folder."""
+    if not name.strip():
+        raise EquipmentError("the project name must not be empty")
+    separators = {"/", "\\", os.sep, os.altsep} - {None}
+    if any(sep in name for sep in separators):
+        raise EquipmentError(
+            f"project name {name!r} contains a path separator; use --path DIR for the folder"
+        )
+    if ".." in name:
+        raise EquipmentError(f"project name {name!r} must not contain '..'")
+    if not NAME_PATTERN.match(name):
+        raise EquipmentError(
+            f"project name {name!r} is not a valid distribution name: use letters, digits, "
+            "'.', '_' and '-', starting and ending with a letter or digit"
+        )
+
+
+def template_files(name: str) -> dict[Path, bytes]:
+    """The project's files, relative path -> content, with the name filled in."""
+    files: dict[Path, bytes] = {}
+    for path in sorted(TEMPLATE.rglob("*")):
+        relative = path.relative_to(TEMPLATE)
+        if path.is_dir() or SKIPPED & set(relative.parts) or path.suffix == ".pyc":
+            continue
+        files[relative] = path.read_bytes().replace(PLACEHOLDER.encode(), name.encode())
+    if not files:
+        raise EquipmentError(f"the project template is missing ({TEMPLATE}): reinstall equipment")
+    files[Path(".env")] = files[Path(".env.example")]
+    return files
+
+
+def check_target(target: Path, files: dict[Path, bytes], force: bool) -> None:
+    """Refuse a target that is a file, or non-empty without `force`, or in the way of a file."""
+    if target.exists() and not target.is_dir():
+        raise EquipmentError(f"{target} exists and is not a folder")
+    if not target.is_dir() or not any(target.iterdir()):
+        return
+    if not force:
+        raise EquipmentError(f"{target} exists and is not empty; use --force to write into it")
+    for relative in files:
+        for part in [*reversed(relative.parents[:-1]), relative]:
+            existing = target / part
+            wants_dir = part != relative
+            if existing.exists() and existing.is_dir() != wants_dir:
+                kind = "folder" if existing.is_dir() else "file"
+                raise EquipmentError(f"{existing} is a {kind} in the way of the project's files")
+
+
+def create_project(name: str, path: str | Path | None = None, force: bool = False) -> Path:
+    """Create the project `name` in `path` (default: ./name); return its folder."""
+    validate_name(name)
+    target = Path(path if path is not None else name).expanduser().absolute()
+    files = template_files(name)
+    check_target(target, files, force)
+    if (target / ".env").exists():
+        del files[Path(".env")]  # it holds this machine's settings and secrets: keep it
+    _write(target, files)
+    return target
+
+
+def _write(target: Path, files: dict[Path, bytes]) -> None:
+    created = _make_parents(target.parent)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent))
+    try:
+        for relative, content in files.items():
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            (staging / relative).write_bytes(content)
+        _move_into_place(staging, target, files)
+    except OSError as error:
+        for folder in created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise EquipmentError(f"could not write the project to {target}: {error}") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create `folder` and its missing parents; return the ones created, outermost first."""
+    missing = [p for p in [*reversed(folder.parents), folder] if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing[:1]
+
+
+def _move_into_place(staging: Path, target: Path, files: dict[Path, bytes]) -> None:
+    if target.is_dir() and not any(target.iterdir()):
+        target.rmdir()
+    if not target.exists():
+        staging.rename(target)  # one step: the project appears whole or not at all
+        return
+    for relative in files:  # --force over an existing folder: replace file by file
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / relative, target / relative)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
+
+
+@click.command("new")
+@click.argument("name")
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path),
+    help="Folder to create the project in (default: ./NAME).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty folder: replace its template files, keep the others and .env.",
+)
+def new(name: str, path: Path | None, force: bool) -> None:
+    """Create the project NAME from Equipment's template (offline)."""
+    target = create_project(name, path, force)
+    where = _shown(target)
+    click.echo(f"Created {name} in {where}")
+    click.echo("Next:")
+    click.echo(f"  cd {where}")
+    click.echo("  python -m pip install -e .")
+    click.echo("  python -m pytest")
+    click.echo("  python scheduler.py")

@@ -1,0 +1,1 @@
+"""The `equipment` command line and the helpers generated scripts use."""
