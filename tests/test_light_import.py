@@ -1,0 +1,45 @@
+"""`import equipment` must stay light: no queue backend, no web framework."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ["redis", "rq", "flask", "django", "fastapi"]
+
+
+def modules_after(code: str, cwd: Path) -> set[str]:
+    """The top-level modules loaded after running `code` in a fresh interpreter."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
+    assert result.returncode == 0, result.stderr.strip().splitlines()[-1]
+    return {name.split(".")[0] for name in json.loads(result.stdout.splitlines()[-1])}
+
+
+def test_import_equipment_loads_no_heavy_module(tmp_path: Path) -> None:
+    loaded = modules_after("import equipment", tmp_path)
+
+    assert not loaded & set(HEAVY)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from equipment import Equipment",
+        "import equipment.Log.LoggerFactory, equipment.Config.ConfigLoader",
+        "from equipment import Equipment; c = Equipment.make('.'); c.log(); c.queue()",
+    ],
+)
+def test_the_container_on_sync_loads_no_heavy_module(tmp_path: Path, code: str) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "queue.yaml").write_text("connection: sync\n")
+    (config / "log.yaml").write_text('default: "null"\n')
+
+    assert not modules_after(code, tmp_path) & set(HEAVY)
