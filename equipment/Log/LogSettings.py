@@ -44,6 +44,8 @@ class LogSettings:
         settings = cls(as_level(config.get("level"), "log.level", DEFAULT_LEVEL), default, channels)
         for channel in channels.values():
             settings._check_stack(channel)
+        for name in channels:
+            settings._check_loops(name, [])
         return settings
 
     def _check_stack(self, channel: ChannelSettings) -> None:
@@ -53,6 +55,15 @@ class LogSettings:
                     f"log.channels.{channel.name}.channels names an unknown channel {member!r}; "
                     f"valid channels: {', '.join(self.channels)}"
                 )
+
+
+    def _check_loops(self, name: str, path: list[str]) -> None:
+        if name in path:
+            cycle = " -> ".join([*path, name])
+            raise ConfigError(f"log.channels.{path[-1]}.channels makes a loop: {cycle}")
+        channel = self.channels[name]
+        for member in channel.channels if channel.driver == "stack" else []:
+            self._check_loops(member, [*path, name])
 
 
 def _check_keys(config: dict[str, Any]) -> None:

@@ -104,3 +104,25 @@ def test_driver_defaults_to_a_channel_named_after_it(tmp_path: Path) -> None:
 def test_blank_values_from_the_environment_fall_back_to_defaults(tmp_path: Path) -> None:
     settings = LogSettings.from_config({"default": "", "level": ""}, tmp_path)
     assert settings.default == "console" and settings.level == logging.DEBUG
+
+
+def test_a_loop_in_an_unused_stack_is_found_at_start_up(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"makes a loop: a -> a$"):
+        LogSettings.from_config({"channels": {"a": {"driver": "stack", "channels": ["a"]}}},
+                                tmp_path)
+
+
+def test_a_stack_level_is_a_floor_for_its_members(tmp_path: Path, capsys) -> None:
+    log = LoggerFactory(name="app", base_path=tmp_path, config={
+        "default": "stack",
+        "channels": {
+            "stack": {"driver": "stack", "channels": ["console"], "level": "error"},
+            "console": {"driver": "console", "level": "debug"},
+        },
+    })
+
+    log.warning("below the floor")
+    log.error("at the floor")
+
+    err = capsys.readouterr().err
+    assert "below the floor" not in err and "at the floor" in err
