@@ -40,7 +40,7 @@ def why_not_portable(fn: Any) -> str | None:
             owner, "the object the method is bound to"
         )
     if inspect.isfunction(fn) or inspect.isbuiltin(fn):
-        return _not_importable(fn)
+        return _function_problem(fn)
     return _not_importable(type(fn)) or _unpicklable(fn, "the callable object")
 
 
@@ -55,6 +55,21 @@ def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | No
         if problem:
             return problem
     return None
+
+
+_checked: dict[Any, str | None] = {}
+
+
+def _function_problem(fn: Callable[..., Any]) -> str | None:
+    """Plain functions are checked once: a scheduler pushes the same few again and again."""
+    try:
+        return _checked[fn]
+    except KeyError:
+        pass
+    problem = _not_importable(fn)
+    if problem is None and len(_checked) < 10_000:
+        _checked[fn] = None  # only successes: a failure may be fixed by a later import
+    return problem
 
 
 def _not_importable(obj: Callable[..., Any] | type) -> str | None:
