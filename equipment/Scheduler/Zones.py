@@ -120,3 +120,38 @@ def format_instant(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
     local = moment.astimezone(zone)
     utc = moment.astimezone(UTC)
     return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()} ({utc:%Y-%m-%dT%H:%M:%S}Z)"
+
+
+def offset_changes(
+    zone: dt.tzinfo, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.timedelta, dt.timedelta]]:
+    """Where `zone`'s UTC offset changes between start and end: (when, before, after).
+
+    Looked for hour by hour, then pinned to the second; zones change at most a few times a
+    year and never twice within an hour, so nothing is missed.
+    """
+    changes = []
+    step = dt.timedelta(hours=1)
+    low = start.astimezone(UTC)
+    end = end.astimezone(UTC)
+    while low < end:
+        high = min(low + step, end)
+        before, after = low.astimezone(zone).utcoffset(), high.astimezone(zone).utcoffset()
+        if before != after:
+            changes.append((_change_instant(zone, low, high), before, after))
+        low = high
+    return changes
+
+
+def _change_instant(zone: dt.tzinfo, low: dt.datetime, high: dt.datetime) -> dt.datetime:
+    """The first instant in (low, high] with `high`'s offset, to the second."""
+    target = high.astimezone(zone).utcoffset()
+    while high - low > dt.timedelta(seconds=1):
+        middle = (low + (high - low) / 2).replace(microsecond=0)
+        if middle <= low:
+            break
+        if middle.astimezone(zone).utcoffset() == target:
+            high = middle
+        else:
+            low = middle
+    return high

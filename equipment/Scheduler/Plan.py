@@ -1,0 +1,186 @@
+"""Every run a scheduler would make in a window, computed without running anything.
+
+    runs = plan(App.make(".").scheduler(), start, end)        # registers jobs if needed
+    assert expect_daily(runs, "nightly-report", time(3), date(2027, 3, 1),
+                        date(2027, 3, 31)) == []
+
+Each job's trigger is copied and iterated from the job's next run, as the loop would if
+every run took no time; the real jobs and their triggers are not touched. A job's `until()`
+deadline ends its runs, as it does in the loop. Jobs with a random `.to()` range draw from a
+copy of their random generator, so the planned spacings are real draws in the right range,
+but not necessarily the ones the loop will make.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from equipment.Scheduler.Errors import SchedulerError, ScheduleValueError
+from equipment.Scheduler.RunRecord import run_id_for
+from equipment.Scheduler.Zones import UTC, wall_to_utc, zone_name
+
+#: A window holding more runs than this is almost surely a mistake (a 1-second job over a
+#: year); `plan()` refuses it rather than filling memory.
+DEFAULT_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    job_id: str
+    #: When the run is due, aware, in UTC.
+    scheduled_at: dt.datetime
+    #: The same instant in the job's zone (aware), as the people who set it up read it.
+    local: dt.datetime
+    zone: str
+    description: str
+
+    @property
+    def run_id(self) -> str:
+        """The run ID this occurrence will carry in logs and records."""
+        return run_id_for(self.job_id, self.scheduled_at)
+
+    def local_text(self) -> str:
+        """'2026-03-29 03:00:00 CEST'."""
+        return f"{self.local:%Y-%m-%d %H:%M:%S} {self.local.tzname()}"
+
+    def utc_text(self) -> str:
+        """'2026-03-29T01:00:00Z'."""
+        return f"{self.scheduled_at:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def plan(
+    source: Any,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    *,
+    hours: float = 24,
+    limit: int = DEFAULT_LIMIT,
+) -> list[PlannedRun]:
+    """The runs due in [start, end), in order.
+
+    `source` is a `Scheduler` (its `run()` is called in collect-only mode if it has no jobs
+    yet), a `Schedule`, or jobs. `start` defaults to the scheduler clock's now and `end` to
+    `hours` later; naive datetimes are wall times in the scheduler's zone.
+    """
+    jobs, zone, now = _source(source)
+    start = _instant(start, zone, "start") if start is not None else now
+    end = _instant(end, zone, "end") if end is not None else start + dt.timedelta(hours=hours)
+    if end <= start:
+        raise ScheduleValueError(
+            f"plan: the window ends ({end.isoformat()}) before it starts ({start.isoformat()})"
+        )
+    runs: list[tuple[dt.datetime, int, PlannedRun]] = []
+    for order, job in enumerate(jobs):
+        for run in job_runs(job, start, end):
+            runs.append((run.scheduled_at, order, run))
+            if len(runs) > limit:
+                raise ScheduleValueError(
+                    f"plan: more than {limit} runs between {start.isoformat()} and "
+                    f"{end.isoformat()}; choose a shorter window"
+                )
+    return [run for _, _, run in sorted(runs, key=lambda item: item[:2])]
+
+
+def job_runs(job: Any, start: dt.datetime, end: dt.datetime) -> Iterator[PlannedRun]:
+    """One job's runs in [start, end), from a copy of its trigger."""
+    moment = job.next_run_at
+    if job.trigger is None or moment is None:
+        return
+    trigger = _copy_trigger(job.trigger)
+    deadline = getattr(job, "_cancel_after_at", None)
+    if moment < start:
+        moment = trigger.next_after(moment, start)
+    while moment < end and (deadline is None or moment <= deadline):
+        yield _planned(job, trigger.zone, moment)
+        following = trigger.next_after(moment, moment)
+        if following <= moment:
+            raise SchedulerError(
+                f"job {job.id!r}: its trigger did not move past {moment.isoformat()}"
+            )
+        moment = following
+
+
+def _planned(job: Any, zone: dt.tzinfo, moment: dt.datetime) -> PlannedRun:
+    utc = moment.astimezone(UTC)
+    return PlannedRun(job.id, utc, utc.astimezone(zone), zone_name(zone), job.describe())
+
+
+def _copy_trigger(trigger: Any) -> Any:
+    """A copy the plan can advance; its random generator (if any) is a copy too."""
+    clone = copy.copy(trigger)
+    rng = getattr(trigger, "rng", None)
+    if rng is not None:
+        clone.rng = copy.deepcopy(rng)
+    return clone
+
+
+def _source(source: Any) -> tuple[list[Any], dt.tzinfo, dt.datetime]:
+    """The jobs, zone and now of a Scheduler, a Schedule, or a list of jobs."""
+    from equipment.Scheduler.Schedule import Phase
+
+    schedule = getattr(source, "schedule", None)
+    if schedule is not None and hasattr(source, "collect"):
+        if not schedule.jobs and schedule.phase is Phase.COLLECTING:
+            source.collect()
+        source = schedule
+    if hasattr(source, "jobs") and hasattr(source, "clock"):
+        return list(source.jobs), source.zone, source.clock.now()
+    jobs = list(source) if isinstance(source, Iterable) else []
+    if not jobs:
+        return [], UTC, dt.datetime.now(UTC)
+    first = jobs[0]
+    zone = getattr(first.scheduler, "zone", None) or first.trigger.zone
+    return jobs, zone, first._clock().now()
+
+
+def _instant(value: dt.datetime, zone: dt.tzinfo, what: str) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        raise ScheduleValueError(f"plan: {what} must be a datetime, got {value!r}")
+    if value.tzinfo is None:
+        return wall_to_utc(value, zone)
+    return value.astimezone(UTC)
+
+
+# -- checking a plan in a test ------------------------------------------------------------------
+
+
+def runs_of(runs: Iterable[PlannedRun], job_id: str) -> list[PlannedRun]:
+    """The planned runs of one job."""
+    return [run for run in runs if run.job_id == job_id]
+
+
+def local_days(runs: Iterable[PlannedRun], job_id: str | None = None) -> dict[dt.date, list]:
+    """Local date -> local times of the runs on that date (of one job, if given)."""
+    days: dict[dt.date, list[dt.time]] = {}
+    for run in runs:
+        if job_id is None or run.job_id == job_id:
+            days.setdefault(run.local.date(), []).append(run.local.time())
+    return days
+
+
+def expect_daily(
+    runs: Iterable[PlannedRun],
+    job_id: str,
+    at: dt.time,
+    first_day: dt.date,
+    last_day: dt.date,
+) -> list[str]:
+    """What differs from "`job_id` runs once a day at `at` local time, first_day..last_day".
+
+    Returns one line per day that differs; an empty list means the schedule is as expected,
+    so `assert expect_daily(...) == []` shows the differing days when it fails.
+    """
+    days = local_days(runs, job_id)
+    problems = []
+    day = first_day
+    while day <= last_day:
+        times = days.get(day, [])
+        if times != [at]:
+            shown = ", ".join(f"{t:%H:%M:%S}" for t in times) or "no run"
+            problems.append(f"{day}: {shown} (expected {at:%H:%M:%S})")
+        day += dt.timedelta(days=1)
+    return problems

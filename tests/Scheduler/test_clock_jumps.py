@@ -1,0 +1,109 @@
+"""The wall clock stepping (NTP, VM resume), with FakeClock.jump and Scheduler.tick."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+
+import pytest
+
+from equipment.Log.MemoryLogger import MemoryLogger
+from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.Scheduler import Scheduler
+from tests.Scheduler.test_dst import travel
+
+UTC = dt.UTC
+START = dt.datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+MINUTE = dt.timedelta(minutes=1)
+
+
+def scheduler_with_jobs() -> tuple[Scheduler, MemoryLogger, dict[str, list[float]]]:
+    """Interval, aligned, daily and cron jobs; each records the monotonic time it ran."""
+    log = MemoryLogger()
+    scheduler = Scheduler(log=log, clock=FakeClock(START), settings={"timezone": "UTC"})
+    ran: dict[str, list[float]] = {}
+
+    def recorder(name: str):
+        return lambda: ran.setdefault(name, []).append(scheduler.clock.monotonic())
+
+    schedule = scheduler.schedule
+    schedule.every(10).minutes.name("every-10-minutes").do(recorder("every-10-minutes"))
+    schedule.every().hour.at(":05").name("hourly-at-05").do(recorder("hourly-at-05"))
+    schedule.every().day.at("13:00").name("daily-13").do(recorder("daily-13"))
+    schedule.cron("*/15 * * * *").name("cron-15").do(recorder("cron-15"))
+    return scheduler, log, ran
+
+
+def scheduled(records, job_id: str) -> list[dt.datetime]:
+    return [r.scheduled_at for r in records if r.job_id == job_id]
+
+
+def test_a_forward_jump_runs_each_job_at_most_once_then_returns_to_its_grid():
+    scheduler, log, _ = scheduler_with_jobs()
+    travel(scheduler, START + 30 * MINUTE)
+    scheduler.clock.set(START + 31 * MINUTE)
+
+    scheduler.clock.jump(dt.timedelta(hours=2))  # 12:31 -> 14:31
+    caught_up = scheduler.tick()
+
+    assert sorted(r.job_id for r in caught_up) == [
+        "cron-15",
+        "daily-13",
+        "every-10-minutes",
+        "hourly-at-05",
+    ]
+    warnings = log.find("The wall clock jumped forward by 2:00:00", logging.WARNING)
+    assert len(warnings) == 1
+    assert warnings[0].extra["clock_step_seconds"] == 7200
+
+    later = travel(scheduler, START + dt.timedelta(hours=4, minutes=10))
+    at = lambda h, m: dt.datetime(2026, 6, 1, h, m, tzinfo=UTC)  # noqa: E731
+    assert scheduled(later, "every-10-minutes")[:3] == [at(14, 40), at(14, 50), at(15, 0)]
+    assert scheduled(later, "cron-15")[:2] == [at(14, 45), at(15, 0)]
+    assert scheduled(later, "hourly-at-05")[:2] == [at(15, 5), at(16, 5)]
+    assert scheduled(later, "daily-13") == []
+
+
+@pytest.mark.parametrize("hours", [1, 12])
+def test_a_backward_jump_runs_no_clock_time_job_twice_and_keeps_interval_spacing(hours):
+    scheduler, log, ran = scheduler_with_jobs()
+    before = travel(scheduler, START + dt.timedelta(minutes=75))  # up to 13:15
+    scheduler.clock.set(START + dt.timedelta(minutes=78))
+
+    scheduler.clock.jump(dt.timedelta(hours=-hours))
+    after = scheduler.tick()
+    after += travel(scheduler, START + dt.timedelta(hours=14 - hours, minutes=78))
+
+    assert log.find(f"jumped back by {dt.timedelta(hours=hours)}", logging.WARNING)
+    for job_id in ("hourly-at-05", "daily-13", "cron-15"):
+        instants = Counter(scheduled(before + after, job_id))
+        assert [when for when, count in instants.items() if count > 1] == [], job_id
+    # the interval job keeps firing every 10 real minutes, through the step
+    times = ran["every-10-minutes"]
+    spacing = {b - a for a, b in zip(times, times[1:], strict=False)}
+    assert spacing == {600.0}
+    assert len(ran["every-10-minutes"]) == (14 * 60 + 78) // 10
+
+
+def test_after_a_backward_jump_clock_time_jobs_wait_for_their_next_time():
+    scheduler, _, _ = scheduler_with_jobs()
+    travel(scheduler, START + dt.timedelta(minutes=75))
+    scheduler.clock.jump(dt.timedelta(hours=-1))  # 13:15 -> 12:15
+
+    records = travel(scheduler, START + dt.timedelta(hours=2))  # wall 14:00
+
+    assert scheduled(records, "daily-13") == []
+    assert scheduled(records, "cron-15") == [
+        dt.datetime(2026, 6, 1, 13, 30, tzinfo=UTC),
+        dt.datetime(2026, 6, 1, 13, 45, tzinfo=UTC),
+        dt.datetime(2026, 6, 1, 14, 0, tzinfo=UTC),
+    ]
+
+
+def test_small_differences_are_not_reported_as_jumps():
+    scheduler, log, _ = scheduler_with_jobs()
+    scheduler.tick()
+    scheduler.clock.jump(0.5)
+    scheduler.tick()
+    assert log.find("jumped") == []

@@ -1,0 +1,156 @@
+"""plan(): the runs a scheduler would make, without running anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from equipment.Log.MemoryLogger import MemoryLogger
+from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.Errors import ScheduleValueError
+from equipment.Scheduler.Plan import expect_daily, local_days, plan, runs_of
+from equipment.Scheduler.Scheduler import Scheduler
+from tests.Scheduler.test_dst import travel
+
+UTC = dt.UTC
+MADRID = ZoneInfo("Europe/Madrid")
+START = dt.datetime(2026, 3, 27, 12, tzinfo=UTC)
+
+
+def report() -> None:
+    pass
+
+
+class Reports(Scheduler):
+    def run(self) -> None:
+        self.schedule.every().day.at("03:00").name("report").do(report)
+        self.schedule.every().day.at("02:30").name("gap-report").do(report)
+        self.schedule.every(4).hours.name("sync").do(report)
+        self.schedule.cron("*/30 1-3 * * *", "America/New_York").name("ny").do(report)
+        super().run()
+
+
+def reports(start: dt.datetime = START) -> Reports:
+    return Reports(
+        log=MemoryLogger(), clock=FakeClock(start), settings={"timezone": "Europe/Madrid"}
+    )
+
+
+def test_plan_collects_the_jobs_and_lists_their_runs_in_order():
+    scheduler = reports()
+
+    runs = plan(scheduler, hours=48)
+
+    assert {run.job_id for run in runs} == {"report", "gap-report", "sync", "ny"}
+    assert [run.scheduled_at for run in runs] == sorted(run.scheduled_at for run in runs)
+    assert all(START <= run.scheduled_at < START + dt.timedelta(hours=48) for run in runs)
+    assert scheduler.clock.now() == START  # nothing ran, no time passed
+
+
+def test_plan_shows_dst_as_it_will_happen():
+    runs = plan(reports(), START, START + dt.timedelta(days=3))
+
+    gap = [run.local_text() for run in runs_of(runs, "gap-report")]
+    assert gap == [
+        "2026-03-28 02:30:00 CET",
+        "2026-03-29 03:00:00 CEST",
+        "2026-03-30 02:30:00 CEST",
+    ]
+    first = runs_of(runs, "report")[0]
+    assert (first.zone, first.utc_text()) == ("Europe/Madrid", "2026-03-28T02:00:00Z")
+    assert first.run_id == "report@2026-03-28T02:00:00Z"
+    assert first.description == "every day at 03:00:00 (Europe/Madrid)"
+
+
+def test_plan_is_what_the_scheduler_then_does():
+    planned = plan(reports(), START, START + dt.timedelta(days=4))
+
+    scheduler = reports()
+    scheduler.collect()
+    done = travel(scheduler, START + dt.timedelta(days=4) - dt.timedelta(microseconds=1))
+
+    assert [(r.job_id, r.scheduled_at) for r in planned] == [
+        (r.job_id, r.scheduled_at) for r in done
+    ]
+
+
+def test_plan_leaves_the_real_jobs_untouched():
+    scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
+    scheduler.schedule.rng = random.Random(7)
+    scheduler.schedule.every(5).to(10).minutes.do(report)
+    job = scheduler.schedule.jobs[0]
+    next_run, rng_state = job.next_run_at, job.trigger.rng.getstate()
+
+    runs = plan(scheduler, hours=6)
+
+    assert job.next_run_at == next_run
+    assert job.trigger.rng.getstate() == rng_state
+    spacings = {b.scheduled_at - a.scheduled_at for a, b in zip(runs, runs[1:], strict=False)}
+    assert spacings <= {dt.timedelta(minutes=m) for m in range(5, 11)}
+
+
+def test_my_report_runs_at_three_madrid_time_every_day_next_march():
+    runs = plan(
+        reports(dt.datetime(2027, 1, 15, tzinfo=UTC)),
+        dt.datetime(2027, 3, 1),  # naive: the scheduler's zone
+        dt.datetime(2027, 4, 1),
+    )
+
+    assert expect_daily(runs, "report", dt.time(3), dt.date(2027, 3, 1), dt.date(2027, 3, 31)) == []
+    assert expect_daily(
+        runs, "gap-report", dt.time(2, 30), dt.date(2027, 3, 1), dt.date(2027, 3, 31)
+    ) == ["2027-03-28: 03:00:00 (expected 02:30:00)"]
+    assert len(local_days(runs, "report")) == 31
+
+
+def test_expect_daily_reports_missing_and_extra_runs():
+    runs = plan(reports(), START, START + dt.timedelta(days=2))
+    problems = expect_daily(runs, "sync", dt.time(3), dt.date(2026, 3, 28), dt.date(2026, 3, 28))
+    assert problems == [
+        "2026-03-28: 01:00:00, 05:00:00, 09:00:00, 13:00:00, 17:00:00, 21:00:00 (expected 03:00:00)"
+    ]
+    assert expect_daily(runs, "nope", dt.time(3), dt.date(2026, 3, 28), dt.date(2026, 3, 28)) == [
+        "2026-03-28: no run (expected 03:00:00)"
+    ]
+
+
+def test_a_start_in_the_future_continues_the_job_grid():
+    scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
+    scheduler.schedule.every(7).minutes.do(report)
+    start = START + dt.timedelta(days=100, seconds=5)
+
+    runs = plan(scheduler, start, start + dt.timedelta(hours=1))
+
+    offsets = {(run.scheduled_at - START) % dt.timedelta(minutes=7) for run in runs}
+    assert offsets == {dt.timedelta()}
+    assert runs[0].scheduled_at >= start
+
+
+def test_until_ends_the_plan():
+    scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
+    scheduler.schedule.every().hour.until(START + dt.timedelta(hours=3)).do(report)
+
+    runs = plan(scheduler, hours=24)
+
+    assert [run.scheduled_at - START for run in runs] == [dt.timedelta(hours=h) for h in (1, 2, 3)]
+
+
+def test_plan_takes_a_list_of_jobs():
+    scheduler = reports()
+    jobs = scheduler.collect()
+    assert plan(jobs, hours=30) == plan(scheduler, hours=30)
+
+
+def test_a_window_ending_before_it_starts_is_refused():
+    with pytest.raises(ScheduleValueError, match="before it starts"):
+        plan(reports(), START, START - dt.timedelta(hours=1))
+
+
+def test_a_window_with_too_many_runs_is_refused():
+    scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
+    scheduler.schedule.every().second.do(report)
+    with pytest.raises(ScheduleValueError, match="more than 1000 runs"):
+        plan(scheduler, hours=1, limit=1000)
