@@ -26,6 +26,7 @@ class Runner:
         self.clock = clock
         self.log = log
         self.current: RunRecord | None = None
+        self.interrupted: RunRecord | None = None  # a run cut short by a BaseException
         self.completed: list[RunRecord] = []  # this pass's records; the scheduler drains it
 
     def run(self, job: Job, scheduled_at: dt.datetime) -> RunRecord:
@@ -69,6 +70,10 @@ class Runner:
             record.outcome = FAILURE
             record.error = error
             record.traceback = traceback.format_exc()
+        except BaseException:
+            record.outcome = FAILURE
+            self.interrupted = record
+            raise
         finally:
             self.current = None
             record.duration = self.clock.monotonic() - started

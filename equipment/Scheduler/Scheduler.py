@@ -146,7 +146,7 @@ class Scheduler:
         try:
             self._loop()
         except ShutdownGraceExpired:
-            running = self.schedule.runner.current
+            running = self.schedule.runner.interrupted
             self.log.error(
                 "Job %s did not finish within shutdown_grace (%ss) and was interrupted",
                 running.job_id if running else "?",

@@ -1,0 +1,51 @@
+"""A test kit for schedulers: drive one through simulated time and see what ran.
+
+    clock = FakeClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
+    scheduler = Scheduler(log=MemoryLogger(), clock=clock)   # or App.make(...).scheduler
+    runs = run_until(scheduler, timedelta(days=1))
+    assert [r.job_id for r in runs].count("cleanup:every-10-minutes") == 144
+
+Nothing sleeps: the fake clock jumps straight to the next due job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.Errors import SchedulerError
+from equipment.Scheduler.RunRecord import RunRecord
+from equipment.Scheduler.Schedule import Phase
+from equipment.Scheduler.Scheduler import Scheduler
+
+
+def run_until(scheduler: Scheduler, until: dt.datetime | dt.timedelta) -> list[RunRecord]:
+    """Run `scheduler`'s jobs on its FakeClock until `until`; return every run record.
+
+    Jobs are registered first (the scheduler's `run()` in collect-only mode) unless the
+    scheduler already has jobs. `until` is an aware instant, or a span from now.
+    """
+    clock = scheduler.clock
+    if not isinstance(clock, FakeClock):
+        raise SchedulerError("run_until() needs a scheduler built with clock=FakeClock(...)")
+    end = clock.now() + until if isinstance(until, dt.timedelta) else until
+    if end.tzinfo is None:
+        raise SchedulerError("run_until(): give an aware datetime or a timedelta")
+    if not scheduler.schedule.jobs and scheduler.schedule.phase is Phase.COLLECTING:
+        scheduler.collect()
+    records: list[RunRecord] = []
+    while True:
+        ran = scheduler.tick()
+        records.extend(ran)
+        next_at = scheduler.schedule.next_run_at()
+        if next_at is None or next_at > end:
+            break
+        if next_at <= clock.now() and not ran:
+            raise SchedulerError(
+                f"a job is due at {next_at.isoformat()} but the pass ran nothing "
+                "(is run_pending patched, or the scheduler stopped?)"
+            )
+        clock.set(max(next_at, clock.now()))
+    if clock.now() < end:
+        clock.set(end)
+    return records

@@ -1,0 +1,76 @@
+import pytest
+
+from equipment.Errors import ConfigError, EquipmentError
+from equipment.Scheduler.Errors import IntervalError, ScheduleValueError
+from equipment.Scheduler.Scheduler import Scheduler
+from tests.Scheduler import jobs
+
+
+@pytest.mark.parametrize(
+    ("register", "message"),
+    [
+        (
+            lambda s: s.every(0).seconds.do(jobs.cleanup),
+            "every(0): the interval must be a positive",
+        ),
+        (lambda s: s.every(-1).minutes.do(jobs.cleanup), "every(-1): the interval must be"),
+        (
+            lambda s: s.every(5).to(3).minutes.do(jobs.cleanup),
+            "to(3) must not be below the interval 5",
+        ),
+        (
+            lambda s: s.every().day.at("25:00").do(jobs.cleanup),
+            "at('25:00') on every(1).days: not a valid",
+        ),
+        (lambda s: s.every(10).seconds.at("10:00"), "cannot be used on every(10).seconds"),
+        (
+            lambda s: s.every().day.at("03:00", "Mars/Olympus").do(jobs.cleanup),
+            "unknown time zone 'Mars/Olympus'",
+        ),
+        (lambda s: s.every().hour.do(jobs.cleanup()), "needs a callable, got None"),
+        (lambda s: s.every(3).do(jobs.cleanup), "choose a unit"),
+    ],
+)
+def test_bad_schedules_are_refused_at_registration_with_a_clear_message(
+    scheduler, register, message
+):
+    with pytest.raises(ScheduleValueError) as error:
+        register(scheduler.schedule)
+    assert message in str(error.value)
+    assert isinstance(error.value, EquipmentError)
+    assert scheduler.schedule.jobs == []
+
+
+def test_interval_errors_are_also_schedules_own_error_types(scheduler):
+    import schedule
+
+    with pytest.raises(schedule.IntervalError):
+        scheduler.schedule.every(0).seconds.do(jobs.cleanup)
+    assert issubclass(IntervalError, schedule.ScheduleValueError)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"max_sleep": "abc"}, "scheduler.max_sleep must be a number of seconds, got 'abc'"),
+        ({"max_sleep": 0}, "scheduler.max_sleep must be more than 0 seconds"),
+        ({"shutdown_grace": "-1"}, "scheduler.shutdown_grace must be at least 0 seconds"),
+        (
+            {"timezone": "Europe/Atlantis"},
+            "scheduler.timezone: unknown time zone 'Europe/Atlantis'",
+        ),
+    ],
+)
+def test_bad_settings_name_their_key(settings, message):
+    with pytest.raises(ConfigError) as error:
+        Scheduler(settings=settings)
+    assert message in str(error.value)
+
+
+def test_settings_from_strings_are_converted():
+    scheduler = Scheduler(
+        settings={"timezone": " Europe/Madrid ", "max_sleep": "2.5", "shutdown_grace": "10"}
+    )
+    assert scheduler.settings.max_sleep == 2.5
+    assert scheduler.settings.shutdown_grace == 10.0
+    assert scheduler.schedule.zone.key == "Europe/Madrid"

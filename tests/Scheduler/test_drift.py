@@ -1,0 +1,41 @@
+import datetime as dt
+import logging
+
+from equipment.Scheduler.Testing import run_until
+from tests.Scheduler.conftest import START
+
+
+def test_a_one_second_job_taking_300ms_runs_3600_times_in_an_hour(scheduler, clock):
+    scheduler.schedule.every(1).seconds.name("tick").do(lambda: clock.advance(0.3))
+
+    records = run_until(scheduler, dt.timedelta(hours=1))
+
+    assert len(records) == 3600
+    assert [r.scheduled_at for r in records[:3]] == [
+        START + dt.timedelta(seconds=k) for k in (1, 2, 3)
+    ]
+    assert records[-1].scheduled_at == START + dt.timedelta(hours=1)
+    assert max(r.lateness for r in records) == 0.0  # every run starts on its grid point
+
+
+def test_an_overrun_is_followed_by_one_run_at_the_next_grid_point_and_a_warning(
+    scheduler, clock, log
+):
+    scheduler.schedule.every(1).seconds.name("slow").do(lambda: clock.advance(1.5))
+
+    records = run_until(scheduler, dt.timedelta(seconds=10))
+
+    starts = [(r.started_at - START).total_seconds() for r in records]
+    assert starts == [1, 3, 5, 7, 9]  # 1 → ends 2.5 → next grid point 3, no burst
+    warning = log.find("longer than its interval", level=logging.WARNING)[0]
+    assert warning.message.startswith("Job slow took 1.500 s, longer than its interval of 1.000 s")
+
+
+def test_a_job_pinned_to_clock_times_starts_on_the_second(scheduler, clock):
+    clock.set(START + dt.timedelta(seconds=17.4))
+    scheduler.schedule.every().minute.at(":00").name("pinned").do(lambda: clock.advance(0.2))
+
+    records = run_until(scheduler, dt.timedelta(minutes=5))
+
+    assert [r.started_at.second for r in records] == [0] * 5
+    assert [r.started_at.microsecond for r in records] == [0] * 5

@@ -1,0 +1,87 @@
+import pytest
+
+from equipment.Queue.AbstractQueue import AbstractQueue
+from equipment.Scheduler.Errors import SchedulerError
+from equipment.Scheduler.Scheduler import Scheduler
+from tests.Scheduler import jobs
+
+UTC = {"timezone": "UTC"}
+
+
+class RecordingQueue(AbstractQueue):
+    def __init__(self) -> None:
+        self.pushed = []
+
+    def push(self, fn, *args, **kwargs):
+        self.pushed.append((fn, args))
+        return True
+
+    def push_at(self, when, fn, *args, **kwargs):
+        return self.push(fn, *args, **kwargs)
+
+    def push_in(self, delay, fn, *args, **kwargs):
+        return self.push(fn, *args, **kwargs)
+
+
+def register_all(scheduler: Scheduler) -> list[str]:
+    scheduler.schedule.every(10).minutes.do(jobs.cleanup)
+    scheduler.schedule.every().day.at("03:00").do(jobs.cleanup)
+    scheduler.schedule.every().monday.do(jobs.cleanup)
+    scheduler.schedule.every().hour.do(jobs.cleanup)
+    scheduler.schedule.every(5).to(10).minutes.do(jobs.cleanup)
+    scheduler.schedule.every().hour.do(scheduler.queue.push, jobs.rebuild_report, 1)
+    scheduler.schedule.every().hour.do(scheduler.queue.push, jobs.rebuild_report, 2)
+    return [job.id for job in scheduler.schedule.jobs]
+
+
+def test_ids_are_stable_across_restarts_and_distinct_per_registration(log, clock):
+    first = register_all(Scheduler(log=log, clock=clock, queue=RecordingQueue(), settings=UTC))
+    clock.advance(3600 * 7)  # a restart, hours later
+    second = register_all(Scheduler(log=log, clock=clock, queue=RecordingQueue(), settings=UTC))
+
+    assert first == second
+    assert len(set(first)) == len(first)
+    assert first[:5] == [
+        "cleanup:every-10-minutes",
+        "cleanup:every-day-at-03-00-00-utc",
+        "cleanup:every-monday-utc",
+        "cleanup:every-hour",
+        "cleanup:every-5-to-10-minutes",
+    ]
+
+
+def test_a_queue_push_is_named_after_the_pushed_function(scheduler):
+    scheduler.queue = RecordingQueue()
+    job = scheduler.schedule.every().hour.do(scheduler.queue.push, jobs.rebuild_report, 123)
+    assert job.id.startswith("rebuild_report:every-hour:")
+
+
+def test_name_sets_the_id(scheduler):
+    job = scheduler.schedule.every().day.at("03:00").name("nightly-report").do(jobs.cleanup)
+    assert job.id == "nightly-report"
+
+
+def test_duplicate_ids_are_refused_naming_both(scheduler):
+    scheduler.schedule.every().hour.name("report").do(jobs.cleanup)
+    with pytest.raises(SchedulerError) as error:
+        scheduler.schedule.every(2).hours.name("report").do(jobs.rebuild_report, 1)
+    message = str(error.value)
+    assert "two jobs have the ID 'report'" in message
+    assert "cleanup()" in message and "rebuild_report(1)" in message
+    assert ".name(" in message
+
+
+def test_ids_do_not_depend_on_object_addresses(scheduler):
+    class Service:
+        pass
+
+    a = scheduler.schedule.every().hour.do(jobs.rebuild_report, Service())
+    scheduler.schedule.clear()
+    b = scheduler.schedule.every().hour.do(jobs.rebuild_report, Service())
+    assert a.id == b.id
+
+
+def test_name_after_do_is_refused(scheduler):
+    job = scheduler.schedule.every().hour.do(jobs.cleanup)
+    with pytest.raises(SchedulerError, match="before .do"):
+        job.name("late")

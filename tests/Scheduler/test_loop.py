@@ -1,0 +1,95 @@
+import datetime as dt
+import threading
+import time
+
+from equipment.Scheduler.Clock import SystemClock
+from equipment.Scheduler.Scheduler import Scheduler
+from tests.Scheduler.conftest import START
+
+
+def test_should_exit_before_run_makes_exactly_one_pass_without_sleeping(scheduler, clock):
+    ran = []
+    scheduler.schedule.every(1).seconds.do(lambda: ran.append(clock.now()))
+    clock.advance(1)
+    scheduler.should_exit = True
+
+    assert scheduler.run() is None
+    assert len(ran) == 1
+    assert clock.sleeps == []
+
+
+def test_the_loop_sleeps_until_the_next_job_is_due(scheduler, clock):
+    scheduler.schedule.every(5).seconds.do(lambda: None)
+    runs = []
+
+    def stop_after_three() -> None:
+        runs.append(clock.now())
+        if len(runs) == 3:
+            scheduler.should_exit = True
+
+    scheduler.schedule.every(5).seconds.name("stopper").do(stop_after_three)
+    scheduler.run()
+
+    assert runs == [START + dt.timedelta(seconds=5 * k) for k in (1, 2, 3)]
+    assert clock.sleeps == [5.0, 5.0, 5.0]
+
+
+def test_sleep_is_capped_by_max_sleep(clock, log):
+    scheduler = Scheduler(log=log, clock=clock, settings={"max_sleep": 30, "timezone": "UTC"})
+    scheduler.schedule.every(10).minutes.do(lambda: setattr(scheduler, "should_exit", True))
+    scheduler.run()
+
+    assert clock.sleeps == [30.0] * 20
+    assert clock.now() == START + dt.timedelta(minutes=10)
+
+
+def test_should_exit_set_from_another_thread_interrupts_the_sleep(log):
+    scheduler = Scheduler(log=log, clock=SystemClock(), settings={"max_sleep": 30})
+    scheduler.schedule.every(1).hours.do(lambda: None)
+    started = threading.Event()
+    scheduler.schedule.every(1).seconds.do(started.set)  # proves the loop is running
+    scheduler.schedule.jobs[-1].next_run = dt.datetime.now()  # due at once
+
+    thread = threading.Thread(target=scheduler.run)
+    thread.start()
+    assert started.wait(5)
+    began = time.monotonic()
+    scheduler.should_exit = True
+    thread.join(5)
+
+    assert not thread.is_alive()
+    assert time.monotonic() - began < 5  # far below max_sleep: the wait was interrupted
+
+
+def test_tick_runs_due_jobs_and_returns_their_records(scheduler, clock):
+    scheduler.schedule.every(1).minutes.name("a").do(lambda: None)
+    scheduler.schedule.every(2).minutes.name("b").do(lambda: None)
+
+    assert scheduler.tick() == []
+    clock.advance(120)
+    records = scheduler.tick()
+
+    assert sorted(r.job_id for r in records) == ["a", "b"]
+    assert all(r.succeeded for r in records)
+
+
+def test_startup_is_logged_with_every_job(scheduler, log):
+    scheduler.schedule.every().day.at("03:00").name("nightly").do(lambda: None)
+    scheduler.should_exit = True
+    scheduler.run()
+
+    messages = log.messages()
+    assert messages[0].startswith("Scheduler starting: 1 job(s), time zone UTC")
+    assert "nightly: every day at 03:00:00 (UTC), next run 2026-01-06 03:00:00 UTC" in messages[1]
+    assert messages[-1] == "Scheduler stopped"
+
+
+def test_stop_lets_no_new_run_start(scheduler, clock):
+    ran = []
+    scheduler.schedule.every(1).seconds.name("first").do(scheduler.stop)
+    scheduler.schedule.every(1).seconds.name("second").do(lambda: ran.append(1))
+    clock.advance(1)
+    scheduler.run()
+
+    assert ran == []
+    assert scheduler.schedule.get_job("second").next_run_at == START + dt.timedelta(seconds=1)
