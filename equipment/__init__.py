@@ -1,23 +1,13 @@
 """Equipment: a Python application framework whose heart is a production-grade scheduler.
 
-`import equipment` is light on purpose: the container and everything it wires are imported
-on first use, and heavy drivers (redis, rq) only when a config chooses them.
+`import equipment` imports the container and what it wires, but never a heavy driver:
+redis and rq are imported only when a config chooses the redis queue.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
+
+# Imported last and by name: the class `Equipment` must win over the submodule of the same
+# name, which the import system binds to this package while loading it.
+from equipment.Equipment import Equipment, equipment  # noqa: E402
+
 __all__ = ["Equipment", "equipment", "__version__"]
-
-if TYPE_CHECKING:
-    from equipment.Equipment import Equipment, equipment
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("Equipment", "equipment"):
-        from equipment import Equipment as module
-
-        return getattr(module, name)
-    raise AttributeError(f"module 'equipment' has no attribute {name!r}")
