@@ -13,6 +13,7 @@ import click
 from equipment import __version__
 from equipment.Console.NewCommand import new
 from equipment.Console.QueueCommand import queue
+from equipment.Console.ScheduleCommand import schedule
 from equipment.Errors import EquipmentError
 
 USER_ERROR = 2
@@ -44,6 +45,7 @@ def cli() -> None:
 
 cli.add_command(new)
 cli.add_command(queue)
+cli.add_command(schedule)
 
 
 def main() -> None:

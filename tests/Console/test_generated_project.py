@@ -280,3 +280,19 @@ def test_the_build_backend_makes_a_wheel_and_an_sdist(project: Path, tmp_path: P
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True"] * 4
+
+
+def test_queues_py_explains_that_sync_needs_no_worker(project: Path) -> None:
+    result = run_python(project, "queues.py", "--burst", QUEUE_CONNECTION="sync")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "QUEUE_CONNECTION=redis" in result.stdout + result.stderr
+
+
+def test_equipment_schedule_list_shows_the_generated_jobs(project: Path) -> None:
+    cli = "from equipment.Console.Cli import main; main()"
+    result = run_python(project, "-c", cli, "schedule", "list")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 job(s)" in result.stdout
+    assert "_inspire" in result.stdout

@@ -212,4 +212,5 @@ def test_help_lists_the_commands() -> None:
     result = run("--help")
 
     assert result.exit_code == 0
-    assert "new" in result.stdout
+    for command in ("new", "schedule", "queue"):
+        assert f"  {command} " in result.stdout
