@@ -44,11 +44,18 @@ class RunRecord:
             return 0.0
         return (self.started_at - self.scheduled_at).total_seconds()
 
-    def log_fields(self) -> dict[str, Any]:
+    def start_fields(self) -> dict[str, Any]:
+        """The `extra` fields of a run's start line: which occurrence this is."""
         return {
             "job_id": self.job_id,
             "run_id": self.run_id,
             "scheduled_at": self.scheduled_at.astimezone(dt.UTC).isoformat(),
+        }
+
+    def log_fields(self) -> dict[str, Any]:
+        """The `extra` fields of a run's end line: the occurrence and how it went."""
+        return {
+            **self.start_fields(),
             "duration_ms": round(self.duration * 1000, 3),
             "outcome": self.outcome,
         }

@@ -59,7 +59,7 @@ class Runner:
         from equipment.Queue.RunContext import run_context
 
         record.started_at = self.clock.now()
-        self.log.info("Job %s started", job.id, extra=record.log_fields())
+        self.log.info("Job %s started", job.id, extra=record.start_fields())
         started = self.clock.monotonic()
         self.current = record
         try:

@@ -33,6 +33,11 @@ def test_each_run_logs_a_start_and_an_end_line_with_ids(scheduler, clock, log):
 
     started, finished = log.find("Job report")
     assert started.message == "Job report started"
+    assert started.extra == {
+        "job_id": "report",
+        "run_id": "report@2026-01-05T12:01:00Z",
+        "scheduled_at": "2026-01-05T12:01:00+00:00",
+    }
     assert finished.message == "Job report finished in 250.0 ms"
     assert finished.extra == {
         "job_id": "report",
