@@ -236,6 +236,10 @@ class Job(schedule.Job):
                 f"{self._phrase()}: to({self.latest}) must not be below the interval "
                 f"{self.interval}"
             )
+        if self.start_day and self.start_day not in WEEKDAYS:
+            raise ScheduleValueError(
+                f"{self._phrase()}: unknown weekday {self.start_day!r} (use .monday … .sunday)"
+            )
         if self.start_day and self.unit != "weeks":
             raise ScheduleValueError(f"{self._phrase()}: a weekday job must be weekly")
 

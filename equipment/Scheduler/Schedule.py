@@ -19,7 +19,7 @@ from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Job import Job
 from equipment.Scheduler.Runner import Runner
-from equipment.Scheduler.Zones import TzLike, resolve_zone
+from equipment.Scheduler.Zones import TzLike, local_zone, resolve_zone
 
 
 class Phase(Enum):
@@ -40,12 +40,24 @@ class Schedule(schedule.Scheduler):
         super().__init__()
         self.clock = clock or SystemClock()
         self.log = log or NullLogger()
-        self.zone = resolve_zone(zone, "scheduler.timezone")
+        resolved = resolve_zone(zone, "scheduler.timezone")
+        # "local" (or no zone) follows the machine's zone as it is at each computation, as
+        # `schedule`'s naive `datetime.now()` does; a named zone is fixed.
+        self._zone: dt.tzinfo | None = None if _is_local(zone) else resolved
         self.environment = environment
         self.rng = rng
         self.runner = Runner(self.clock, self.log)
         self.phase = Phase.COLLECTING
         self.halted = False  # a stop was requested: due jobs no longer start
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The zone jobs without their own `at(..., tz)` are computed in."""
+        return self._zone if self._zone is not None else local_zone()
+
+    @zone.setter
+    def zone(self, zone: TzLike) -> None:
+        self._zone = None if _is_local(zone) else resolve_zone(zone, "scheduler.timezone")
 
     def every(self, interval: int = 1) -> Job:
         return Job(interval, self)
@@ -110,3 +122,7 @@ class Schedule(schedule.Scheduler):
         if next_at is None:
             return None
         return (next_at - self.clock.now()).total_seconds()
+
+
+def _is_local(zone: TzLike) -> bool:
+    return zone is None or (isinstance(zone, str) and zone.strip().lower() in ("", "local"))
