@@ -59,9 +59,9 @@ class Runner:
         from equipment.Queue.RunContext import run_context
 
         record.started_at = self.clock.now()
+        self.current = record  # before the start line: a stop signal may come at any point
         self.log.info("Job %s started", job.id, extra=record.start_fields())
         started = self.clock.monotonic()
-        self.current = record
         try:
             with run_context(record.run_id):
                 record.result = job.job_func()

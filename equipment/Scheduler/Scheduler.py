@@ -112,9 +112,10 @@ class Scheduler:
                 running.job_id,
                 extra={"run_id": running.run_id},
             )
-            self._signals.arm_grace(grace)
         else:
             self.log.info("Scheduler stopping (%s)", signal_name)
+        # Armed even when no job seems to run: one may be starting this very instant.
+        self._signals.arm_grace(grace)
         self.stop()
 
     # -- registration checks -------------------------------------------------------------------
@@ -149,7 +150,7 @@ class Scheduler:
             running = self.schedule.runner.interrupted
             self.log.error(
                 "Job %s did not finish within shutdown_grace (%ss) and was interrupted",
-                running.job_id if running else "?",
+                running.job_id if running else "(between runs)",
                 f"{self.settings.shutdown_grace:g}",
                 extra=running.log_fields() if running else {},
             )

@@ -8,7 +8,9 @@ occurrence. Everything returned is an aware datetime in UTC.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import struct
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +38,10 @@ def _local_zone_for(tz_variable: str) -> dt.tzinfo:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
+        try:
+            return posix_zone(name)  # TZ may be a rule, as libc reads it
+        except ValueError:
+            pass
     link = Path("/etc/localtime")
     if link.is_symlink():
         target = str(link.resolve())
@@ -48,6 +54,20 @@ def _local_zone_for(tz_variable: str) -> dt.tzinfo:
         with link.open("rb") as handle:
             return ZoneInfo.from_file(handle, key="localtime")
     return UTC
+
+
+def posix_zone(rule: str) -> dt.tzinfo:
+    """A zone following a POSIX TZ rule ('CET-1CEST,M3.5.0,M10.5.0/3') at every instant.
+
+    zoneinfo reads no rules, only TZif data; a TZif file with no transitions and the rule
+    as its footer makes it apply the rule to all times, as libc does for `TZ`.
+    """
+    if not rule or not any(ch.isdigit() for ch in rule):
+        raise ValueError(f"not a POSIX TZ rule: {rule!r}")
+    counts = struct.pack(">6l", 0, 0, 0, 0, 1, 4)  # isut, isstd, leap, times, types, chars
+    block = b"TZif2" + bytes(15) + counts + struct.pack(">lbB", 0, 0, 0) + b"LMT\0"
+    data = block + block + b"\n" + rule.encode() + b"\n"
+    return ZoneInfo.from_file(io.BytesIO(data), key=rule)
 
 
 def resolve_zone(zone: TzLike, what: str) -> dt.tzinfo:

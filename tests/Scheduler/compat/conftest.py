@@ -18,21 +18,16 @@ docs/schedule-compatibility.md) must be updated.
 from __future__ import annotations
 
 import importlib
-import io
 import os
-import struct
 import sys
 import time
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 import schedule as real_schedule
 
-from equipment.Scheduler import Zones
 from equipment.Scheduler.Job import Job
 from equipment.Scheduler.Schedule import Schedule
 
@@ -161,30 +156,6 @@ upstream = _import_upstream()
 assert upstream.schedule.Scheduler is Schedule  # the tests below exercise our classes
 
 
-def posix_zone(rule: str) -> ZoneInfo:
-    """A zone that follows a POSIX TZ rule ('CET-1CEST,M3.5.0,M10.5.0/3') at every instant.
-
-    A TZif file with no transitions and the rule as its footer: zoneinfo applies the footer
-    to all times, as libc applies `TZ` to `datetime.now()`.
-    """
-    counts = struct.pack(">6l", 0, 0, 0, 0, 1, 4)  # isut, isstd, leap, time, type, char
-    block = b"TZif2" + bytes(15) + counts + struct.pack(">lbB", 0, 0, 0) + b"LMT\0"
-    return ZoneInfo.from_file(io.BytesIO(block + block + b"\n" + rule.encode() + b"\n"), key=rule)
-
-
-@lru_cache(maxsize=16)
-def zone_for_tz_variable(tz_variable: str) -> object:
-    """`Zones._local_zone_for`, but reading POSIX rules as libc does (stand-in, see docs)."""
-    name = tz_variable.lstrip(":")
-    if not name:
-        return ORIGINAL_LOCAL_ZONE_FOR(tz_variable)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return posix_zone(name)
-
-
-ORIGINAL_LOCAL_ZONE_FOR = Zones._local_zone_for
 
 
 @pytest.fixture(autouse=True)
@@ -195,7 +166,6 @@ def _berlin_for_upstream(
     if request.node.module.__name__ != UPSTREAM:
         yield
         return
-    monkeypatch.setattr(Zones, "_local_zone_for", zone_for_tz_variable)
     with _environment_restored():
         _set_tz(BERLIN)
         yield
