@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
+
+from equipment.Console.AppLoader import load_app
 
 
 @click.group(name="queue")
@@ -34,19 +34,3 @@ def work_command(app_ref: str, queues: tuple[str, ...], burst: bool) -> None:
     root = Path.cwd()
     app = load_app(app_ref, root)
     sys.exit(work(app, queues=list(queues) or None, burst=burst))
-
-
-def load_app(app_ref: str, root: Path) -> Any:
-    """Import `module:factory` from the project at `root` and build its container."""
-    module_name, _, attr = app_ref.partition(":")
-    if not module_name or not attr:
-        raise click.UsageError(f"--app must look like module:factory, got {app_ref!r}")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise click.UsageError(
-            f"cannot load {app_ref} from {root} ({exc}); run this from the project's root"
-        ) from None
-    return factory.make(root)

@@ -50,6 +50,9 @@ class Job(schedule.Job):
         self._name: str | None = None
         self._id: str | None = None
         self._cancel_after_at: dt.datetime | None = None
+        #: Bumped each time a backward clock step moves this job's grid, so that run IDs
+        #: (job ID + scheduled instant) stay unique although instants repeat.
+        self.clock_epoch = 0
 
     # -- the two views of the next run -------------------------------------------------
 
@@ -79,6 +82,11 @@ class Job(schedule.Job):
 
     def _sort_key(self) -> dt.datetime:
         return self._next_run_at or dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    @property
+    def deadline(self) -> dt.datetime | None:
+        """The `until()` deadline as an aware UTC instant, or None."""
+        return self._cancel_after_at
 
     # -- identity --------------------------------------------------------------------------
 
@@ -263,6 +271,7 @@ class Job(schedule.Job):
         """Move the next run by `delta` (a backward wall-clock step for elapsed-time jobs)."""
         if self._next_run_at is not None:
             self._next_run_at += delta
+            self.clock_epoch += 1
 
     # -- running ---------------------------------------------------------------------------------
 

@@ -91,7 +91,7 @@ def job_runs(job: Any, start: dt.datetime, end: dt.datetime) -> Iterator[Planned
     if job.trigger is None or moment is None:
         return
     trigger = _copy_trigger(job.trigger)
-    deadline = getattr(job, "_cancel_after_at", None)
+    deadline = getattr(job, "deadline", None)
     if moment < start:
         moment = trigger.next_after(moment, start)
     while moment < end and (deadline is None or moment <= deadline):

@@ -11,13 +11,18 @@ FAILURE = "failure"
 SKIPPED = "skipped"
 
 
-def run_id_for(job_id: str, scheduled_at: dt.datetime) -> str:
-    """'<job id>@<scheduled instant, UTC ISO-8601>': one ID per occurrence, on every replica."""
+def run_id_for(job_id: str, scheduled_at: dt.datetime, clock_epoch: int = 0) -> str:
+    """'<job id>@<scheduled instant, UTC ISO-8601>': one ID per occurrence, on every replica.
+
+    After a backward clock step has moved an interval job's grid, its instants can repeat;
+    '~<epoch>' then keeps the IDs of the new grid apart from those already used.
+    """
     utc = scheduled_at.astimezone(dt.UTC)
     stamp = utc.strftime("%Y-%m-%dT%H:%M:%S")
     if utc.microsecond:
         stamp += f".{utc.microsecond:06d}"
-    return f"{job_id}@{stamp}Z"
+    suffix = f"~{clock_epoch}" if clock_epoch else ""
+    return f"{job_id}@{stamp}Z{suffix}"
 
 
 @dataclass

@@ -30,7 +30,8 @@ class Runner:
         self.completed: list[RunRecord] = []  # this pass's records; the scheduler drains it
 
     def run(self, job: Job, scheduled_at: dt.datetime) -> RunRecord:
-        record = RunRecord(job.id, run_id_for(job.id, scheduled_at), scheduled_at)
+        run_id = run_id_for(job.id, scheduled_at, getattr(job, "clock_epoch", 0))
+        record = RunRecord(job.id, run_id, scheduled_at)
         if not self._should_occur(job, record):
             self.log.debug("Job %s skipped this occurrence", job.id, extra=record.log_fields())
             self.completed.append(record)

@@ -84,6 +84,10 @@ def test_a_backward_jump_runs_no_clock_time_job_twice_and_keeps_interval_spacing
     spacing = {b - a for a, b in zip(times, times[1:], strict=False)}
     assert spacing == {600.0}
     assert len(ran["every-10-minutes"]) == (14 * 60 + 78) // 10
+    # no run ID is used twice, although the interval job's instants repeat after the step
+    run_ids = Counter(r.run_id for r in before + after)
+    assert [run_id for run_id, count in run_ids.items() if count > 1] == []
+    assert any(r.run_id.endswith("Z~1") for r in after if r.job_id == "every-10-minutes")
 
 
 def test_after_a_backward_jump_clock_time_jobs_wait_for_their_next_time():
