@@ -18,10 +18,27 @@ class Logger(AbstractLogger):
     """
 
     def __init__(self, name: str, level: int, handlers: list[logging.Handler]) -> None:
+        #: (name, base_path, config) when made by LoggerFactory: enough to rebuild it.
+        self.recipe: tuple[str, str, dict[str, Any] | None] | None = None
         self.stdlib = logging.Logger(name, level)
         self.stdlib.propagate = False
         for handler in handlers:
             self.stdlib.addHandler(handler)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the recipe, so a logger passed to a queued job logs in the worker too.
+
+        Handlers (open files, streams) cannot cross processes; the worker rebuilds the same
+        channels from the same config instead.
+        """
+        if self.recipe is None:
+            raise TypeError(
+                f"logger {self.name!r} was not made by LoggerFactory, so a worker cannot "
+                "rebuild it; pass the app's logger (self.log) instead"
+            )
+        from equipment.Log.LoggerFactory import rebuild_logger
+
+        return rebuild_logger, self.recipe
 
     @property
     def name(self) -> str:

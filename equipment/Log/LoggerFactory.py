@@ -59,4 +59,11 @@ class LoggerFactory:
     @staticmethod
     def _build(name: str, base: Path, config: dict[str, Any] | None) -> Logger:
         settings = LogSettings.from_config(config, base)
-        return Logger(name, settings.level, HandlerFactory(settings).build())
+        logger = Logger(name, settings.level, HandlerFactory(settings).build())
+        logger.recipe = (name, str(base), config)
+        return logger
+
+
+def rebuild_logger(name: str, base_path: str, config: dict[str, Any] | None) -> Logger:
+    """Unpickle a `Logger`: the same channels, opened afresh in this process (a worker)."""
+    return LoggerFactory.make(name, base_path, config)

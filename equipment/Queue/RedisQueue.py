@@ -124,9 +124,9 @@ class RedisQueue(AbstractQueue):
     def _log_pushed(self, job: Job, what: str, run_id: str | None, due: dt.datetime | None) -> None:
         when = f" for {due.isoformat()}" if due else ""
         self.log.info(
-            f"Queued {what} as job {job.id} (run {run_id or '-'}) on {self.name}{when}",
+            f"Queued {what} as RQ job {job.id} (run {run_id or '-'}) on {self.name}{when}",
             extra={
-                "job_id": job.id,
+                "rq_job_id": job.id,
                 "run_id": run_id,
                 "function": what,
                 "queue": self.name,

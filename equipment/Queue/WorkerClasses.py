@@ -84,7 +84,7 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
 
 def job_extra(job: Job) -> dict[str, Any]:
     return {
-        "job_id": job.id,
+        "rq_job_id": job.id,
         "run_id": job.meta.get("run_id"),
         "function": job.func_name,
         "queue": job.origin,

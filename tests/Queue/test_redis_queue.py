@@ -37,7 +37,7 @@ def test_push_then_a_worker_runs_it(queue, settings, log, redis_conn, queue_name
     assert job.meta["run_id"] == "run-42"
     [pushed] = log.find("Queued tests.Queue.jobs.record_run_id", logging.INFO)
     assert job.id in pushed.message and "run-42" in pushed.message
-    assert pushed.extra["job_id"] == job.id and pushed.extra["run_id"] == "run-42"
+    assert pushed.extra["rq_job_id"] == job.id and pushed.extra["run_id"] == "run-42"
 
     assert burst(settings, log) == 0
     assert recorded(redis_conn, key) == ["run-42"]  # the worker set the run ID around the job

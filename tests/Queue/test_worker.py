@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from click.testing import CliRunner
 
-from equipment.Console.QueueCommand import queue as queue_group
+from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.Worker import work
 from tests.Queue import jobs
@@ -61,10 +61,10 @@ def test_forking_worker_in_burst_runs_jobs_and_logs_through_the_app(
 
 def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(queue_group, ["work", "--app", "nope"])
-    assert result.exit_code == 2 and "module:factory" in result.output
-    result = CliRunner().invoke(queue_group, ["work", "--app", "missing_mod:App"])
-    assert result.exit_code == 2 and "cannot load missing_mod:App" in result.output
+    result = CliRunner().invoke(cli, ["queue", "work", "--app", "nope"])
+    assert result.exit_code == 2 and "error: --app must look like module:factory" in result.output
+    result = CliRunner().invoke(cli, ["queue", "work", "--app", "missing_mod:App"])
+    assert result.exit_code == 2 and "error: no module 'missing_mod'" in result.output
 
 
 APP_PY = '''
