@@ -16,7 +16,7 @@ install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 
 lint: install
-	$(BIN)/ruff check equipment tests $(wildcard benchmarks)
+	$(BIN)/ruff check equipment tests docs/examples $(wildcard benchmarks)
 
 test: install lint
 	$(BIN)/python -m pytest -q

@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from equipment.Console.CommandError import USER_ERROR
 from equipment.Errors import EquipmentError
 
-USER_ERROR = 2
 INTERRUPTED = 130
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from equipment.Console.AppLoader import load_app
+from equipment.Console.CommandError import EquipmentGroup
 
 
-@click.group(name="queue")
+@click.group(name="queue", cls=EquipmentGroup)
 def queue() -> None:
     """Work the project's Redis queues."""
 

@@ -15,23 +15,13 @@ from typing import Any
 import click
 
 from equipment.Console.AppLoader import load_app
+from equipment.Console.CommandError import EquipmentGroup
 from equipment.Errors import EquipmentError
 from equipment.Scheduler.Plan import PlannedRun, plan
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
-USER_ERROR = 2
 
-
-class ScheduleCommandError(click.ClickException):
-    """One line on stderr, `error: ...`, exit code 2 (click's code for usage mistakes)."""
-
-    exit_code = USER_ERROR
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
-@click.group(name="schedule")
+@click.group(name="schedule", cls=EquipmentGroup)
 def schedule() -> None:
     """See the project's schedule without running it."""
 
@@ -50,7 +40,7 @@ def _app_option(command: Callable[..., Any]) -> Callable[..., Any]:
 @_app_option
 def list_command(app_spec: str) -> None:
     """Each job: ID, schedule in words, zone, next run (local and UTC), last run."""
-    scheduler = _guarded(_load_scheduler, app_spec)
+    scheduler = _load_scheduler(app_spec)
     jobs = sorted(scheduler.schedule.jobs)
     click.echo(f"Scheduler time zone: {zone_name(scheduler.schedule.zone)}; {len(jobs)} job(s)")
     rows = [("ID", "SCHEDULE", "ZONE", "NEXT RUN (LOCAL, UTC)", "LAST RUN")]
@@ -73,12 +63,12 @@ def _job_row(job: Any) -> tuple[str, ...]:
 def plan_command(app_spec: str, hours: float, start_text: str | None, end_text: str | None) -> None:
     """Every run the scheduler would make in a window, in order, without running anything."""
     if hours <= 0:
-        raise ScheduleCommandError(f"--hours must be more than 0, got {hours:g}")
-    scheduler = _guarded(_load_scheduler, app_spec)
+        raise EquipmentError(f"--hours must be more than 0, got {hours:g}")
+    scheduler = _load_scheduler(app_spec)
     zone = scheduler.schedule.zone
     start = _parse_instant(start_text, "--from", zone) or scheduler.clock.now()
     end = _parse_instant(end_text, "--until", zone) or start + dt.timedelta(hours=hours)
-    runs = _guarded(plan, scheduler, start, end)
+    runs = plan(scheduler, start, end)
     click.echo(
         f"{len(runs)} run(s) from {format_instant(start, zone)} to {format_instant(end, zone)}"
     )
@@ -146,19 +136,11 @@ def _parse_instant(text: str | None, option: str, zone: dt.tzinfo) -> dt.datetim
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ScheduleCommandError(
+        raise EquipmentError(
             f"{option} {text!r} is not an ISO 8601 date/time (e.g. 2026-03-29T00:00 or "
             "2026-03-29T00:00+01:00)"
         ) from None
     return wall_to_utc(value, zone) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _guarded(function: Callable[..., Any], *args: Any) -> Any:
-    """Call `function`; a user's mistake (EquipmentError) becomes a one-line error."""
-    try:
-        return function(*args)
-    except EquipmentError as error:
-        raise ScheduleCommandError(str(error)) from None
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
