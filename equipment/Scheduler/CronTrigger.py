@@ -99,8 +99,11 @@ class CronTrigger(Trigger):
         times = self.upcoming(PERIOD_REFERENCE, PERIOD_SAMPLE)
         return min(later - earlier for earlier, later in zip(times, times[1:], strict=False))
 
+    def words(self) -> str:
+        return f"cron {self.expression.strip()}"
+
     def describe(self) -> str:
-        return f"cron {self.expression.strip()} ({zone_name(self.zone)})"
+        return f"{self.words()} ({zone_name(self.zone)})"
 
     def __repr__(self) -> str:
         return f"CronTrigger({self.expression!r}, {zone_name(self.zone)!r})"

@@ -17,7 +17,7 @@ import schedule
 
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.Errors import IntervalError, SchedulerError, ScheduleValueError
-from equipment.Scheduler.JobId import derive_job_id
+from equipment.Scheduler.JobId import callable_name, derive_job_id
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.Trigger import (
     WEEKDAYS,
@@ -177,7 +177,11 @@ class Job(schedule.Job):
         except (AttributeError, TypeError):  # callables without __name__ etc.
             pass
         self.trigger = self.trigger or self._build_trigger()
-        self._id = self._name or derive_job_id(self.job_func, self.trigger.describe())
+        self._check_cron_builder()
+        # A zone is part of the ID only when the job names its own: with the scheduler's
+        # zone (often "local"), the ID must not change from one host to another.
+        words = self.trigger.describe() if self.at_time_zone else self.trigger.words()
+        self._id = self._name or derive_job_id(self.job_func, words)
         if self.scheduler is None:
             raise SchedulerError(
                 "Unable to add job to schedule: the job is not associated with a scheduler"
@@ -188,6 +192,15 @@ class Job(schedule.Job):
         self._check_deadline()
         self.scheduler.register(self)  # type: ignore[attr-defined]
         return self
+
+    def _check_cron_builder(self) -> None:
+        if self.cron_expression is None:
+            return
+        if self.unit != "cron" or self.start_day or self.latest is not None:
+            raise ScheduleValueError(
+                f"cron({self.cron_expression!r}) takes all its timing from the expression: "
+                "units, weekdays and .to() do not apply to it"
+            )
 
     def _require_callable(self, value: Any, where: str) -> None:
         if not callable(value):
@@ -319,6 +332,12 @@ class Job(schedule.Job):
     def describe(self) -> str:
         """The schedule in words ('every day at 03:00:00 (Europe/Madrid)')."""
         return self.trigger.describe() if self.trigger else self._phrase()
+
+    def __repr__(self) -> str:
+        if self.cron_expression is None:
+            return super().__repr__()
+        target = callable_name(self.job_func.func) if self.job_func else "[None]"
+        return f"{self.describe()} do {target}()"
 
     def tag(self, *tags: Hashable) -> Job:
         super().tag(*tags)

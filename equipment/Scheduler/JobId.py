@@ -57,7 +57,15 @@ def callable_name(target: Any) -> str:
 
 
 def _slug(words: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")
+    words, _, zone = words.lower().partition(" (")
+    zone = re.sub(r"[^a-z0-9]+", "-", zone).strip("-")
+    if words.startswith("cron "):
+        # Fields verbatim and apart: "*/15 * * * *" and "15 * * * *" must not meet.
+        fields = [re.sub(r"[^a-z0-9*/,\-]+", "", field) for field in words.split()[1:]]
+        slug = "cron-" + "_".join(fields)
+    else:
+        slug = re.sub(r"[^a-z0-9]+", "-", words).strip("-")
+    return f"{slug}-{zone}" if zone else slug
 
 
 def _digest(args: tuple, kwargs: dict) -> str:

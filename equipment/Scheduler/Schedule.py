@@ -69,6 +69,8 @@ class Schedule(schedule.Scheduler):
         job = Job(1, self)
         zone = resolve_zone(tz, f"cron({expression!r}, {tz!r})") if tz is not None else self.zone
         job.trigger = CronTrigger(expression, zone)
+        if tz is not None:
+            job.at_time_zone = zone  # the job names its own zone
         job.unit = "cron"
         job.cron_expression = expression
         return job

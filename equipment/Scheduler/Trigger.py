@@ -43,8 +43,12 @@ class Trigger(ABC):
         """The shortest nominal spacing between runs (for overrun warnings)."""
 
     @abstractmethod
+    def words(self) -> str:
+        """The schedule in words, without its zone ('every day at 03:00:00')."""
+
     def describe(self) -> str:
-        """The schedule in words, as logs and `schedule list` show it."""
+        """The schedule in words as logs and `schedule list` show it (with a zone if it has one)."""
+        return self.words()
 
 
 def _unit_words(interval: int, latest: int | None, unit: str) -> str:
@@ -93,7 +97,7 @@ class IntervalTrigger(Trigger):
     def period(self) -> dt.timedelta:
         return dt.timedelta(**{self.unit: self.interval})
 
-    def describe(self) -> str:
+    def words(self) -> str:
         return _unit_words(self.interval, self.latest, self.unit)
 
 
@@ -123,7 +127,7 @@ class AlignedTrigger(IntervalTrigger):
                 candidate += self.period()
         return candidate
 
-    def describe(self) -> str:
+    def words(self) -> str:
         mark = (
             f":{self.at.minute:02d}:{self.at.second:02d}"
             if self.unit == "hours"
@@ -174,7 +178,7 @@ class CalendarTrigger(Trigger):
         return candidate
 
     def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
-        day = to_local(previous, self.zone).date() + self._step()
+        day = self._day_of(previous) + self._step()
         behind = (to_local(now, self.zone).date() - day).days
         if behind > 0 and self.latest is None:
             step_days = self._step().days
@@ -185,13 +189,26 @@ class CalendarTrigger(Trigger):
             candidate = self._instant(day)
         return candidate
 
+    def _day_of(self, run: dt.datetime) -> dt.date:
+        """The local date a run was meant for: a time in a gap that crosses midnight
+        (23:30 where clocks jump from 23:00 to 00:00) resolves into the next day."""
+        day = to_local(run, self.zone).date()
+        if self.at is not None and self._instant(day) != run:
+            before = day - dt.timedelta(days=1)
+            if self._instant(before) == run:
+                return before
+        return day
+
     def period(self) -> dt.timedelta:
         return dt.timedelta(days=self.interval * (7 if self.unit == "weeks" else 1))
 
-    def describe(self) -> str:
+    def words(self) -> str:
         at = f" at {self.at:%H:%M:%S}" if self.at is not None else ""
-        if self.weekday is not None:
-            words = f"every {WEEKDAYS[self.weekday]}"
-        else:
-            words = _unit_words(self.interval, self.latest, self.unit)
-        return f"{words}{at} ({zone_name(self.zone)})"
+        if self.weekday is None:
+            return _unit_words(self.interval, self.latest, self.unit) + at
+        if self.latest is None:
+            return f"every {WEEKDAYS[self.weekday]}{at}"
+        return f"every {self.interval} to {self.latest} weeks on {WEEKDAYS[self.weekday]}{at}"
+
+    def describe(self) -> str:
+        return f"{self.words()} ({zone_name(self.zone)})"

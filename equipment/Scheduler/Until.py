@@ -20,6 +20,9 @@ def parse_until(value: Any, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
         return value.astimezone(dt.UTC)
     if isinstance(value, dt.timedelta):
         return now + value
+    if isinstance(value, dt.time) and value.tzinfo is not None:
+        today = now.astimezone(value.tzinfo).date()
+        return dt.datetime.combine(today, value).astimezone(dt.UTC)
     if isinstance(value, dt.time):
         today = to_local(now, zone).date()
         return wall_to_utc(dt.datetime.combine(today, value), zone)

@@ -18,6 +18,7 @@ from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Errors import ScheduleValueError
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.Scheduler import Scheduler
+from equipment.Scheduler.Testing import run_until
 
 UTC = dt.UTC
 MADRID = ZoneInfo("Europe/Madrid")
@@ -308,3 +309,17 @@ def test_a_long_job_ending_after_midnight_does_not_skip_the_next_day():
         "03-29 23:30 CEST",
         "03-30 23:30 CEST",
     ]
+
+
+def test_a_gap_that_crosses_midnight_skips_no_day():
+    """America/Nuuk jumps from Saturday 23:00 to Sunday 00:00 (2027-03-27): Saturday's 23:30
+    runs at the first instant after the gap, and Sunday's 23:30 still runs."""
+    nuuk = ZoneInfo("America/Nuuk")
+    clock = FakeClock(dt.datetime(2027, 3, 25, tzinfo=dt.UTC))
+    scheduler = Scheduler(clock=clock, settings={"timezone": "America/Nuuk"})
+    scheduler.schedule.every().day.at("23:30").name("late").do(lambda: None)
+
+    runs = run_until(scheduler, dt.timedelta(days=6))
+
+    local = [r.scheduled_at.astimezone(nuuk).strftime("%d %H:%M") for r in runs]
+    assert local == ["24 23:30", "25 23:30", "26 23:30", "28 00:00", "28 23:30", "29 23:30"]

@@ -43,8 +43,8 @@ def test_ids_are_stable_across_restarts_and_distinct_per_registration(log, clock
     assert len(set(first)) == len(first)
     assert first[:5] == [
         "cleanup:every-10-minutes",
-        "cleanup:every-day-at-03-00-00-utc",
-        "cleanup:every-monday-utc",
+        "cleanup:every-day-at-03-00-00",
+        "cleanup:every-monday",
         "cleanup:every-hour",
         "cleanup:every-5-to-10-minutes",
     ]
@@ -85,3 +85,31 @@ def test_name_after_do_is_refused(scheduler):
     job = scheduler.schedule.every().hour.do(jobs.cleanup)
     with pytest.raises(SchedulerError, match="before .do"):
         job.name("late")
+
+
+def test_an_id_depends_on_the_zone_only_when_the_job_names_its_own(log, clock):
+    madrid = Scheduler(log=log, clock=clock, settings={"timezone": "Europe/Madrid"})
+    tokyo = Scheduler(log=log, clock=clock, settings={"timezone": "Asia/Tokyo"})
+    for scheduler in (madrid, tokyo):
+        scheduler.schedule.every().day.at("03:00").do(jobs.cleanup)
+        scheduler.schedule.every().day.at("03:00", "America/New_York").do(jobs.cleanup)
+        scheduler.schedule.cron("0 4 * * *").do(jobs.cleanup)
+
+    expected = [
+        "cleanup:every-day-at-03-00-00",
+        "cleanup:every-day-at-03-00-00-america-new-york",
+        "cleanup:cron-0_4_*_*_*",
+    ]
+    assert [job.id for job in madrid.schedule.jobs] == expected
+    assert [job.id for job in tokyo.schedule.jobs] == expected
+
+
+def test_cron_ids_keep_their_fields_apart(scheduler):
+    every_quarter = scheduler.schedule.cron("*/15 * * * *").do(jobs.cleanup)
+    at_quarter_past = scheduler.schedule.cron("15 * * * *").do(jobs.cleanup)
+    hours_range = scheduler.schedule.cron("0 9-17 * * mon-fri").do(jobs.cleanup)
+    minutes_range = scheduler.schedule.cron("0-9 17 * * mon-fri").do(jobs.cleanup)
+
+    assert every_quarter.id == "cleanup:cron-*/15_*_*_*_*"
+    assert at_quarter_past.id == "cleanup:cron-15_*_*_*_*"
+    assert hours_range.id != minutes_range.id
