@@ -17,7 +17,7 @@ import schedule
 
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.Errors import IntervalError, SchedulerError, ScheduleValueError
-from equipment.Scheduler.JobId import callable_name, derive_job_id
+from equipment.Scheduler.JobId import callable_name, derive_job_id, is_queue_push
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.Trigger import (
     WEEKDAYS,
@@ -53,6 +53,7 @@ class Job(schedule.Job):
         #: Bumped each time a backward clock step moves this job's grid, so that run IDs
         #: (job ID + scheduled instant) stay unique although instants repeat.
         self.clock_epoch = 0
+        self.pushes_to_queue = False  # do(queue.push, ...): False returned means not queued
 
     # -- the two views of the next run -------------------------------------------------
 
@@ -178,6 +179,7 @@ class Job(schedule.Job):
             pass
         self.trigger = self.trigger or self._build_trigger()
         self._check_cron_builder()
+        self.pushes_to_queue = is_queue_push(self.job_func)
         # A zone is part of the ID only when the job names its own: with the scheduler's
         # zone (often "local"), the ID must not change from one host to another.
         words = self.trigger.describe() if self.at_time_zone else self.trigger.words()
@@ -283,7 +285,7 @@ class Job(schedule.Job):
     def shift(self, delta: dt.timedelta) -> None:
         """Move the next run by `delta` (a backward wall-clock step for elapsed-time jobs)."""
         if self._next_run_at is not None:
-            self._next_run_at += delta
+            self._next_run_at = self.trigger.realign(self._next_run_at + delta)
             self.clock_epoch += 1
 
     # -- running ---------------------------------------------------------------------------------

@@ -28,6 +28,13 @@ def derive_job_id(job_func: functools.partial, schedule_words: str) -> str:
     return ":".join(parts)
 
 
+def is_queue_push(job_func: functools.partial) -> bool:
+    """Whether the job is `do(queue.push, fn, ...)` (or push_at / push_in)."""
+    target = job_func.func
+    owner = getattr(target, "__self__", None)
+    return getattr(target, "__name__", "") in _PUSH_METHODS and _is_queue(owner)
+
+
 def _unwrap(job_func: functools.partial) -> tuple[Callable[..., Any], tuple, dict]:
     target, args, kwargs = job_func.func, tuple(job_func.args), dict(job_func.keywords)
     while isinstance(target, functools.partial):

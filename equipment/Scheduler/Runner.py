@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from equipment.Scheduler.Job import Job
 
 
+class QueuePushFailed(Exception):
+    """A `do(queue.push, ...)` job whose push returned False: the work was not queued."""
+
+
 class Runner:
     def __init__(self, clock: Clock, log: AbstractLogger) -> None:
         self.clock = clock
@@ -66,6 +70,8 @@ class Runner:
         try:
             with run_context(record.run_id):
                 record.result = job.job_func()
+            if record.result is False and getattr(job, "pushes_to_queue", False):
+                raise QueuePushFailed("the queue did not accept the work (its log says why)")
             record.outcome = SUCCESS
         except Exception as error:
             record.outcome = FAILURE

@@ -109,6 +109,22 @@ class Schedule(schedule.Scheduler):
             )
         self.jobs.append(job)
 
+    def _run_job(self, job: schedule.Job) -> None:
+        """Run one due job; if even its rescheduling fails, cancel it, never the loop."""
+        try:
+            result = job.run()
+        except Exception:
+            job_id = getattr(job, "id", repr(job))
+            self.log.exception(
+                "Job %s could not compute its next run and was cancelled; the other jobs go on",
+                job_id,
+                extra={"job_id": job_id},
+            )
+            self.cancel_job(job)
+            return
+        if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
+            self.cancel_job(job)
+
     def get_job(self, job_id: str) -> Job | None:
         return next((job for job in self.jobs if getattr(job, "id", None) == job_id), None)
 

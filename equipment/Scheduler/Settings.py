@@ -26,6 +26,12 @@ class SchedulerSettings:
         section = section or {}
         if not isinstance(section, Mapping):
             raise ConfigError(f"config/scheduler.yaml must be a mapping, got {section!r}")
+        unknown = sorted(set(section) - set(cls.__dataclass_fields__))
+        if unknown:
+            known = ", ".join(sorted(cls.__dataclass_fields__))
+            raise ConfigError(
+                f"config/scheduler.yaml: unknown key {unknown[0]!r} (known keys: {known})"
+            )
         timezone = as_str(section.get("timezone"), "scheduler.timezone", "local")
         try:
             resolve_zone(timezone, "scheduler.timezone")

@@ -33,6 +33,7 @@ def run_until(scheduler: Scheduler, until: dt.datetime | dt.timedelta) -> list[R
         raise SchedulerError("run_until(): give an aware datetime or a timedelta")
     if not scheduler.schedule.jobs and scheduler.schedule.phase is Phase.COLLECTING:
         scheduler.collect()
+    scheduler.schedule.phase = Phase.RUNNING  # as in run(): late registrations are reported
     records: list[RunRecord] = []
     while True:
         ran = scheduler.tick()

@@ -50,6 +50,10 @@ class Trigger(ABC):
         """The schedule in words as logs and `schedule list` show it (with a zone if it has one)."""
         return self.words()
 
+    def realign(self, instant: dt.datetime) -> dt.datetime:
+        """Where a run moved by a clock step belongs: by default, where it landed."""
+        return instant
+
 
 def _unit_words(interval: int, latest: int | None, unit: str) -> str:
     if latest is not None:
@@ -107,18 +111,29 @@ class AlignedTrigger(IntervalTrigger):
 
     Only the first run is placed on the wall clock; later ones follow in real hours, so the
     repeated hour of a fall-back day runs twice (it is two real hours) and none is skipped.
+    A backward clock step moves them like any interval job, then `realign` puts them back
+    on their minute.
     """
 
     at: dt.time = dt.time(0)
-    follows_wall_clock = True
 
-    def first(self, now: dt.datetime) -> dt.datetime:
-        local = to_local(now, self.zone)
+    def _snap(self, moment: dt.datetime) -> dt.datetime:
+        """The mark (minute:second, or second) in the wall-clock hour or minute of `moment`."""
+        local = to_local(moment, self.zone)
         if self.unit == "hours":
             wall = local.replace(minute=self.at.minute, second=self.at.second, microsecond=0)
         else:
             wall = local.replace(second=self.at.second, microsecond=0)
-        candidate = wall_to_utc(wall, self.zone)
+        return wall_to_utc(wall, self.zone)
+
+    def realign(self, instant: dt.datetime) -> dt.datetime:
+        candidate = self._snap(instant)
+        if candidate < instant:
+            candidate += dt.timedelta(**{self.unit: 1})
+        return candidate
+
+    def first(self, now: dt.datetime) -> dt.datetime:
+        candidate = self._snap(now)
         if self.interval != 1:
             candidate += self.period()
         if candidate <= now:

@@ -115,3 +115,36 @@ def test_config_app_env_is_readable_as_the_guide_shows(log, clock):
     config.from_dict({"app": {"env": "production"}})
     scheduler = Scheduler(log=log, clock=clock, config=config)
     assert scheduler.config.app.env() == "production"
+
+
+def test_a_job_whose_next_run_cannot_be_computed_is_cancelled_not_the_loop(scheduler, clock, log):
+    jobs.calls.clear()
+    broken = scheduler.schedule.every(1).minutes.name("broken").do(lambda: None)
+    scheduler.schedule.every(1).minutes.name("fine").do(jobs.cleanup)
+
+    def explode(previous, now):
+        raise ArithmeticError("bad calendar")
+
+    broken.trigger.next_after = explode
+    clock.advance(60)
+    scheduler.tick()
+
+    assert jobs.calls == ["cleanup"]
+    assert broken not in scheduler.schedule.jobs
+    assert log.find("Job broken could not compute its next run and was cancelled", logging.ERROR)
+
+
+def test_a_push_the_queue_refused_is_a_failed_run(scheduler, clock, log):
+    from tests.Scheduler.test_ids import RecordingQueue
+
+    class DownQueue(RecordingQueue):
+        def push(self, fn, *args, **kwargs):
+            return False
+
+    scheduler.queue = DownQueue()
+    job = scheduler.schedule.every(1).minutes.do(scheduler.queue.push, jobs.rebuild_report, 7)
+    clock.advance(60)
+    scheduler.tick()
+
+    assert job.last_record.outcome == "failure"
+    assert "the queue did not accept the work" in log.find("failed", logging.ERROR)[0].message

@@ -69,3 +69,12 @@ def test_subclasses_of_subclasses_are_checked_once(log, clock):
     scheduler.should_exit = True
     scheduler.run()
     assert log.find("Scheduler starting: 2 job(s)")
+
+
+def test_run_until_reports_a_job_registered_while_running(log, clock):
+    import datetime as dt
+
+    from equipment.Scheduler.Testing import run_until
+
+    run_until(Dynamic(log=log, clock=clock), dt.timedelta(seconds=2))
+    assert log.find("Job spawned was registered while the scheduler was running", logging.WARNING)
