@@ -39,12 +39,14 @@ class Equipment(containers.DeclarativeContainer):
         SchedulerSettings.from_config, config.scheduler
     )
 
+    # Settings first: keyword injections resolve in order, so a bad scheduler.timezone is
+    # reported as the scheduler's mistake before the queue (which shares the variable) sees it.
     scheduler = providers.ThreadSafeSingleton(
         Scheduler,
+        settings=scheduler_settings,
         log=log,
         queue=queue,
         config=config.provider,
-        settings=scheduler_settings,
     )
 
     @classmethod

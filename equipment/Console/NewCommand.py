@@ -43,6 +43,23 @@ def validate_name(name: str) -> None:
         )
 
 
+def check_not_installed(name: str, target: Path) -> None:
+    """Refuse a name that another installed distribution has: `pip install -e .` in the
+    project would replace it (`equipment new equipment` would uninstall the framework).
+    The project's own editable install, regenerated with --force, is not in the way."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(re.sub(r"[-_.]+", "-", name).lower())
+    except metadata.PackageNotFoundError:
+        return
+    if target.as_uri() not in (dist.read_text("direct_url.json") or ""):
+        raise EquipmentError(
+            f"project name {name!r} is the name of a package installed here; installing the "
+            "project (pip install -e .) would replace it: choose another name"
+        )
+
+
 def template_files(name: str) -> dict[Path, bytes]:
     """The project's files, relative path -> content, with the name filled in."""
     files: dict[Path, bytes] = {}
@@ -78,6 +95,7 @@ def create_project(name: str, path: str | Path | None = None, force: bool = Fals
     """Create the project `name` in `path` (default: ./name); return its folder."""
     validate_name(name)
     target = Path(path if path is not None else name).expanduser().absolute()
+    check_not_installed(name, target)
     files = template_files(name)
     check_target(target, files, force)
     if (target / ".env").exists():

@@ -226,7 +226,8 @@ def read_until(process: subprocess.Popen[str], found, seconds: float) -> str:
 
 
 def test_pip_install_editable_needs_no_network(project: Path, tmp_path: Path) -> None:
-    """`pip install -e .` with build isolation, no index: the backend needs nothing."""
+    """`pip install -e . && python -m pytest` with build isolation and no index: the backend
+    needs nothing, and the test runner comes with Equipment."""
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
@@ -261,6 +262,13 @@ def test_pip_install_editable_needs_no_network(project: Path, tmp_path: Path) ->
     assert imported.returncode == 0, imported.stderr
     assert str(project / "app" / "__init__.py") in imported.stdout
     assert "0.1.0" in imported.stdout
+
+    # and the issue's second command: the project's own tests, with that environment
+    tested = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project, env=offline, capture_output=True, text=True, timeout=TIMEOUT,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
 def test_the_build_backend_makes_a_wheel_and_an_sdist(project: Path, tmp_path: Path) -> None:

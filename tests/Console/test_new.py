@@ -149,6 +149,9 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
         ("with space", "not a valid distribution name"),
         ("caf\u00e9", "not a valid distribution name"),
         ("a@b", "not a valid distribution name"),
+        ("equipment", "is the name of a package installed here"),
+        ("Schedule", "is the name of a package installed here"),
+        ("python_dotenv", "is the name of a package installed here"),
     ],
 )
 def test_bad_names_are_refused_and_nothing_is_written(

@@ -16,9 +16,9 @@ class App(Equipment):
 
     scheduler = providers.ThreadSafeSingleton(
         Scheduler,
+        settings=Equipment.scheduler_settings,
         log=Equipment.log,
         queue=Equipment.queue,
         config=Equipment.config.provider,
-        settings=Equipment.scheduler_settings,
         inspiring=inspiring,
     )
