@@ -1,41 +1,51 @@
 """Load a project's configuration: `.env`, then `config/*.{ini,yaml,yml,json}`.
 
-Each file's stem becomes a top-level key (`config/app.yaml` -> `{"app": {...}}`). Before a
-file is parsed, `${VAR}` and `${VAR:default}` in its text are replaced from the environment,
-so a value can come from `.env` or the process environment and still be typed by the parser.
-Every problem is a `ConfigError` whose one-line message starts with `file:line:`.
+Each file's stem becomes a top-level key (`config/app.yaml` -> `{"app": {...}}`). A file is
+parsed first, with its `${VAR}` / `${VAR:default}` placeholders intact; then the placeholders
+inside its string values are replaced from the environment. So a value from `.env` or the
+environment is never read as YAML, JSON or INI: it arrives as exactly the string it is
+(`REDIS_PASSWORD='*s3cret #x'` stays `*s3cret #x`, `0123` stays `"0123"`), and the settings
+that read it convert it. Every problem is a `ConfigError` whose one-line message starts with
+`file:` and, where known, the line; no message ever contains a value from the environment.
 """
 
 from __future__ import annotations
 
 import configparser
+import io
 import json
 import os
 import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from dotenv import load_dotenv
+from dotenv.parser import parse_stream
 
 from equipment.Errors import ConfigError
 
 _SUFFIXES = (".ini", ".yaml", ".yml", ".json")
-_COMMENT_PREFIXES = {".ini": ("#", ";"), ".yaml": ("#",), ".yml": ("#",), ".json": ()}
 # `$${...}` is an escaped, literal `${...}`; group 1 marks it.
 _PLACEHOLDER = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
+# While a file is parsed, each placeholder stands in its text as a token made only of letters
+# and digits: it is a plain scalar anywhere in YAML (flow collections included), and a `#` or
+# `: ` inside a default cannot end it early. The nonce differs per file and never occurs in it.
+_TOKEN = re.compile(r"EQPH([0-9a-f]{12})N([0-9]+)E")
 _INI_ROOT = "__equipment_root__"
 
 
 def load_config(base_path: Path) -> dict[str, Any]:
     """The configuration of the project at `base_path`, as one nested dict.
 
-    `.env` is loaded into `os.environ` without overriding variables already set there. A
-    project without a `config/` folder has an empty configuration.
+    `.env` is loaded into `os.environ` without overriding variables already set there; a line
+    it cannot parse is an error naming the file and line. A project without a `config/`
+    folder has an empty configuration.
     """
     base = Path(base_path)
-    load_dotenv(base / ".env", override=False)
+    load_env_file(base / ".env", base)
     folder = base / "config"
     if not folder.is_dir():
         return {}
@@ -45,59 +55,135 @@ def load_config(base_path: Path) -> dict[str, Any]:
     return result
 
 
+def load_env_file(path: Path, base: Path | None = None) -> None:
+    """Check every line of a `.env` file, then load it (a missing file is fine).
+
+    python-dotenv only warns about a line it cannot parse and goes on without it; here that
+    line stops start-up instead. The message names the file and line, never the line's text,
+    since it may hold a secret.
+    """
+    if not path.is_file():
+        return
+    name = _display_name(path, base)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{name}: cannot be read: {type(error).__name__}") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            original = binding.original
+            blank = original.string[: len(original.string) - len(original.string.lstrip())]
+            line = original.line + blank.count("\n")
+            raise ConfigError(
+                f"{name}:{line}: cannot parse this line (expected KEY=value; "
+                "check for an unclosed quote)"
+            )
+    load_dotenv(stream=io.StringIO(text), override=False)
+
+
 def config_files(folder: Path) -> list[Path]:
     """The files of `folder` that `load_config` reads, in the order it reads them."""
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES)
 
 
 def load_file(path: Path, base: Path | None = None) -> dict[str, Any]:
-    """One config file, interpolated and parsed; its top level must be a mapping."""
+    """One config file, parsed and then interpolated; its top level must be a mapping."""
     name = _display_name(path, base)
     suffix = path.suffix.lower()
     try:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{name}: cannot be read: {error}") from None
-    text = interpolate(raw, name, _COMMENT_PREFIXES[suffix])
-    data = _PARSERS[suffix](text, name)
+    placeholders = _Placeholders(raw, name)
+    try:
+        data = _PARSERS[suffix](placeholders.text, name)
+    except ConfigError as error:
+        raise ConfigError(placeholders.restore(str(error))) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise ConfigError(f"{name}: the top level must be a mapping of keys to values, not {kind}")
-    return data
+    return placeholders.resolve(data)
 
 
-def interpolate(text: str, name: str, comment_prefixes: tuple[str, ...] = ()) -> str:
-    """Replace `${VAR}` / `${VAR:default}` in `text`; comment lines are left alone.
+def interpolate(value: str, where: str = "config") -> str:
+    """`value` with each `${VAR}` / `${VAR:default}` replaced from the environment.
 
     `${VAR:}` means an empty default; `$${VAR}` is a literal `${VAR}`. A `${VAR}` without a
-    default whose variable is unset is an error naming the file, line and variable.
+    default whose variable is unset is an error starting with `where`. The result is always
+    the environment's string as it is: it is never parsed.
     """
-    lines = text.splitlines(keepends=True)
-    for number, line in enumerate(lines, start=1):
-        if comment_prefixes and line.lstrip().startswith(comment_prefixes):
-            continue
-        lines[number - 1] = _PLACEHOLDER.sub(_replacer(name, number), line)
-    return "".join(lines)
+    return _PLACEHOLDER.sub(lambda match: _substitute(match, where), value)
 
 
-def _replacer(name: str, line: int) -> Callable[[re.Match[str]], str]:
-    def replace(match: re.Match[str]) -> str:
-        escaped, variable, default = match.groups()
-        if escaped:
-            return match.group(0)[1:]
-        value = os.environ.get(variable)
-        if value is not None:
-            return value
-        if default is not None:
-            return default
-        raise ConfigError(
-            f"{name}:{line}: environment variable {variable} is not set; set it in .env "
-            f"or the environment, or give a default as ${{{variable}:default}}"
-        )
+def _substitute(match: re.Match[str], where: str) -> str:
+    escaped, variable, default = match.groups()
+    if escaped:
+        return match.group(0)[1:]
+    value = os.environ.get(variable)
+    if value is not None:
+        return value
+    if default is not None:
+        return default
+    raise ConfigError(
+        f"{where}: ${{{variable}}} is not set (set it in .env or the environment, "
+        f"or give a default: ${{{variable}:}})"
+    )
 
-    return replace
+
+class _Placeholders:
+    """A file's text with each placeholder swapped for a token, and the way back."""
+
+    def __init__(self, raw: str, name: str) -> None:
+        self.name = name
+        nonce = secrets.token_hex(6)
+        while f"EQPH{nonce}" in raw:  # pragma: no cover - 2**48 to one
+            nonce = secrets.token_hex(6)
+        self.nonce = nonce
+        self.found: list[tuple[str, int]] = []  # (placeholder as written, line)
+        pieces: list[str] = []
+        for number, line in enumerate(raw.splitlines(keepends=True), start=1):
+            pieces.append(_PLACEHOLDER.sub(lambda m, n=number: self._token(m, n), line))
+        self.text = "".join(pieces)
+
+    def _token(self, match: re.Match[str], line: int) -> str:
+        self.found.append((match.group(0), line))
+        return f"EQPH{self.nonce}N{len(self.found) - 1}E"
+
+    def _each(self, text: str, replace: Callable[[str, int], str]) -> str:
+        def one(match: re.Match[str]) -> str:
+            if match.group(1) != self.nonce:
+                return match.group(0)
+            written, line = self.found[int(match.group(2))]
+            return replace(written, line)
+
+        return _TOKEN.sub(one, text)
+
+    def restore(self, text: str) -> str:
+        """`text` with the tokens turned back into the placeholders as written."""
+        return self._each(text, lambda written, line: written)
+
+    def resolve(self, data: Any, path: str = "") -> Any:
+        """`data` with the placeholders in its string values replaced from the environment.
+
+        Keys are not interpolated: a placeholder in a key stays as written.
+        """
+        if isinstance(data, dict):
+            return {
+                self.restore(key) if isinstance(key, str) else key: self.resolve(
+                    value, f"{path}.{self.restore(str(key))}" if path else self.restore(str(key))
+                )
+                for key, value in data.items()
+            }
+        if isinstance(data, list):
+            return [self.resolve(item, f"{path}[{i}]") for i, item in enumerate(data)]
+        if isinstance(data, str):
+            return self._each(
+                data,
+                lambda written, line: interpolate(written, f"{self.name}:{line}: {path}"),
+            )
+        return data
 
 
 def _parse_yaml(text: str, name: str) -> Any:
@@ -116,6 +202,11 @@ def _parse_json(text: str, name: str) -> Any:
     try:
         return json.loads(text) if text.strip() else None
     except json.JSONDecodeError as error:
+        if _TOKEN.match(text, error.pos):
+            raise ConfigError(
+                f"{name}:{error.lineno}: a placeholder in JSON goes inside a string, "
+                'like "${VAR}"; the value is then a string'
+            ) from None
         raise ConfigError(f"{name}:{error.lineno}: {error.msg}") from None
 
 

@@ -87,37 +87,176 @@ def test_environment_beats_dotenv(tmp_project, monkeypatch) -> None:
     assert os.environ["APP_ENV"] == "production"
 
 
-def test_values_are_typed_by_the_parser_not_by_the_loader(tmp_project, monkeypatch) -> None:
+def test_values_from_the_environment_are_strings_in_every_format(tmp_project, monkeypatch) -> None:
     monkeypatch.setenv("PORT", "8080")
-    tmp_project.config("app.yaml", 'port: ${PORT}\nquoted: "${PORT}"\n')
+    tmp_project.config("app.yaml", 'port: ${PORT}\nquoted: "${PORT}"\nliteral: 8080\n')
     tmp_project.config("web.ini", "[server]\nport = ${PORT}\n")
+    tmp_project.config("pool.json", '{"workers": "${PORT}", "name": "${POOL:main}", "n": 4}')
 
     config = load_config(tmp_project.path)
 
-    assert config["app"] == {"port": 8080, "quoted": "8080"}
+    # Only what the file itself writes is typed by the parser; the environment gives text.
+    assert config["app"] == {"port": "8080", "quoted": "8080", "literal": 8080}
     assert config["web"] == {"server": {"port": "8080"}}
+    assert config["pool"] == {"workers": "8080", "name": "main", "n": 4}
 
 
-def test_interpolation_works_in_json(tmp_project, monkeypatch) -> None:
+def test_defaults_are_strings_too(tmp_project, monkeypatch) -> None:
+    monkeypatch.delenv("UNSET_X", raising=False)
+    tmp_project.config(
+        "app.yaml", "port: ${UNSET_X:6379}\nflag: ${UNSET_X:true}\nn: ${UNSET_X:null}\n"
+    )
+
+    assert load_config(tmp_project.path)["app"] == {"port": "6379", "flag": "true", "n": "null"}
+
+
+HOSTILE = [
+    "*s3cret",
+    "0123",
+    "s3cret #x",
+    "null",
+    "%s3cret",
+    "@s3cret",
+    "{s3cret",
+    "[s3cret",
+    "s3cret: x",
+    "'s3cret",
+    '"s3cret',
+    "&s3cret",
+    "!s3cret",
+    "|s3cret",
+    "- s3cret",
+    "s3cret\\n",
+    "yes",
+    "~",
+    "1e3",
+    " s3cret ",
+    "$s3cret",
+    "${s3cret}",
+    "s3cret}",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_environment_values_arrive_exactly(tmp_project, monkeypatch, value) -> None:
+    monkeypatch.setenv("REDIS_PASSWORD", value)
+    tmp_project.config(
+        "queue.yaml",
+        'redis:\n  password: ${REDIS_PASSWORD:}\n  quoted: "${REDIS_PASSWORD}"\n'
+        "  url: redis://:${REDIS_PASSWORD}@h:6379/0\n  flow: [a, ${REDIS_PASSWORD}]\n",
+    )
+    tmp_project.config("sec.json", '{"password": "${REDIS_PASSWORD}"}')
+    tmp_project.config("sec.ini", "[redis]\npassword = ${REDIS_PASSWORD}\n")
+
+    config = load_config(tmp_project.path)
+
+    redis = config["queue"]["redis"]
+    assert redis["password"] == redis["quoted"] == value
+    assert redis["url"] == f"redis://:{value}@h:6379/0"
+    assert redis["flow"] == ["a", value]
+    assert config["sec"] == {"password": value, "redis": {"password": value}}
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_an_environment_value_never_appears_in_an_error(tmp_project, monkeypatch, value) -> None:
+    monkeypatch.setenv("REDIS_PASSWORD", value)
+    monkeypatch.delenv("UNSET_X", raising=False)
+    tmp_project.config("queue.yaml", "redis:\n  password: ${REDIS_PASSWORD}\n  db: ${UNSET_X}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_project.path)
+
+    assert "s3cret" not in str(caught.value)
+    assert str(caught.value).startswith("config/queue.yaml:3: redis.db: ${UNSET_X} is not set")
+
+
+def test_defaults_may_hold_yaml_punctuation(tmp_project, monkeypatch) -> None:
+    monkeypatch.delenv("UNSET_X", raising=False)
+    tmp_project.config(
+        "app.yaml", "a: ${UNSET_X:x #y}\nb: ${UNSET_X:k: v}\nc: {k: ${UNSET_X:1, 2}}\n"
+    )
+
+    assert load_config(tmp_project.path)["app"] == {"a": "x #y", "b": "k: v", "c": {"k": "1, 2"}}
+
+
+def test_an_unquoted_placeholder_in_json_is_explained(tmp_project, monkeypatch) -> None:
     monkeypatch.setenv("WORKERS", "4")
-    tmp_project.config("pool.json", '{"workers": ${WORKERS}, "name": "${POOL:main}"}')
+    tmp_project.config("pool.json", '{\n  "workers": ${WORKERS}\n}')
 
-    assert load_config(tmp_project.path)["pool"] == {"workers": 4, "name": "main"}
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_project.path)
+
+    assert str(caught.value).startswith("config/pool.json:2: a placeholder in JSON goes inside")
 
 
-def test_comment_lines_are_not_interpolated(tmp_project, monkeypatch) -> None:
+def test_placeholders_in_keys_and_comments_are_left_alone(tmp_project, monkeypatch) -> None:
     monkeypatch.delenv("UNSET_IN_COMMENT", raising=False)
-    tmp_project.config("app.yaml", "# set ${UNSET_IN_COMMENT} in .env\nname: x\n")
+    tmp_project.config(
+        "app.yaml",
+        "# set ${UNSET_IN_COMMENT} in .env\nname: x  # or ${UNSET_IN_COMMENT}\n"
+        "${UNSET_IN_COMMENT}: 1\n",
+    )
     tmp_project.config("db.ini", "; ${UNSET_IN_COMMENT}\n[db]\nhost = h\n")
 
     config = load_config(tmp_project.path)
 
-    assert config["app"] == {"name": "x"}
+    assert config["app"] == {"name": "x", "${UNSET_IN_COMMENT}": 1}
     assert config["db"] == {"db": {"host": "h"}}
 
 
-def test_double_dollar_is_a_literal_placeholder() -> None:
-    assert interpolate("a: $${HOME}\n", "x.yaml") == "a: ${HOME}\n"
+def test_double_dollar_is_a_literal_placeholder(tmp_project) -> None:
+    assert interpolate("a $${HOME} b", "x.yaml") == "a ${HOME} b"
+    tmp_project.config("app.yaml", 'a: $${HOME}\nb: "$${UNSET_X}"\n')
+    tmp_project.config("j.json", '{"a": "$${HOME}"}')
+
+    config = load_config(tmp_project.path)
+
+    assert config["app"] == {"a": "${HOME}", "b": "${UNSET_X}"}
+    assert config["j"] == {"a": "${HOME}"}
+
+
+def test_missing_variable_in_json_and_ini_names_the_key(tmp_project, monkeypatch) -> None:
+    monkeypatch.delenv("UNSET_X", raising=False)
+    tmp_project.config("pool.json", '{"a": {"b": ["x", "${UNSET_X}"]}}')
+
+    with pytest.raises(ConfigError, match=r"^config/pool\.json:1: a\.b\[1\]: \$\{UNSET_X\}"):
+        load_config(tmp_project.path)
+
+    tmp_project.config("pool.json", "{}")
+    tmp_project.config("db.ini", "[db]\nhost = ${UNSET_X}\n")
+    with pytest.raises(ConfigError, match=r"^config/db\.ini:2: db\.host: \$\{UNSET_X\} is not"):
+        load_config(tmp_project.path)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('A=1\nLOG_CHANNEL="x\nB=2\n', 2),
+        ("A=1\n\n\nLOG_CHANNEL='s3cret\n", 4),
+        ("A=1\nthis is not a setting s3cret\n", 2),
+    ],
+)
+def test_a_malformed_env_line_is_an_error(tmp_project, monkeypatch, text, line) -> None:
+    monkeypatch.delenv("A", raising=False)
+    monkeypatch.delenv("B", raising=False)
+    tmp_project.write(".env", text)
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_project.path)
+
+    assert str(caught.value).startswith(f".env:{line}: cannot parse this line")
+    assert "s3cret" not in str(caught.value) and "\n" not in str(caught.value)
+    assert "A" not in os.environ  # nothing of a broken .env is loaded
+
+
+def test_env_values_keep_their_text(tmp_project, monkeypatch) -> None:
+    monkeypatch.delenv("REDIS_PASSWORD", raising=False)
+    tmp_project.write(".env", "REDIS_PASSWORD='*s3cret #x'\n# comment\nexport OTHER=1\n")
+    tmp_project.config("app.yaml", "password: ${REDIS_PASSWORD}\n")
+    monkeypatch.delenv("OTHER", raising=False)
+
+    assert load_config(tmp_project.path)["app"] == {"password": "*s3cret #x"}
+    assert os.environ["OTHER"] == "1"
 
 
 def test_bad_yaml_names_file_and_line(tmp_project) -> None:
