@@ -38,7 +38,9 @@ def as_seconds(value: Any, key: str, default: float, *, minimum: float = 0.0) ->
     return seconds
 
 
-def as_int(value: Any, key: str, default: int, *, minimum: int | None = None) -> int:
+def as_int(
+    value: Any, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
     if _blank(value):
         return default
     if isinstance(value, bool):
@@ -49,6 +51,8 @@ def as_int(value: Any, key: str, default: int, *, minimum: int | None = None) ->
         raise ConfigError(f"{key} must be a whole number, got {value!r}") from None
     if minimum is not None and number < minimum:
         raise ConfigError(f"{key} must be at least {minimum}, got {value!r}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{key} must be at most {maximum}, got {value!r}")
     return number
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from equipment.Config.Values import as_bool, as_int, as_seconds, as_str
@@ -93,7 +93,7 @@ def redis_settings(section: Any) -> RedisSettings:
         check_url(url)
     return RedisSettings(
         host=as_str(*key("host"), d.host),
-        port=as_int(*key("port"), d.port, minimum=1),
+        port=as_int(*key("port"), d.port, minimum=1, maximum=65535),
         db=as_int(*key("db"), d.db, minimum=0),
         username=as_str(*key("username"), "") or None,
         password=as_str(*key("password"), "") or None,
@@ -124,11 +124,44 @@ def queue_names(value: Any) -> tuple[str, ...]:
 
 
 def check_url(url: str) -> None:
-    scheme = urlsplit(url).scheme
-    if scheme not in URL_SCHEMES:
+    """The URL redis-py will be given: a scheme it knows, a port 1-65535, a whole-number db.
+
+    redis-py's own parsing would crash with a traceback on a bad port, and silently use db 0
+    for `/x`; every message here shows the URL with its password masked.
+    """
+    shown = mask_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ConfigError(f"queue.redis.url is not a valid URL: {shown!r}") from None
+    if parts.scheme not in URL_SCHEMES:
         raise ConfigError(
-            f"queue.redis.url must start with redis://, rediss:// or unix://, got {mask_url(url)!r}"
+            f"queue.redis.url must start with redis://, rediss:// or unix://, got {shown!r}"
         )
+    if parts.scheme != "unix":
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if port is not None and not 1 <= port <= 65535:
+            raise ConfigError(
+                "queue.redis.url must have a port from 1 to 65535 (or none for 6379), "
+                f"got {shown!r}"
+            )
+        db = parts.path.strip("/")
+        if db and not _whole_number(db):
+            raise ConfigError(
+                f"queue.redis.url must end with a database number like /0, got {shown!r}"
+            )
+    elif not parts.path:
+        raise ConfigError(f"queue.redis.url must name a socket, like unix:///path, got {shown!r}")
+    for db in parse_qs(parts.query).get("db", []):
+        if not _whole_number(db):
+            raise ConfigError(f"queue.redis.url must have a whole-number db=, got {shown!r}")
+
+
+def _whole_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def check_zone(name: str, key: str) -> None:
@@ -143,21 +176,19 @@ def check_zone(name: str, key: str) -> None:
 
 
 def mask_url(url: str) -> str:
-    """`redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`."""
+    """`redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`.
+
+    Works on the text, so a URL with a bad port is still shown, and still masked.
+    """
     try:
         parts = urlsplit(url)
-        password = parts.password
     except ValueError:
         return "<unparseable url>"
-    if not password:
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    netloc = f"{user}:***@{host}{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    user = userinfo.partition(":")[0]
+    return urlunsplit((parts.scheme, f"{user}:***@{hostport}", parts.path, parts.query, ""))
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:

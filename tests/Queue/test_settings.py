@@ -1,5 +1,6 @@
 import pytest
 
+from equipment.Errors import ConfigError
 from equipment.Queue.Settings import QueueSettings, mask_url, queue_names, redis_settings, scrub
 
 
@@ -19,8 +20,12 @@ def test_env_strings_are_converted():
 
 @pytest.mark.parametrize(
     ("value", "names"),
-    [(None, ("default",)), ("", ("default",)), ("high, default", ("high", "default")),
-     (["a", "b"], ("a", "b"))],
+    [
+        (None, ("default",)),
+        ("", ("default",)),
+        ("high, default", ("high", "default")),
+        (["a", "b"], ("a", "b")),
+    ],
 )
 def test_queue_names(value, names):
     assert queue_names(value) == names
@@ -68,3 +73,49 @@ def test_host_fields_with_ssl_flag():
 
     client = make_redis(redis_settings({"host": "h", "port": "6390", "ssl": "true"}))
     assert issubclass(client.connection_pool.connection_class, redis.connection.SSLConnection)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("redis://:pw-secret@127.0.0.1:abc/0", "port from 1 to 65535"),
+        ("redis://:pw-secret@127.0.0.1:99999/0", "port from 1 to 65535"),
+        ("redis://u:pw-secret@127.0.0.1:0/0", "port from 1 to 65535"),
+        ("redis://:pw-secret@127.0.0.1:6379/x", "database number"),
+        ("redis://:pw-secret@127.0.0.1:6379/-1", "database number"),
+        ("rediss://:pw-secret@h/0?db=two", "whole-number db="),
+        ("http://:pw-secret@h/0", "redis://, rediss:// or unix://"),
+        ("unix://", "name a socket"),
+    ],
+)
+def test_a_bad_url_is_one_line_naming_the_key_with_the_password_masked(url, problem):
+    with pytest.raises(ConfigError) as caught:
+        redis_settings({"url": url})
+    message = str(caught.value)
+    assert message.startswith("queue.redis.url ") and problem in message
+    assert "pw-secret" not in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://h",
+        "redis://h/3",
+        "redis://u:p@h:65535/15",
+        "rediss://:p@h:1/0?db=2",
+        "unix:///run/redis.sock?db=1",
+        "redis://[::1]:6379/0",
+    ],
+)
+def test_good_urls_pass(url):
+    assert redis_settings({"url": url}).url == url
+
+
+def test_mask_url_keeps_a_bad_port_visible_and_the_password_hidden():
+    assert mask_url("redis://:pw@h:abc/0") == "redis://:***@h:abc/0"
+    assert mask_url("redis://u:p@w@h:1/2") == "redis://u:***@h:1/2"
+
+
+def test_port_field_must_be_a_tcp_port():
+    with pytest.raises(ConfigError, match="queue.redis.port must be at most 65535"):
+        redis_settings({"port": "99999"})
