@@ -8,7 +8,9 @@ not started and Redis is not needed. Mistakes are one line on stderr and exit co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import fnmatch
+import math
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import click
 from equipment.Console.AppLoader import load_app
 from equipment.Console.CommandError import EquipmentGroup
 from equipment.Errors import EquipmentError
-from equipment.Scheduler.Plan import PlannedRun, plan
+from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
 
@@ -55,46 +57,243 @@ def _job_row(job: Any) -> tuple[str, ...]:
     return (job.id, job.describe(), zone_name(zone), format_instant(job.next_run_at, zone), last)
 
 
+#: The longest window `plan` looks at.
+MAX_HOURS = 366 * 24
+#: Windows must end before this, so that stepping a trigger past the end cannot overflow.
+LAST_INSTANT = dt.datetime(9999, 1, 1, tzinfo=UTC)
+DEFAULT_COLLAPSE = 100
+DEFAULT_LIMIT = 500
+
+
 @schedule.command(name="plan")
 @_app_option
-@click.option("--hours", type=float, default=24.0, show_default=True, help="Window length.")
+@click.option(
+    "--hours",
+    "hours_text",
+    metavar="HOURS",
+    help=f"Window length, more than 0 and at most {MAX_HOURS} (366 days).  [default: 24]",
+)
 @click.option("--from", "start_text", help="Window start, ISO 8601 (default: now).")
 @click.option("--until", "end_text", help="Window end, ISO 8601 (default: start + --hours).")
-def plan_command(app_spec: str, hours: float, start_text: str | None, end_text: str | None) -> None:
-    """Every run the scheduler would make in a window, in order, without running anything."""
-    if hours <= 0:
-        raise EquipmentError(f"--hours must be more than 0, got {hours:g}")
+@click.option(
+    "--job",
+    "job_patterns",
+    multiple=True,
+    metavar="ID",
+    help="Show only this job, every run in full (repeatable; shell-style wildcards work).",
+)
+@click.option(
+    "--collapse",
+    "collapse_text",
+    metavar="N",
+    help="A job with more than N runs in the window is one summary line, unless named with "
+    f"--job.  [default: {DEFAULT_COLLAPSE}]",
+)
+@click.option(
+    "--limit",
+    "limit_text",
+    metavar="N",
+    help=f"Print at most N runs, then how many more there are.  [default: {DEFAULT_LIMIT}]",
+)
+def plan_command(
+    app_spec: str,
+    hours_text: str | None,
+    start_text: str | None,
+    end_text: str | None,
+    job_patterns: tuple[str, ...],
+    collapse_text: str | None,
+    limit_text: str | None,
+) -> None:
+    """Every run the scheduler would make in a window, in order, without running anything.
+
+    Jobs with more than --collapse runs in the window (a job every second) are summed up in
+    one line each; --job ID shows chosen jobs in full.
+    """
+    if hours_text is not None and end_text is not None:
+        raise EquipmentError("--hours and --until both set the window's end; give one of them")
+    hours = _parse_hours(hours_text)
+    collapse = _parse_count(collapse_text, "--collapse", DEFAULT_COLLAPSE, minimum=0)
+    limit = _parse_count(limit_text, "--limit", DEFAULT_LIMIT, minimum=1)
+    _parse_instant(start_text, "--from", UTC)  # a malformed date is refused before loading
+    _parse_instant(end_text, "--until", UTC)
     scheduler = _load_scheduler(app_spec)
     zone = scheduler.schedule.zone
     start = _parse_instant(start_text, "--from", zone) or scheduler.clock.now()
-    end = _parse_instant(end_text, "--until", zone) or start + dt.timedelta(hours=hours)
-    runs = plan(scheduler, start, end)
+    end = _parse_instant(end_text, "--until", zone) or _add_hours(start, hours)
+    _check_window(start, end, start_text, end_text)
+    chosen = _chosen_jobs(list(scheduler.schedule.jobs), job_patterns)
+    counts = {job.id: count_runs(job, start, end) for job in chosen}
+    full = [job for job in chosen if job_patterns or counts[job.id].runs <= collapse]
+    collapsed = [job for job in chosen if job not in full]
+    total = sum(count.runs for count in counts.values())
+    more = "" if all(count.complete for count in counts.values()) else "more than "
     click.echo(
-        f"{len(runs)} run(s) from {format_instant(start, zone)} to {format_instant(end, zone)}"
+        f"{more}{total:,} run(s) from {format_instant(start, zone)} to {format_instant(end, zone)}"
     )
-    for line in _plan_lines(runs, _zones(scheduler), start, end):
+    if collapsed:
+        click.echo(
+            f"{len(collapsed)} job(s) with more than {collapse:,} runs each, summed up "
+            "(--job ID lists a job's runs):"
+        )
+        for line in _summary_lines([counts[job.id] for job in collapsed]):
+            click.echo(line)
+    if not full:
+        return
+    printed = 0
+    for line, is_run in _plan_lines(
+        iter_plan(full, start, end), full, _zones(scheduler), start, end, limit
+    ):
         click.echo(line)
+        printed += is_run
+    shown = sum(counts[job.id].runs for job in full)
+    if printed < shown or not all(counts[job.id].complete for job in full):
+        rest = f"{shown - printed:,}"
+        if not all(counts[job.id].complete for job in full):
+            rest = f"more than {rest}"
+        runs = "run" if rest == "1" else "runs"
+        click.echo(f"... and {rest} more {runs} (narrow with --job or a shorter window)")
+
+
+def _parse_hours(text: str | None) -> float:
+    if text is None:
+        return 24.0
+    try:
+        hours = float(text)
+    except ValueError:
+        raise EquipmentError(
+            f"--hours {text!r} is not a number of hours (e.g. 24 or 1.5)"
+        ) from None
+    if not math.isfinite(hours) or hours <= 0:
+        raise EquipmentError(f"--hours must be more than 0 and finite, got {text}")
+    if hours > MAX_HOURS:
+        raise EquipmentError(
+            f"--hours {text} is more than {MAX_HOURS} (366 days); plan at most a year at a time"
+        )
+    return hours
+
+
+def _parse_count(text: str | None, option: str, default: int, *, minimum: int) -> int:
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise EquipmentError(f"{option} {text!r} is not a whole number") from None
+    if value < minimum:
+        raise EquipmentError(f"{option} must be at least {minimum}, got {value}")
+    return value
+
+
+def _add_hours(start: dt.datetime, hours: float) -> dt.datetime:
+    try:
+        return start + dt.timedelta(hours=hours)
+    except OverflowError:
+        raise EquipmentError(
+            f"{hours:g} hours after {start:%Y-%m-%d} is past the year 9999"
+        ) from None
+
+
+def _check_window(
+    start: dt.datetime, end: dt.datetime, start_text: str | None, end_text: str | None
+) -> None:
+    if end <= start:
+        what = f"--until {end_text}" if end_text else f"the window's end ({end:%Y-%m-%d %H:%M})"
+        since = f"--from {start_text}" if start_text else f"now ({start:%Y-%m-%d %H:%M})"
+        raise EquipmentError(f"{what} is not after {since}: the window ends before it starts")
+    if end >= LAST_INSTANT:
+        what = f"--until {end_text}" if end_text else f"the window's end ({end:%Y-%m-%d %H:%M})"
+        raise EquipmentError(f"{what} is too late: a window must end before 9999-01-01")
+    if end - start > dt.timedelta(hours=MAX_HOURS):
+        raise EquipmentError(
+            f"the window from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC is longer "
+            "than 366 days; plan at most a year at a time"
+        )
+
+
+def _matches(job: Any, pattern: str) -> bool:
+    return job.id == pattern or fnmatch.fnmatchcase(job.id, pattern)
+
+
+def _chosen_jobs(jobs: list[Any], patterns: tuple[str, ...]) -> list[Any]:
+    """The jobs --job names (exact IDs or shell-style patterns), or all jobs."""
+    for pattern in patterns:
+        if not any(_matches(job, pattern) for job in jobs):
+            known = ", ".join(sorted(job.id for job in jobs)) or "none"
+            raise EquipmentError(f"--job {pattern!r} matches no job (the jobs: {known})")
+    if not patterns:
+        return jobs
+    return [job for job in jobs if any(_matches(job, pattern) for pattern in patterns)]
+
+
+def _summary_lines(counts: list[JobCount]) -> list[str]:
+    """One row per collapsed job: ID, schedule, how many runs, first and last."""
+    rows = []
+    for count in counts:
+        if not count.complete:
+            runs = f"more than {count.runs:,} runs"
+        elif count.drawn:
+            runs = f"about {count.runs:,} runs"
+        else:
+            runs = f"{count.runs:,} runs"
+        first = count.first.local_text() if count.first else "?"
+        last = f"to {count.last.local_text()}" if count.last else "onwards"
+        rows.append(("  " + count.job_id, count.description, runs, f"from {first} {last}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return [
+        "  ".join(
+            [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3]]
+        )
+        for row in rows
+    ]
 
 
 def _plan_lines(
-    runs: Sequence[PlannedRun], zones: list[dt.tzinfo], start: dt.datetime, end: dt.datetime
-) -> list[str]:
-    """Runs as table rows, with a line wherever one of the jobs' zones changes its offset."""
-    events: list[tuple[dt.datetime, int, tuple[str, ...] | str]] = []
-    for zone in zones:
-        for when, before, after in offset_changes(zone, start, end):
-            events.append((when, 0, _change_line(zone, when, before, after)))
+    runs: Iterator[PlannedRun],
+    jobs: list[Any],
+    zones: list[dt.tzinfo],
+    start: dt.datetime,
+    end: dt.datetime,
+    limit: int,
+) -> Iterator[tuple[str, bool]]:
+    """(line, is a run): a heading, then up to `limit` runs as table rows, with a line where
+    one of the zones changes its offset. Lazy: rows are padded to widths known beforehand,
+    so one run at a time is held, however many are printed."""
+    changes = sorted(
+        (when, index, _change_line(zone, when, before, after))
+        for index, zone in enumerate(zones)
+        for when, before, after in offset_changes(zone, start, end)
+    )
+    widths = _widths(jobs, start, [when for when, _, _ in changes])
+
+    def row(cells: tuple[str, ...]) -> str:
+        padded = [cell.ljust(width) for cell, width in zip(cells[:-1], widths, strict=True)]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    yield row(("LOCAL", "UTC", "JOB", "SCHEDULE")), False
+    pending = iter(changes)
+    change = next(pending, None)
+    printed = 0
     for run in runs:
-        row = (run.local_text(), run.utc_text(), run.job_id, run.description)
-        events.append((run.scheduled_at, 1, row))
-    events.sort(key=lambda event: event[:2])
-    rows = [("LOCAL", "UTC", "JOB", "SCHEDULE")]
-    rows += [item for _, _, item in events if isinstance(item, tuple)]
-    table = iter(_table(rows).splitlines())
-    lines = [next(table)]
-    for _, _, item in events:
-        lines.append(item if isinstance(item, str) else next(table))
-    return lines
+        if printed == limit:
+            return
+        while change is not None and change[0] <= run.scheduled_at:
+            yield change[2], False
+            change = next(pending, None)
+        yield row((run.local_text(), run.utc_text(), run.job_id, run.description)), True
+        printed += 1
+    while change is not None:
+        yield change[2], False
+        change = next(pending, None)
+
+
+def _widths(jobs: list[Any], start: dt.datetime, changes: list[dt.datetime]) -> list[int]:
+    """Widths of the LOCAL, UTC and JOB columns, from every zone abbreviation in the window."""
+    local = len("LOCAL")
+    for zone in {id(job.trigger.zone): job.trigger.zone for job in jobs}.values():
+        for moment in [start, *changes]:
+            name = moment.astimezone(zone).tzname() or ""
+            local = max(local, len("2026-03-29 03:00:00 ") + len(name))
+    return [local, len("2026-03-29T01:00:00Z"), max([len("JOB"), *(len(job.id) for job in jobs)])]
 
 
 def _change_line(
@@ -140,7 +339,12 @@ def _parse_instant(text: str | None, option: str, zone: dt.tzinfo) -> dt.datetim
             f"{option} {text!r} is not an ISO 8601 date/time (e.g. 2026-03-29T00:00 or "
             "2026-03-29T00:00+01:00)"
         ) from None
-    return wall_to_utc(value, zone) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return wall_to_utc(value, zone) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise EquipmentError(
+            f"{option} {text!r} is out of range: a window must lie between the years 1 and 9998"
+        ) from None
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from equipment.Console.Cli import cli
+from equipment.Console.NewCommand import create_project
 from equipment.Console.ScheduleCommand import schedule
 
 PROJECT = '''
@@ -168,6 +170,38 @@ def test_a_project_using_the_equipment_container(tmp_path, monkeypatch):
         (["list", "--app", "app"], "error: --app must look like module:factory"),
         (["list", "--app", "app:Missing"], "error: app:Missing: module 'app' has no attribute"),
         (["plan", "--from", "2026-03-29", "--until", "2026-03-28"], "before it starts"),
+        (["plan", "--hours", "nan"], "error: --hours must be more than 0 and finite, got nan"),
+        (["plan", "--hours", "inf"], "error: --hours must be more than 0 and finite, got inf"),
+        (["plan", "--hours", "-3"], "error: --hours must be more than 0 and finite, got -3"),
+        (["plan", "--hours", "1e9"], "error: --hours 1e9 is more than 8784 (366 days)"),
+        (["plan", "--hours", "a day"], "error: --hours 'a day' is not a number of hours"),
+        (
+            ["plan", "--from", "9999-12-31T23:00"],
+            "error: 24 hours after 9999-12-31 is past the year 9999",
+        ),
+        (
+            ["plan", "--from", "9999-12-30T00:00"],
+            "error: the window's end (9999-12-30 23:00) is too late",
+        ),
+        (
+            ["plan", "--from", "0001-01-01T00:00+05:00"],
+            "error: --from '0001-01-01T00:00+05:00' is out of range",
+        ),
+        (["plan", "--until", "9999-06-01T00:00"], "error: --until 9999-06-01T00:00 is too late"),
+        (["plan", "--from", "2027-01-01", "--until", "2028-06-01"], "longer than 366 days"),
+        (
+            ["plan", "--from", "2027-01-01T00:00+05:00", "--until", "2027-01-01T00:00+06:00"],
+            "error: --until 2027-01-01T00:00+06:00 is not after --from 2027-01-01T00:00+05:00",
+        ),
+        (["plan", "--until", "2026-03-28T10:00"], "is not after now (2026-03-28 12:00)"),
+        (["plan", "--hours", "2", "--until", "2026-03-29"], "error: --hours and --until both"),
+        (
+            ["plan", "--job", "nightly"],
+            "error: --job 'nightly' matches no job (the jobs: nightly-report, standup, sync)",
+        ),
+        (["plan", "--limit", "0"], "error: --limit must be at least 1, got 0"),
+        (["plan", "--limit", "ten"], "error: --limit 'ten' is not a whole number"),
+        (["plan", "--collapse", "-1"], "error: --collapse must be at least 0, got -1"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(project, args, message):
@@ -189,3 +223,142 @@ def test_no_app_module_is_one_line_and_exit_2(tmp_path, monkeypatch):
         f"error: no module 'app' in {tmp_path.resolve()}: run this in the project's root or "
         "pass --app module:factory (looked for app:App)"
     ]
+
+
+BUSY = PROJECT.replace(
+    "        super().run()",
+    """        self.schedule.every().second.name("tick").do(report)
+        self.schedule.every(1).to(3).minutes.name("poll").do(report)
+        super().run()""",
+)
+
+
+@pytest.fixture
+def busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text(textwrap.dedent(BUSY))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_busy_job_is_one_line_and_the_rest_show_in_full_across_dst(busy):
+    result = invoke("plan", "--from", "2026-03-28T22:00", "--until", "2026-03-30T00:00")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # 26 hours of local time are 25 real hours (clocks go forward): 90,000 seconds
+    assert lines[0].startswith("more than") is False
+    assert (
+        lines[1]
+        == "2 job(s) with more than 100 runs each, summed up (--job ID lists a job's runs):"
+    )
+    assert lines[2].split() == [
+        "tick",
+        "every",
+        "second",
+        "90,000",
+        "runs",
+        "from",
+        "2026-03-28",
+        "22:00:00",
+        "CET",
+        "to",
+        "2026-03-29",
+        "23:59:59",
+        "CEST",
+    ]
+    assert lines[3].split()[:7] == ["poll", "every", "1", "to", "3", "minutes", "about"]
+    assert lines[4].split() == ["LOCAL", "UTC", "JOB", "SCHEDULE"]
+    body = [line.split()[:5] for line in lines[5:]]
+    assert body == [
+        ["2026-03-29", "01:00:00", "CET", "2026-03-29T00:00:00Z", "sync"],
+        ["--", "Europe/Madrid:", "clocks", "go", "forward"],
+        ["2026-03-29", "03:00:00", "CEST", "2026-03-29T01:00:00Z", "nightly-report"],
+        ["2026-03-29", "06:00:00", "CEST", "2026-03-29T04:00:00Z", "sync"],
+        ["2026-03-29", "10:00:00", "CEST", "2026-03-29T08:00:00Z", "sync"],
+        ["2026-03-29", "14:00:00", "CEST", "2026-03-29T12:00:00Z", "sync"],
+        ["2026-03-29", "18:00:00", "CEST", "2026-03-29T16:00:00Z", "sync"],
+        ["2026-03-29", "22:00:00", "CEST", "2026-03-29T20:00:00Z", "sync"],
+    ]
+    total = 90_000 + 7 + int(lines[3].split()[7].replace(",", ""))
+    assert lines[0].startswith(f"{total:,} run(s) from 2026-03-28 22:00:00 CET")
+
+
+def test_job_shows_a_busy_job_in_full_up_to_the_limit(busy):
+    result = invoke(
+        "plan",
+        "--job",
+        "tick",
+        "--job",
+        "night*",
+        "--limit",
+        "3",
+        "--from",
+        "2026-03-29T01:59:59",
+        "--until",
+        "2026-03-29T03:00:02",
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("4 run(s) from 2026-03-29 01:59:59 CET")
+    assert [line.split()[:5] for line in lines[2:-1]] == [
+        ["2026-03-29", "01:59:59", "CET", "2026-03-29T00:59:59Z", "tick"],
+        ["--", "Europe/Madrid:", "clocks", "go", "forward"],
+        [
+            "2026-03-29",
+            "03:00:00",
+            "CEST",
+            "2026-03-29T01:00:00Z",
+            "nightly-report",
+        ],  # registered first
+        ["2026-03-29", "03:00:00", "CEST", "2026-03-29T01:00:00Z", "tick"],
+    ]
+    assert lines[-1] == "... and 1 more run (narrow with --job or a shorter window)"
+
+
+def test_collapse_and_limit_are_options(busy):
+    result = invoke("plan", "--hours", "1", "--collapse", "100000", "--limit", "2")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split()[4] for line in lines[2:4]] == ["tick", "tick"]
+    assert lines[4].startswith("... and ")
+    assert len(lines) == 5
+
+
+@pytest.fixture
+def generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project as `equipment new demo` writes it: its scheduler has a 1 s and a 5 s job."""
+    for variable in [name for name in __import__("os").environ if name.startswith("SCHEDULER_")]:
+        monkeypatch.delenv(variable)
+    folder = create_project("demo", tmp_path / "demo")
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def test_the_generated_project_plans_48_hours(generated):
+    result = CliRunner().invoke(cli, ["schedule", "plan", "--hours", "48"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("207,360 run(s) from ")
+    assert lines[1].startswith("2 job(s) with more than 100 runs each")
+    assert "every second     172,800 runs  from " in lines[2]
+    assert "every 5 seconds   34,560 runs  from " in lines[3]
+    assert len(lines) == 4
+
+
+def test_the_generated_project_plans_a_fixed_window_and_one_job_in_full(generated):
+    window = ["--from", "2027-03-27T00:00Z", "--until", "2027-03-29T12:00Z"]
+
+    result = CliRunner().invoke(cli, ["schedule", "plan", *window])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("259,200 run(s) from 2027-03-27")
+
+    result = CliRunner().invoke(cli, ["schedule", "plan", *window, "--job", "*every-5-*"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("43,200 run(s) from 2027-03-27")
+    assert len(lines) == 2 + 500 + 1
+    assert lines[-1] == "... and 42,700 more runs (narrow with --job or a shorter window)"

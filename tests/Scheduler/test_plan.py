@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,12 +13,21 @@ import pytest
 from equipment.Log.MemoryLogger import MemoryLogger
 from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Errors import ScheduleValueError
-from equipment.Scheduler.Plan import expect_daily, local_days, plan, runs_of
+from equipment.Scheduler.Plan import (
+    count_runs,
+    expect_daily,
+    iter_plan,
+    local_days,
+    plan,
+    runs_of,
+    window,
+)
 from equipment.Scheduler.Scheduler import Scheduler
 from tests.Scheduler.test_dst import travel
 
 UTC = dt.UTC
 MADRID = ZoneInfo("Europe/Madrid")
+FIVE_EAST = dt.timezone(dt.timedelta(hours=5))  # 0001-01-01 00:00 here is before UTC's first
 START = dt.datetime(2026, 3, 27, 12, tzinfo=UTC)
 
 
@@ -154,3 +165,100 @@ def test_a_window_with_too_many_runs_is_refused():
     scheduler.schedule.every().second.do(report)
     with pytest.raises(ScheduleValueError, match="more than 1000 runs"):
         plan(scheduler, hours=1, limit=1000)
+
+
+def every_second() -> Scheduler:
+    scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
+    scheduler.schedule.every().second.name("tick").do(report)
+    return scheduler
+
+
+def test_iter_plan_is_plan_lazily():
+    scheduler = reports()
+    end = START + dt.timedelta(days=5)
+
+    assert list(iter_plan(scheduler, START, end)) == plan(scheduler, START, end)
+
+
+def test_iter_plan_walks_an_enormous_window_in_bounded_memory():
+    runs = iter_plan(every_second(), hours=366 * 24)  # 31.6 million runs: none built yet
+
+    first = list(itertools.islice(runs, 3))
+    assert [run.scheduled_at - START for run in first] == [
+        dt.timedelta(seconds=s) for s in (1, 2, 3)
+    ]
+
+
+def test_iter_plan_checks_the_window_at_once():
+    with pytest.raises(ScheduleValueError, match="before it starts"):
+        iter_plan(reports(), START, START - dt.timedelta(hours=1))
+
+
+@pytest.mark.parametrize("days", [1, 3, 40])
+def test_count_runs_agrees_with_plan_for_every_kind_of_job(days):
+    scheduler = reports()
+    scheduler.schedule.every().hour.at(":15").name("aligned").do(report)
+    scheduler.schedule.every(5).to(10).minutes.name("random").do(report)
+    scheduler.schedule.every(7).minutes.until(START + dt.timedelta(hours=30)).name("ends").do(
+        report
+    )
+    end = START + dt.timedelta(days=days)
+    runs = plan(scheduler, START, end)
+
+    for job in scheduler.schedule.jobs:
+        count = count_runs(job, START, end)
+        mine = runs_of(runs, job.id)
+        assert (count.runs, count.first, count.last) == (len(mine), mine[0], mine[-1]), job.id
+        assert count.complete
+        assert count.drawn == (job.id == "random")
+
+
+def test_count_runs_of_a_fixed_interval_takes_no_time_for_a_year():
+    job = every_second().schedule.jobs[0]
+    end = START + dt.timedelta(days=366)
+    began = time.perf_counter()
+
+    count = count_runs(job, START, end)
+
+    assert time.perf_counter() - began < 0.5
+    assert count.runs == 366 * 24 * 3600 - 1  # START + 1 s ... end - 1 s
+    assert count.first.scheduled_at == START + dt.timedelta(seconds=1)
+    assert count.last.scheduled_at == end - dt.timedelta(seconds=1)  # [start, end)
+
+
+def test_count_runs_stops_at_its_cap_for_stepped_triggers():
+    scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
+    job = scheduler.schedule.cron("* * * * *").name("minutely").do(report)
+
+    count = count_runs(job, START, START + dt.timedelta(days=1), cap=100)
+
+    assert (count.runs, count.complete, count.last) == (100, False, None)
+    assert count.first.scheduled_at == START + dt.timedelta(minutes=1)
+
+
+def test_count_runs_of_a_job_outside_the_window_is_zero():
+    scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
+    job = scheduler.schedule.every().hour.until(START + dt.timedelta(hours=2)).do(report)
+    later = START + dt.timedelta(days=1)
+
+    count = count_runs(job, later, later + dt.timedelta(hours=1))
+
+    assert (count.runs, count.first, count.last, count.complete) == (0, None, None, True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"hours": float("nan")}, "hours must be a finite number above 0"),
+        ({"hours": float("inf")}, "hours must be a finite number above 0"),
+        ({"hours": 0}, "hours must be a finite number above 0"),
+        ({"hours": "24"}, "hours must be a number"),
+        ({"hours": 1e12}, "past the year 9999"),
+        ({"start": dt.datetime(9999, 12, 31, 23, 30)}, "past the year 9999"),
+        ({"start": dt.datetime(1, 1, 1, tzinfo=FIVE_EAST)}, "outside the range of times"),
+        ({"start": "2026-03-29"}, "start must be a datetime"),
+    ],
+)
+def test_a_window_out_of_range_is_refused_in_one_line(kwargs, message):
+    with pytest.raises(ScheduleValueError, match=message):
+        window(reports(), **kwargs)
