@@ -1,3 +1,5 @@
+from equipment.Errors import ConfigError
+
 from app.Inspire import Inspire
 from app.Scheduler import _inspire
 
@@ -11,9 +13,11 @@ class TestInspire(TestCase):
         self.assertGreater(len(inspiring.quotes), 0)
         self.assertIn(inspiring.quote(), inspiring.quotes)
 
-    def test_no_quotes_is_an_error_that_names_the_file(self) -> None:
-        with self.assertRaisesRegex(ValueError, "inspiring.json"):
-            Inspire([])
+    def test_no_quotes_is_a_config_error_that_names_the_file(self) -> None:
+        # A ConfigError: `python scheduler.py` prints it as one line and exits 2.
+        for quotes in ([], None, ["", "  "], "not a list"):
+            with self.assertRaisesRegex(ConfigError, "config/inspiring.json"):
+                Inspire(quotes)
 
     def test_the_queued_task_logs_a_quote(self) -> None:
         # Task functions are tested apart from their schedule.
