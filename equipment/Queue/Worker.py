@@ -3,6 +3,9 @@
 The worker runs with RQ's scheduler, so `push_at`/`push_in` jobs start on time; SIGTERM or
 Ctrl-C lets the running job finish and then exits 0 (RQ's warm shutdown); a second signal
 stops at once. Failed jobs stay in RQ's FailedJobRegistry and are logged with the run ID.
+When Redis goes away while the worker runs, it waits for it (see `WorkerClasses`): one error,
+a summary every `outage_summary_seconds`, one line when Redis is back, and the scheduler
+started again; a stop signal during the outage still exits 0.
 """
 
 from __future__ import annotations
@@ -67,8 +70,17 @@ def run_worker(
         f"(scheduler on{', burst' if burst else ''})",
         extra={"worker": worker.name, "queues": names},
     )
-    with rq_logs_to(log):
-        worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    try:
+        with rq_logs_to(log):
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    except redis.exceptions.RedisError as exc:
+        # Only a step that RQ does not retry gets here (say, Redis lost while a job ended).
+        log.error(
+            f"Worker {worker.name} stopped: Redis at {settings.display} failed "
+            f"({_safe(exc, settings)}); exiting 1 so that the process manager restarts it",
+            extra={"worker": worker.name},
+        )
+        return EXIT_FAILED
     if burst or worker.stop_signalled:
         log.info(f"Worker {worker.name} stopped", extra={"worker": worker.name})
         return EXIT_OK
@@ -94,6 +106,7 @@ def build_worker(
         EquipmentSimpleWorker,
         EquipmentWorker,
         failure_logger,
+        quiet_rq_retries,
     )
 
     cls = EquipmentSimpleWorker if simple else EquipmentWorker
@@ -102,6 +115,10 @@ def build_worker(
     ]
     worker = cls(rq_queues, connection=connection, exception_handlers=[failure_logger(log)])
     worker.app_log = log
+    worker.redis_target = settings.display
+    worker.redis_secrets = settings.secrets
+    worker.outage_summary_seconds = settings.outage_summary_seconds
+    quiet_rq_retries()
     return worker
 
 

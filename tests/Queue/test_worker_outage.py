@@ -1,0 +1,206 @@
+"""A real worker process through a real Redis outage: a throwaway redis-server is stopped
+and started again under it (bounded: about 20 s). Skips when `redis-server` is missing,
+except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "*pw-s3cret #x"
+
+APP_PY = """
+import logging
+from types import SimpleNamespace
+from equipment.Log.AbstractLogger import AbstractLogger
+
+
+class PrintLogger(AbstractLogger):
+    def log(self, level, msg, *args, **kwargs):
+        text = msg % args if args else msg
+        print(logging.getLevelName(level), text.replace("\\n", " | "), flush=True)
+
+
+class App:
+    @classmethod
+    def make(cls, base_path):
+        config = {config!r}
+        log = PrintLogger()
+        return SimpleNamespace(log=lambda: log, config=SimpleNamespace(queue=lambda: config))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self, binary: str, port: int) -> None:
+        self.binary, self.port = binary, port
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--requirepass",
+                PASSWORD,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert wait_for(self.answers, 10), "redis-server did not start"
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def client(self):
+        import redis
+
+        return redis.Redis(port=self.port, password=PASSWORD, socket_connect_timeout=0.5)
+
+    def answers(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except Exception:
+            return False
+
+
+@pytest.fixture
+def server():
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is not installed; CI=true requires it")
+        pytest.skip("redis-server is not installed (needed to stop and start a Redis)")
+    pytest.importorskip("redis")
+    redis_server = RedisServer(binary, free_port())
+    redis_server.start()
+    yield redis_server
+    redis_server.stop()
+
+
+class Output:
+    """The worker's output, read line by line on a thread (so waiting never blocks)."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in self.lines)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, server):
+    queue_name = f"outage-{uuid.uuid4().hex[:8]}"
+    config = {
+        "connection": "redis",
+        "redis": {
+            "host": "127.0.0.1",
+            "port": str(server.port),
+            "db": "0",
+            "password": PASSWORD,
+            "queues": queue_name,
+            "outage_summary_seconds": "1",
+        },
+    }
+    (tmp_path / "app.py").write_text(APP_PY.format(config=config))
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}",
+        "EQUIPMENT_TEST_REDIS_URL": f"redis://127.0.0.1:{server.port}/0",
+    }
+    env["EQUIPMENT_TEST_REDIS_URL"] = env["EQUIPMENT_TEST_REDIS_URL"].replace(
+        "//", f"//:{PASSWORD.replace('#', '%23').replace(' ', '%20')}@"
+    )
+    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    out = Output(proc)
+    try:
+        from equipment.Log.MemoryLogger import MemoryLogger
+        from equipment.Queue.QueueFactory import QueueFactory
+        from tests.Queue import jobs
+
+        assert wait_for(lambda: out.count("Acquired scheduler lock"), 10), out.text()
+
+        # 1. Redis goes away for about 3.5 s, then comes back empty (no persistence).
+        server.stop()
+        assert wait_for(lambda: out.count("lost Redis"), 10), out.text()
+        time.sleep(3.5)
+        server.start()
+        assert wait_for(lambda: out.count("answers again"), 10), out.text()
+        assert wait_for(lambda: out.count("Scheduler started again"), 5), out.text()
+
+        # 2. The scheduler runs again: a delayed job pushed after the outage starts.
+        queue = QueueFactory(config, MemoryLogger())
+        key = f"outage-key-{uuid.uuid4().hex[:8]}"
+        assert queue.push_in(1, jobs.record, key) is True
+        assert wait_for(lambda: server.client().lrange(key, 0, -1), 10), out.text()
+
+        # 3. Redis goes away again; SIGTERM during the outage is a clean stop.
+        server.stop()
+        assert wait_for(lambda: out.count("lost Redis") == 2, 10), out.text()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        out.thread.join(5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    output = out.text()
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output and "raised an exception" not in output, output
+    assert "s3cret" not in output, output
+    errors = [line for line in out.lines if line.startswith("ERROR")]
+    # Two outages: each logged once, then about one summary a second (3.5 s + waiting).
+    assert out.count("lost Redis") == 2 and len(errors) <= 10, output
+    assert "still unreachable" in output
+    assert out.count("Worker") and out.count("stopped"), output
+
+
+def wait_for(predicate, seconds: float):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(0.05)
