@@ -19,6 +19,7 @@ from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Scheduler import Scheduler
 
 
+
 def report():
     raise RuntimeError("plan and list must not run jobs")
 
@@ -46,6 +47,19 @@ class App:
         return Jobs(clock=clock, settings={"timezone": "Europe/Madrid"})
 '''
 
+
+
+#: `schedule plan` over 2026-03-29 in Madrid: the first five columns of each line.
+MADRID_SPRING_DAY = [
+    ["2026-03-29", "01:00:00", "CET", "2026-03-29T00:00:00Z", "sync"],
+    ["--", "Europe/Madrid:", "clocks", "go", "forward"],
+    ["2026-03-29", "03:00:00", "CEST", "2026-03-29T01:00:00Z", "nightly-report"],
+    ["2026-03-29", "06:00:00", "CEST", "2026-03-29T04:00:00Z", "sync"],
+    ["2026-03-29", "10:00:00", "CEST", "2026-03-29T08:00:00Z", "sync"],
+    ["2026-03-29", "14:00:00", "CEST", "2026-03-29T12:00:00Z", "sync"],
+    ["2026-03-29", "18:00:00", "CEST", "2026-03-29T16:00:00Z", "sync"],
+    ["2026-03-29", "22:00:00", "CEST", "2026-03-29T20:00:00Z", "sync"],
+]
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -96,16 +110,7 @@ def test_plan_prints_every_run_in_order_across_a_dst_day(project):
     )
     assert lines[1].split() == ["LOCAL", "UTC", "JOB", "SCHEDULE"]
     body = [line.split()[:5] for line in lines[2:]]
-    assert body == [
-        ["2026-03-29", "01:00:00", "CET", "2026-03-29T00:00:00Z", "sync"],
-        ["--", "Europe/Madrid:", "clocks", "go", "forward"],
-        ["2026-03-29", "03:00:00", "CEST", "2026-03-29T01:00:00Z", "nightly-report"],
-        ["2026-03-29", "06:00:00", "CEST", "2026-03-29T04:00:00Z", "sync"],
-        ["2026-03-29", "10:00:00", "CEST", "2026-03-29T08:00:00Z", "sync"],
-        ["2026-03-29", "14:00:00", "CEST", "2026-03-29T12:00:00Z", "sync"],
-        ["2026-03-29", "18:00:00", "CEST", "2026-03-29T16:00:00Z", "sync"],
-        ["2026-03-29", "22:00:00", "CEST", "2026-03-29T20:00:00Z", "sync"],
-    ]
+    assert body == MADRID_SPRING_DAY
     assert "(01:59:59 CET is followed by 03:00:00 CEST)" in lines[3]
 
 
@@ -270,16 +275,7 @@ def test_a_busy_job_is_one_line_and_the_rest_show_in_full_across_dst(busy):
     assert lines[3].split()[:7] == ["poll", "every", "1", "to", "3", "minutes", "about"]
     assert lines[4].split() == ["LOCAL", "UTC", "JOB", "SCHEDULE"]
     body = [line.split()[:5] for line in lines[5:]]
-    assert body == [
-        ["2026-03-29", "01:00:00", "CET", "2026-03-29T00:00:00Z", "sync"],
-        ["--", "Europe/Madrid:", "clocks", "go", "forward"],
-        ["2026-03-29", "03:00:00", "CEST", "2026-03-29T01:00:00Z", "nightly-report"],
-        ["2026-03-29", "06:00:00", "CEST", "2026-03-29T04:00:00Z", "sync"],
-        ["2026-03-29", "10:00:00", "CEST", "2026-03-29T08:00:00Z", "sync"],
-        ["2026-03-29", "14:00:00", "CEST", "2026-03-29T12:00:00Z", "sync"],
-        ["2026-03-29", "18:00:00", "CEST", "2026-03-29T16:00:00Z", "sync"],
-        ["2026-03-29", "22:00:00", "CEST", "2026-03-29T20:00:00Z", "sync"],
-    ]
+    assert body == MADRID_SPRING_DAY
     total = 90_000 + 7 + int(lines[3].split()[7].replace(",", ""))
     assert lines[0].startswith(f"{total:,} run(s) from 2026-03-28 22:00:00 CET")
 

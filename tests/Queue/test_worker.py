@@ -3,7 +3,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +12,7 @@ from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.Worker import work
 from tests.Queue import jobs
-from tests.Queue.helpers import recorded
+from tests.Queue.helpers import recorded, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,11 +114,3 @@ def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
     assert "Job " in output and "finished" in output
     redis_conn.delete(f"{key}:delayed")
 
-
-def wait_for(predicate, seconds: float):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(0.05)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.Queue.helpers import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "*pw-s3cret #x"
 
@@ -196,11 +198,3 @@ def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, 
     assert "still unreachable" in output
     assert out.count("Worker") and out.count("stopped"), output
 
-
-def wait_for(predicate, seconds: float):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(0.05)
