@@ -86,7 +86,11 @@ class IntervalTrigger(Trigger):
         return dt.timedelta(**{self.unit: count})
 
     def first(self, now: dt.datetime) -> dt.datetime:
-        return now + self._draw()
+        """One interval from now, on a whole second: the grid (and so every run ID) then
+        reads `...T10:20:01Z`, and processes started in the same second share it. Rounding
+        down keeps the first run within one interval, and still after now (intervals are
+        whole seconds)."""
+        return (now + self._draw()).replace(microsecond=0)
 
     def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
         if self.latest is not None:

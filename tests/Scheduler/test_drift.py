@@ -39,3 +39,12 @@ def test_a_job_pinned_to_clock_times_starts_on_the_second(scheduler, clock):
 
     assert [r.started_at.second for r in records] == [0] * 5
     assert [r.started_at.microsecond for r in records] == [0] * 5
+
+
+def test_an_interval_grid_starts_on_a_whole_second_within_one_interval(scheduler, clock):
+    clock.set(START + dt.timedelta(seconds=0.4))
+    job = scheduler.schedule.every(10).seconds.name("poll").do(lambda: None)
+
+    assert job.next_run_at == START + dt.timedelta(seconds=10)
+    records = run_until(scheduler, dt.timedelta(seconds=25))
+    assert [r.run_id for r in records] == ["poll@2026-01-05T12:00:10Z", "poll@2026-01-05T12:00:20Z"]
