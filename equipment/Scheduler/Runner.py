@@ -71,8 +71,12 @@ class Runner:
             with run_context(record.run_id):
                 record.result = job.job_func()
             if record.result is False and getattr(job, "pushes_to_queue", False):
-                raise QueuePushFailed("the queue did not accept the work (its log says why)")
-            record.outcome = SUCCESS
+                record.outcome = FAILURE
+                record.error = QueuePushFailed(
+                    "the queue did not accept the work (its log says why)"
+                )
+            else:
+                record.outcome = SUCCESS
         except Exception as error:
             record.outcome = FAILURE
             record.error = error
@@ -88,7 +92,10 @@ class Runner:
 
     def _report(self, job: Job, record: RunRecord) -> None:
         fields = record.log_fields()
-        if record.outcome == FAILURE:
+        if isinstance(record.error, QueuePushFailed):
+            # The queue has logged why (once per outage, then summaries): no traceback here.
+            self.log.warning("Job %s failed: %s", job.id, record.error, extra=fields)
+        elif record.outcome == FAILURE:
             error = record.error
             self.log.error(
                 "Job %s failed after %s: %s: %s",

@@ -147,4 +147,6 @@ def test_a_push_the_queue_refused_is_a_failed_run(scheduler, clock, log):
     scheduler.tick()
 
     assert job.last_record.outcome == "failure"
-    assert "the queue did not accept the work" in log.find("failed", logging.ERROR)[0].message
+    (line,) = log.find("failed")
+    assert line.level == logging.WARNING and line.traceback is None  # the queue logs the outage
+    assert line.message.endswith("the queue did not accept the work (its log says why)")
