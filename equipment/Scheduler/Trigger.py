@@ -122,19 +122,27 @@ class AlignedTrigger(IntervalTrigger):
     at: dt.time = dt.time(0)
 
     def _snap(self, moment: dt.datetime) -> dt.datetime:
-        """The mark (minute:second, or second) in the wall-clock hour or minute of `moment`."""
-        local = to_local(moment, self.zone)
+        """The mark (minute:second, or second) in the wall-clock hour or minute of `moment`,
+        in the same pass of a repeated hour as `moment` (its fold is kept)."""
+        local = moment.astimezone(self.zone)
         if self.unit == "hours":
-            wall = local.replace(minute=self.at.minute, second=self.at.second, microsecond=0)
+            snapped = local.replace(minute=self.at.minute, second=self.at.second, microsecond=0)
         else:
-            wall = local.replace(second=self.at.second, microsecond=0)
-        return wall_to_utc(wall, self.zone)
+            snapped = local.replace(second=self.at.second, microsecond=0)
+        instant = snapped.astimezone(dt.UTC)
+        if to_local(instant, self.zone) != snapped.replace(tzinfo=None, fold=0):
+            return wall_to_utc(snapped.replace(tzinfo=None, fold=0), self.zone)  # in a gap
+        return instant
 
     def realign(self, instant: dt.datetime) -> dt.datetime:
-        candidate = self._snap(instant)
-        if candidate < instant:
-            candidate += dt.timedelta(**{self.unit: 1})
-        return candidate
+        """The first mark at or after `instant` on the wall clock (zones that shift by half
+        an hour move the mark against UTC, so each hour is snapped anew)."""
+        step = dt.timedelta(**{self.unit: 1})
+        for hours_on in range(3):
+            candidate = self._snap(instant + hours_on * step)
+            if candidate >= instant:
+                return candidate
+        return instant + step
 
     def first(self, now: dt.datetime) -> dt.datetime:
         candidate = self._snap(now)

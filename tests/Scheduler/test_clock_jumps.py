@@ -115,3 +115,35 @@ def test_small_differences_are_not_reported_as_jumps():
     scheduler.clock.jump(0.5)
     scheduler.tick()
     assert log.find("jumped") == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "instant", "expected"),
+    [
+        # 01:40Z on 2026-10-25 is 02:40 CET, the second pass of Madrid's repeated hour
+        (
+            "Europe/Madrid",
+            dt.datetime(2026, 10, 25, 1, 40, tzinfo=UTC),
+            dt.datetime(2026, 10, 25, 2, 5, tzinfo=UTC),
+        ),
+        ("Australia/Lord_Howe", dt.datetime(2026, 4, 4, 15, 10, tzinfo=UTC), None),
+        (
+            "UTC",
+            dt.datetime(2026, 6, 1, 12, 40, tzinfo=UTC),
+            dt.datetime(2026, 6, 1, 13, 5, tzinfo=UTC),
+        ),
+    ],
+)
+def test_realign_never_moves_a_run_earlier(zone, instant, expected):
+    from zoneinfo import ZoneInfo
+
+    from equipment.Scheduler.Trigger import AlignedTrigger
+
+    tz = dt.UTC if zone == "UTC" else ZoneInfo(zone)
+    trigger = AlignedTrigger(1, "hours", tz, at=dt.time(0, 5))
+    realigned = trigger.realign(instant)
+
+    assert instant <= realigned < instant + dt.timedelta(hours=1)
+    assert realigned.astimezone(tz).minute == 5
+    if expected is not None:
+        assert realigned == expected
