@@ -35,6 +35,7 @@ _PLACEHOLDER = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
 # `: ` inside a default cannot end it early. The nonce differs per file and never occurs in it.
 _TOKEN = re.compile(r"EQPH([0-9a-f]{12})N([0-9]+)E")
 _INI_ROOT = "__equipment_root__"
+_INI_NO_DEFAULTS = "__equipment_no_defaults__"
 
 
 def load_config(base_path: Path) -> dict[str, Any]:
@@ -170,12 +171,14 @@ class _Placeholders:
         Keys are not interpolated: a placeholder in a key stays as written.
         """
         if isinstance(data, dict):
-            return {
-                self.restore(key) if isinstance(key, str) else key: self.resolve(
-                    value, f"{path}.{self.restore(str(key))}" if path else self.restore(str(key))
-                )
-                for key, value in data.items()
-            }
+            resolved: dict[Any, Any] = {}
+            for key, value in data.items():
+                key = self.restore(key) if isinstance(key, str) else key
+                where = f"{path}.{key}" if path else str(key)
+                if key in resolved:  # two different tokens, the same placeholder as written
+                    raise ConfigError(f"{self.name}: the key {where!r} appears twice")
+                resolved[key] = self.resolve(value, where)
+            return resolved
         if isinstance(data, list):
             return [self.resolve(item, f"{path}[{i}]") for i, item in enumerate(data)]
         if isinstance(data, str):
@@ -196,6 +199,8 @@ def _parse_yaml(text: str, name: str) -> Any:
         raise ConfigError(f"{name}{line}: {problem}") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{name}: {_first_line(error)}") from None
+    except (ValueError, TypeError) as error:  # a tag whose value does not fit: `!!int abc`
+        raise ConfigError(f"{name}: a value does not fit its YAML tag: {error}") from None
 
 
 def _parse_json(text: str, name: str) -> Any:
@@ -212,17 +217,18 @@ def _parse_json(text: str, name: str) -> Any:
 
 def _parse_ini(text: str, name: str) -> dict[str, Any]:
     """INI sections become nested dicts; keys before the first section stay at the top."""
-    parser = configparser.ConfigParser(interpolation=None, default_section=_INI_ROOT)
+    # The keys before the first section go into a section of our own, not configparser's
+    # DEFAULT, whose keys would leak into (and hide) every section's keys of the same name.
+    parser = configparser.ConfigParser(interpolation=None, default_section=_INI_NO_DEFAULTS)
     parser.optionxform = str  # type: ignore[assignment,method-assign]  # keep the key's case
     try:
         parser.read_string(f"[{_INI_ROOT}]\n{text}", source=name)
     except configparser.Error as error:
         raise ConfigError(f"{name}{_ini_line(error)}: {_ini_problem(error)}") from None
-    result: dict[str, Any] = dict(parser.defaults())
+    result: dict[str, Any] = dict(parser.items(_INI_ROOT))
     for section in parser.sections():
-        result[section] = {
-            key: value for key, value in parser.items(section) if key not in parser.defaults()
-        }
+        if section != _INI_ROOT:
+            result[section] = dict(parser.items(section))
     return result
 
 
@@ -240,7 +246,9 @@ def _ini_problem(error: configparser.Error) -> str:
     if isinstance(error, configparser.DuplicateSectionError):
         return f"section [{error.section}] appears twice"
     if isinstance(error, configparser.DuplicateOptionError):
-        return f"key {error.option!r} appears twice in [{error.section}]"
+        top = error.section == _INI_ROOT
+        where = "before the first section" if top else f"in [{error.section}]"
+        return f"key {error.option!r} appears twice {where}"
     return _first_line(error)
 
 

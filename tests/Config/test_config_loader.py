@@ -332,3 +332,37 @@ def test_files_with_the_same_stem_merge_in_sorted_order(tmp_project) -> None:
         "json_only": 1,
         "name": "test-app",
     }
+
+
+def test_ini_top_level_keys_do_not_hide_section_keys(tmp_path, monkeypatch):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "db.ini").write_text("top = 1\n[db]\ntop = 2\nhost = x\n")
+    assert load_config(tmp_path)["db"] == {"top": "1", "db": {"top": "2", "host": "x"}}
+
+
+def test_ini_repeated_top_level_key_is_named_without_internal_names(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "db.ini").write_text("a = 1\na = 2\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path)
+    assert "key 'a' appears twice before the first section" in str(error.value)
+    assert "__equipment" not in str(error.value)
+
+
+def test_a_placeholder_section_written_twice_is_refused_not_merged(tmp_path, monkeypatch):
+    monkeypatch.setenv("S", "x")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "db.ini").write_text("[${S}]\na = 1\n[${S}]\nb = 2\n")
+    with pytest.raises(ConfigError, match=r"the key '\$\{S\}' appears twice"):
+        load_config(tmp_path)
+
+
+def test_a_yaml_tag_that_does_not_fit_is_one_line_naming_the_placeholder(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORT", "12")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "app.yaml").write_text("port: !!int ${PORT}\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path)
+    message = str(error.value)
+    assert message.startswith("config/app.yaml: a value does not fit its YAML tag")
+    assert "${PORT}" in message and "EQPH" not in message and "12" not in message
