@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from equipment.Scheduler.Job import Job
 
 
+PUSH_RETURNED_FALSE = (
+    "push returned False: the work was not queued, or with the sync queue it failed "
+    "(the queue's log says why)"
+)
+
+
 class QueuePushFailed(Exception):
     """A `do(queue.push, ...)` job whose push returned False: the work was not queued."""
 
@@ -72,9 +78,7 @@ class Runner:
                 record.result = job.job_func()
             if record.result is False and getattr(job, "pushes_to_queue", False):
                 record.outcome = FAILURE
-                record.error = QueuePushFailed(
-                    "the queue did not accept the work (its log says why)"
-                )
+                record.error = QueuePushFailed(PUSH_RETURNED_FALSE)
             else:
                 record.outcome = SUCCESS
         except Exception as error:

@@ -3,6 +3,7 @@ import logging
 import schedule
 from dependency_injector import providers
 
+from equipment.Scheduler.Runner import PUSH_RETURNED_FALSE
 from equipment.Scheduler.Scheduler import Scheduler
 from tests.Scheduler import jobs
 
@@ -149,4 +150,4 @@ def test_a_push_the_queue_refused_is_a_failed_run(scheduler, clock, log):
     assert job.last_record.outcome == "failure"
     (line,) = log.find("failed")
     assert line.level == logging.WARNING and line.traceback is None  # the queue logs the outage
-    assert line.message.endswith("the queue did not accept the work (its log says why)")
+    assert line.message == f"Job {job.id} failed: {PUSH_RETURNED_FALSE}"
