@@ -144,6 +144,11 @@ class AlignedTrigger(IntervalTrigger):
                 return candidate
         return instant + step
 
+    def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
+        # Re-snapped each time: a no-op where offsets change by whole hours, and what keeps
+        # the mark on the wall clock where they change by half an hour (Lord Howe).
+        return self.realign(super().next_after(previous, now))
+
     def first(self, now: dt.datetime) -> dt.datetime:
         candidate = self._snap(now)
         if self.interval != 1:

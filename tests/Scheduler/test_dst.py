@@ -323,3 +323,17 @@ def test_a_gap_that_crosses_midnight_skips_no_day():
 
     local = [r.scheduled_at.astimezone(nuuk).strftime("%d %H:%M") for r in runs]
     assert local == ["24 23:30", "25 23:30", "26 23:30", "28 00:00", "28 23:30", "29 23:30"]
+
+
+def test_an_hourly_mark_stays_on_the_wall_clock_where_offsets_change_by_half_an_hour():
+    """Australia/Lord_Howe falls back 30 minutes (02:00 +11 -> 01:30 +10:30) on 2026-04-05."""
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    clock = FakeClock(dt.datetime(2026, 4, 4, 11, 0, tzinfo=dt.UTC))  # 22:00 local
+    scheduler = Scheduler(clock=clock, settings={"timezone": "Australia/Lord_Howe"})
+    scheduler.schedule.every().hour.at(":05").name("hourly").do(lambda: None)
+
+    runs = run_until(scheduler, dt.timedelta(hours=8))
+
+    local = [r.scheduled_at.astimezone(lord_howe) for r in runs]
+    assert {moment.minute for moment in local} == {5}
+    assert len({r.run_id for r in runs}) == len(runs)
