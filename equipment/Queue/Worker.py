@@ -5,7 +5,8 @@ Ctrl-C lets the running job finish and then exits 0 (RQ's warm shutdown); a seco
 stops at once. Failed jobs stay in RQ's FailedJobRegistry and are logged with the run ID.
 When Redis goes away while the worker runs, it waits for it (see `WorkerClasses`): one error,
 a summary every `outage_summary_seconds`, one line when Redis is back, and the scheduler
-started again; a stop signal during the outage still exits 0.
+started again. A job running meanwhile goes on and its result is recorded once Redis is back.
+A stop signal during the outage exits 0 (after the running job, if any).
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def run_worker(
         with rq_logs_to(log):
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     except redis.exceptions.RedisError as exc:
-        # Only a step that RQ does not retry gets here (say, Redis lost while a job ended).
+        # RQ's work loop catches everything itself; only its start-up (registering the worker
+        # and the scheduler, before the loop) can raise here, say when Redis is lost right
+        # after the PING above.
         log.error(
             f"Worker {worker.name} stopped: Redis at {settings.display} failed "
             f"({_safe(exc, settings)}); exiting 1 so that the process manager restarts it",
@@ -84,9 +87,11 @@ def run_worker(
     if burst or worker.stop_signalled:
         log.info(f"Worker {worker.name} stopped", extra={"worker": worker.name})
         return EXIT_OK
+    # RQ's loop ended without a stop signal: it logged an unexpected error (with its
+    # traceback) just before. A Redis outage does not get here: the worker waits for Redis.
     log.error(
-        f"Worker {worker.name} stopped on its own (Redis lost?); exiting 1 so that the "
-        "process manager restarts it",
+        f"Worker {worker.name} stopped on its own after an unexpected error (logged above); "
+        "exiting 1 so that the process manager restarts it",
         extra={"worker": worker.name},
     )
     return EXIT_FAILED

@@ -11,22 +11,35 @@ calls wait instead: the outage is logged once, then summarised every
 `outage_summary_seconds`; the recovery is logged; the scheduler process is started again
 (taking its lock again) as soon as Redis answers, so delayed jobs run; SIGTERM or Ctrl-C
 during the outage stops the worker cleanly.
+
+A job running during the outage goes on: the forking worker keeps watching its work horse
+(RQ 3.0 let the heartbeat's ConnectionError end the worker and orphan the horse), and the
+job's bookkeeping (start, result, failure) waits for Redis, so it is recorded, not lost or
+turned into a failure. A stop signal meanwhile is a warm shutdown; a second one is cold.
+The scheduler process is checked at every heartbeat, and an idle worker blocks for a job
+at most `SCHEDULER_CHECK_SECONDS`, so a scheduler killed by a blip too short for the worker
+to see is started again within seconds.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import redis
 from rq import SimpleWorker, Worker
-from rq.exceptions import StopRequested
-from rq.job import Job
+from rq.exceptions import InvalidJobOperation, StopRequested
+from rq.executions import Execution
+from rq.job import Job, JobStatus
 from rq.job_lifecycle import call_exception_handlers
 from rq.queue import Queue
 from rq.scheduler import RQScheduler
+from rq.timeouts import HorseMonitorTimeoutException
+from rq.utils import now
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
@@ -92,34 +105,31 @@ class EquipmentWorkerMixin:
     _last_summary = 0.0
     _scheduler_checked = 0.0
     _scheduler_args: tuple[Any, ...] | None = None
+    force_stopped = False
+    _running_job = False
 
     # -- riding out an outage -------------------------------------------------------------
 
-    def _while_redis_answers(self, op: Callable[[], T]) -> T:
+    def _while_redis_answers(self, op: Callable[[], T], *, stoppable: bool = True) -> T:
         """`op()`, waiting out a Redis outage (logged once) and trying again after it."""
         while True:
             try:
                 result = op()
             except REDIS_DOWN as exc:
-                self._wait_for_redis(exc)
+                self._wait_for_redis(exc, stoppable=stoppable)
                 continue
             return result
 
-    def _wait_for_redis(self, exc: BaseException) -> None:
-        """Block until Redis answers a PING; a stop signal meanwhile raises StopRequested."""
-        name: str = self.name  # type: ignore[attr-defined]
-        extra = {"worker": name, "redis": self.redis_target}
-        if self.down_since is None:
-            self.down_since = self._last_summary = self.clock()
-            self.app_log.error(
-                f"Worker {name} lost Redis at {self.redis_target} ({self._reason(exc)}); "
-                f"waiting for it to answer again, summarised every "
-                f"{self.outage_summary_seconds:g}s",
-                extra=extra,
-            )
+    def _wait_for_redis(self, exc: BaseException, *, stoppable: bool = True) -> None:
+        """Block until Redis answers a PING. A stop signal meanwhile raises StopRequested
+        (unless not `stoppable`: a job's result waiting to be recorded); a second one
+        (cold shutdown) raises SystemExit."""
+        self._outage_seen(exc)
         pause = FIRST_PAUSE
         while True:
-            if self.stop_signalled:
+            if self.force_stopped:
+                raise SystemExit()
+            if stoppable and self.stop_signalled:
                 raise StopRequested()
             time.sleep(pause)
             pause = min(pause * 2, MAX_PAUSE)
@@ -127,20 +137,43 @@ class EquipmentWorkerMixin:
                 self.connection.ping()  # type: ignore[attr-defined]
                 break
             except REDIS_DOWN as error:
-                exc = error
-            now = self.clock()
-            if now - self._last_summary >= self.outage_summary_seconds:
-                self._last_summary = now
-                self.app_log.error(
-                    f"Worker {name}: Redis at {self.redis_target} still unreachable after "
-                    f"{now - self.down_since:.0f}s ({self._reason(exc)})",
-                    extra=extra,
-                )
+                self._outage_seen(error)
+        self._outage_over()
+
+    def _outage_seen(self, exc: BaseException) -> None:
+        """Log the outage's start once, then a summary every `outage_summary_seconds`."""
+        name: str = self.name  # type: ignore[attr-defined]
+        extra = {"worker": name, "redis": self.redis_target}
+        now = self.clock()
+        # A work horse waiting to record its job: the worker watching it logs the outage.
+        log = self.app_log.debug if self.is_horse else self.app_log.error  # type: ignore[attr-defined]
+        if self.down_since is None:
+            self.down_since = self._last_summary = now
+            log(
+                f"Worker {name} lost Redis at {self.redis_target} ({self._reason(exc)}); "
+                f"waiting for it to answer again, summarised every "
+                f"{self.outage_summary_seconds:g}s",
+                extra=extra,
+            )
+        elif now - self._last_summary >= self.outage_summary_seconds:
+            self._last_summary = now
+            log(
+                f"Worker {name}: Redis at {self.redis_target} still unreachable after "
+                f"{now - self.down_since:.0f}s ({self._reason(exc)})",
+                extra=extra,
+            )
+
+    def _outage_over(self) -> None:
+        """Log the recovery (if an outage was seen) and start the scheduler again."""
+        if self.down_since is None:
+            return
+        name: str = self.name  # type: ignore[attr-defined]
         elapsed = self.clock() - self.down_since
         self.down_since = None
-        self.app_log.warning(
+        log = self.app_log.debug if self.is_horse else self.app_log.warning  # type: ignore[attr-defined]
+        log(
             f"Worker {name}: Redis at {self.redis_target} answers again after {elapsed:.0f}s",
-            extra=extra,
+            extra={"worker": name, "redis": self.redis_target},
         )
         self._restart_scheduler(force=True)
 
@@ -148,28 +181,48 @@ class EquipmentWorkerMixin:
         return scrub(f"{type(exc).__name__}: {exc}", self.redis_secrets)
 
     def _restart_scheduler(self, *, force: bool = False) -> None:
-        """Start RQ's scheduler process again if it died (it does when Redis goes away)."""
+        """Start RQ's scheduler process again if it died (it does when Redis goes away).
+
+        Checking the process is cheap (no Redis), so it is done at every heartbeat; only a
+        failed attempt to take the lock again waits `SCHEDULER_CHECK_SECONDS` before the next.
+        """
         scheduler = getattr(self, "scheduler", None)
-        if scheduler is None or self._scheduler_args is None or self.stop_signalled:
+        if (
+            scheduler is None
+            or self._scheduler_args is None
+            or self.stop_signalled
+            or self.is_horse  # type: ignore[attr-defined]
+        ):
             return
-        now = self.clock()
-        if not force and now - self._scheduler_checked < SCHEDULER_CHECK_SECONDS:
-            return
-        self._scheduler_checked = now
         process = scheduler._process
         if process is not None and process.is_alive():
             return
         if process is None and not force:
             return  # another worker holds the lock; RQ's maintenance tries again
+        now = self.clock()
+        if not force and now - self._scheduler_checked < SCHEDULER_CHECK_SECONDS:
+            return
+        self._scheduler_checked = now
         try:
             acquired = scheduler.acquire_locks(auto_start=True)
         except REDIS_DOWN:
             return
         if acquired:
+            self._scheduler_checked = 0.0
             self.app_log.info(
                 f"Scheduler started again for {', '.join(sorted(acquired))}",
                 extra={"worker": self.name},  # type: ignore[attr-defined]
             )
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """RQ blocks up to ~7 minutes waiting for a job; with a scheduler to look after, the
+        wait is cut to `SCHEDULER_CHECK_SECONDS` so that a scheduler that died in a short
+        Redis blip (unseen by the worker) is started again within seconds."""
+        timeout: int = super().dequeue_timeout  # type: ignore[misc]
+        if self._scheduler_args is not None:
+            return max(1, min(timeout, int(SCHEDULER_CHECK_SECONDS)))
+        return timeout
 
     # -- RQ's Redis calls, made to wait -----------------------------------------------------
 
@@ -231,12 +284,64 @@ class EquipmentWorkerMixin:
         if self.scheduler.acquired_locks:
             self.scheduler.start()
 
+    # -- a job's bookkeeping, made to wait ----------------------------------------------------
+    # These run where the job runs (the work horse, or the simple worker itself). Without the
+    # wait, a job ending during an outage is recorded as failed, or not at all.
+
+    def _when_redis_answers(self, op: Callable[[], T]) -> T:
+        """`op()` once Redis answers (waiting out an outage first), retried after an outage.
+
+        A warm shutdown waits for this too (the job's result is recorded); a cold one does not.
+        """
+        self._while_redis_answers(self.connection.ping, stoppable=False)  # type: ignore[attr-defined]
+        return self._while_redis_answers(op, stoppable=False)
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        self._running_job = True
+        try:
+            super().execute_job(job, queue)  # type: ignore[misc]
+        finally:
+            self._running_job = False
+
+    def prepare_job_execution(self, job: Job, *args: Any, **kwargs: Any) -> None:
+        sup = super()
+        self._when_redis_answers(lambda: sup.prepare_job_execution(job, *args, **kwargs))  # type: ignore[misc]
+
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
+        sup = super()
+        self._when_redis_answers(lambda: sup.handle_execution_ended(job, queue, heartbeat_ttl))  # type: ignore[misc]
+
+    def handle_job_success(self, *args: Any, **kwargs: Any) -> None:
+        sup = super()
+        self._when_redis_answers(lambda: sup.handle_job_success(*args, **kwargs))  # type: ignore[misc]
+
+    def handle_job_retry(self, *args: Any, **kwargs: Any) -> None:
+        sup = super()
+        self._when_redis_answers(lambda: sup.handle_job_retry(*args, **kwargs))  # type: ignore[misc]
+
+    def handle_job_failure(self, *args: Any, **kwargs: Any) -> None:
+        # RQ logs (and swallows) a failed write of the failure itself; wait for Redis first.
+        sup = super()
+        self._when_redis_answers(lambda: sup.handle_job_failure(*args, **kwargs))  # type: ignore[misc]
+
     # -- stopping, with or without Redis --------------------------------------------------
 
     def _shutdown(self) -> None:
+        if self._running_job:
+            # A job runs (or is being recorded): a warm shutdown, the job finishes first,
+            # whether or not Redis answers. Leaving now would orphan a work horse, or fail
+            # the simple worker's job with StopRequested.
+            self._stop_requested = True
+            self.set_shutdown_requested_date()
+            if getattr(self, "scheduler", None):
+                self.stop_scheduler()  # type: ignore[attr-defined]
+            return
         if self.down_since is not None:
             raise StopRequested()
-        super()._shutdown()  # type: ignore[misc]
+        try:
+            super()._shutdown()  # type: ignore[misc]
+        except REDIS_DOWN:
+            raise StopRequested() from None
 
     def set_shutdown_requested_date(self) -> None:
         try:
@@ -255,6 +360,14 @@ class EquipmentWorkerMixin:
                 step()
             except REDIS_DOWN:
                 self.app_log.debug(f"{step.__name__} skipped: Redis unreachable")
+
+    def request_force_stop(self, signum: Any, frame: Any) -> None:
+        """RQ's cold shutdown; remembered, so that a wait for Redis ends too."""
+        try:
+            super().request_force_stop(signum, frame)  # type: ignore[misc]
+        except SystemExit:
+            self.force_stopped = True
+            raise
 
     def request_stop(self, signum: Any, frame: Any) -> None:
         """Remember that the stop was asked for, so `work()` can tell it from a crash."""
@@ -284,7 +397,80 @@ class EquipmentWorkerMixin:
 
 
 class EquipmentWorker(EquipmentWorkerMixin, Worker):
-    pass
+    def monitor_work_horse(self, job: Job, queue: Queue, execution: Execution) -> None:
+        """RQ 3.0's `monitor_work_horse`, riding out an outage while the horse runs.
+
+        RQ's heartbeats here go through pipelines; a ConnectionError ended the worker and
+        orphaned the horse. Here a failed heartbeat logs the outage (once, then summaries)
+        and monitoring goes on: the heartbeat is tried again every `job_monitoring_interval`
+        and the horse is never left behind. Once the horse has ended, its bookkeeping waits
+        for Redis.
+        """
+        retpid = ret_val = rusage = None
+        job.started_at = now()
+        while True:
+            try:
+                with self.death_penalty_class(
+                    self.job_monitoring_interval, HorseMonitorTimeoutException
+                ):
+                    retpid, ret_val, rusage = self.wait_for_horse()
+                break
+            except HorseMonitorTimeoutException:
+                assert job.started_at is not None
+                working_time = (now() - job.started_at).total_seconds()
+                if job.timeout != -1 and working_time > (job.timeout or 0) + 60:
+                    self._try_heartbeat(
+                        lambda: Worker.heartbeat(self, self.job_monitoring_interval + 60)
+                    )
+                    self.kill_horse()
+                    self.wait_for_horse()
+                    break
+                self._try_heartbeat(lambda: self.maintain_heartbeats(job, execution))
+            except OSError as e:
+                if e.errno != errno.EINTR:
+                    raise
+                self._try_heartbeat(lambda: Worker.heartbeat(self))
+
+        self._horse_pid = 0
+        self.executions.pop(execution.id, None)
+        if self.down_since is not None:  # the outage began while the horse ran
+            self._when_redis_answers(lambda: None)
+            self._outage_over()
+        self.log.debug(
+            "Worker %s: work horse finished for job %s: retpid=%s, ret_val=%s",
+            self.name,
+            job.id,
+            retpid,
+            ret_val,
+        )
+        if ret_val == os.EX_OK:
+            return
+        try:
+            job_status = self._when_redis_answers(job.get_status)
+        except InvalidJobOperation:
+            return
+        if self._stopped_job_id == job.id:
+            self._handle_stopped_job(job, queue, execution)
+        elif job_status not in (JobStatus.FINISHED, JobStatus.FAILED):
+            job.ended_at = now()
+            signal_msg = (
+                f" (signal {os.WTERMSIG(ret_val)})" if ret_val and os.WIFSIGNALED(ret_val) else ""
+            )
+            exc_string = (
+                f"Work-horse terminated unexpectedly; waitpid returned {ret_val}{signal_msg}; "
+            )
+            self.log.warning("Worker %s: job %s failed (%s)", self.name, job.id, exc_string)
+            self.handle_work_horse_killed(job, retpid, ret_val, rusage)
+            self.handle_job_failure(job, queue=queue, exc_string=exc_string, execution=execution)
+
+    def _try_heartbeat(self, op: Callable[[], Any]) -> None:
+        """One try: during an outage it is logged and monitoring of the horse goes on."""
+        try:
+            op()
+        except REDIS_DOWN as exc:
+            self._outage_seen(exc)
+            return
+        self._outage_over()
 
 
 class EquipmentSimpleWorker(EquipmentWorkerMixin, SimpleWorker):

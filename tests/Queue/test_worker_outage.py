@@ -198,3 +198,147 @@ def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, 
     assert "still unreachable" in output
     assert out.count("Worker") and out.count("stopped"), output
 
+
+WORKER_PY = """
+import sys
+from equipment.Queue import Worker
+from equipment.Queue.Settings import QueueSettings
+from app import App
+
+build = Worker.build_worker
+
+
+def build_worker(*args, **kwargs):
+    worker = build(*args, **kwargs)
+    worker.job_monitoring_interval = 2  # RQ's default is 30 s: keep the test short
+    return worker
+
+
+Worker.build_worker = build_worker
+app = App.make(".")
+settings = QueueSettings.from_config(app.config.queue())
+sys.exit(Worker.run_worker(settings.redis, app.log(), simple={simple!r}))
+"""
+
+
+def start_worker(tmp_path, server, *, simple: bool = False):
+    """A worker (`run_worker`, job monitoring every 2 s) on a fresh queue; returns
+    (process, output, queue name, script path)."""
+    queue_name = f"outage-{uuid.uuid4().hex[:8]}"
+    config = {
+        "connection": "redis",
+        "redis": {
+            "host": "127.0.0.1",
+            "port": str(server.port),
+            "db": "0",
+            "password": PASSWORD,
+            "queues": queue_name,
+            "outage_summary_seconds": "1",
+        },
+    }
+    (tmp_path / "app.py").write_text(APP_PY.format(config=config))
+    script = tmp_path / f"worker_{uuid.uuid4().hex[:8]}.py"
+    script.write_text(WORKER_PY.format(simple=simple))
+    password = PASSWORD.replace("#", "%23").replace(" ", "%20")
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}",
+        "EQUIPMENT_TEST_REDIS_URL": f"redis://:{password}@127.0.0.1:{server.port}/0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    return proc, Output(proc), queue_name, script, config
+
+
+def stop_worker(proc: subprocess.Popen, out: Output) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    out.thread.join(5)
+
+
+def processes_running(script: Path) -> str:
+    """The processes (worker, work horse, scheduler) still running `script`."""
+    found = subprocess.run(["pgrep", "-f", str(script)], capture_output=True, text=True)
+    return found.stdout.strip()
+
+
+@pytest.mark.parametrize("simple", [False, True], ids=["forking", "simple"])
+def test_a_job_running_through_an_outage_is_finished_and_recorded(tmp_path, server, simple):
+    from rq import Queue
+    from rq.registry import FinishedJobRegistry, StartedJobRegistry
+
+    proc, out, queue_name, script, _ = start_worker(tmp_path, server, simple=simple)
+    try:
+        assert wait_for(lambda: out.count("Acquired scheduler lock"), 10), out.text()
+        # A job that does not use Redis itself: time.sleep(5).
+        job = Queue(queue_name, connection=server.client()).enqueue(time.sleep, 5)
+        assert wait_for(lambda: out.count(f"Job {job.id} started"), 10), out.text()
+
+        # Redis goes away 1 s into the 5 s job (the forking worker's heartbeat, every 2 s,
+        # fails) until after the job has ended (its result waits), and comes back empty.
+        time.sleep(1)
+        server.stop()
+        time.sleep(5.5)
+        server.start()
+
+        # The job ended during the outage; it is recorded once Redis is back.
+        assert wait_for(lambda: out.count(f"Job {job.id} finished"), 10), out.text()
+        connection = server.client()
+        finished = FinishedJobRegistry(queue_name, connection=connection)
+        assert wait_for(lambda: job.id in finished.get_job_ids(), 5), out.text()
+        assert job.id not in StartedJobRegistry(queue_name, connection=connection).get_job_ids()
+        assert proc.poll() is None, out.text()  # still serving
+        stop_worker(proc, out)
+    finally:
+        stop_worker(proc, out)
+    output = out.text()
+    assert proc.returncode == 0, output
+    assert processes_running(script) == "", output  # no orphaned work horse
+    assert "Traceback" not in output and "unhandled exception" not in output, output
+    # Logged once by the worker (a forking worker's horse, waiting too, logs at debug only).
+    assert sum(line.startswith("ERROR") and "lost Redis" in line for line in out.lines) == 1, output
+    assert sum(line.startswith("WARNING") and "answers again" in line for line in out.lines) == 1, (
+        output
+    )
+    assert out.count(f"Job {job.id} failed") == 0, output
+
+
+def test_scheduler_comes_back_promptly_after_a_blip_the_worker_never_saw(tmp_path, server):
+    from equipment.Log.MemoryLogger import MemoryLogger
+    from equipment.Queue.QueueFactory import QueueFactory
+    from tests.Queue import jobs
+
+    proc, out, _, script, config = start_worker(tmp_path, server)
+    try:
+        assert wait_for(lambda: out.count("Acquired scheduler lock"), 10), out.text()
+        time.sleep(0.5)  # the worker is idle, blocked waiting for a job
+        server.stop()
+        time.sleep(0.6)
+        server.start()
+
+        queue = QueueFactory(config, MemoryLogger())
+        key = f"blip-key-{uuid.uuid4().hex[:8]}"
+        pushed = time.monotonic()
+        assert queue.push_in(1, jobs.record, key) is True
+        # The dead scheduler is seen within SCHEDULER_CHECK_SECONDS (5 s), then the job is due.
+        assert wait_for(lambda: server.client().lrange(key, 0, -1), 12), out.text()
+        assert time.monotonic() - pushed < 12
+        assert out.count("Scheduler started again"), out.text()
+    finally:
+        stop_worker(proc, out)
+    output = out.text()
+    assert proc.returncode == 0, output
+    assert processes_running(script) == "", output
+    assert "Traceback" not in output, output
