@@ -125,9 +125,9 @@ class Output:
         return "\n".join(self.lines)
 
 
-def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, server):
-    queue_name = f"outage-{uuid.uuid4().hex[:8]}"
-    config = {
+def outage_config(server, queue_name: str) -> dict:
+    """The queue config of a worker on the throwaway server, summarising outages each second."""
+    return {
         "connection": "redis",
         "redis": {
             "host": "127.0.0.1",
@@ -138,6 +138,11 @@ def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, 
             "outage_summary_seconds": "1",
         },
     }
+
+
+def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, server):
+    queue_name = f"outage-{uuid.uuid4().hex[:8]}"
+    config = outage_config(server, queue_name)
     (tmp_path / "app.py").write_text(APP_PY.format(config=config))
     env = {
         **os.environ,
@@ -225,17 +230,7 @@ def start_worker(tmp_path, server, *, simple: bool = False):
     """A worker (`run_worker`, job monitoring every 2 s) on a fresh queue; returns
     (process, output, queue name, script path)."""
     queue_name = f"outage-{uuid.uuid4().hex[:8]}"
-    config = {
-        "connection": "redis",
-        "redis": {
-            "host": "127.0.0.1",
-            "port": str(server.port),
-            "db": "0",
-            "password": PASSWORD,
-            "queues": queue_name,
-            "outage_summary_seconds": "1",
-        },
-    }
+    config = outage_config(server, queue_name)
     (tmp_path / "app.py").write_text(APP_PY.format(config=config))
     script = tmp_path / f"worker_{uuid.uuid4().hex[:8]}.py"
     script.write_text(WORKER_PY.format(simple=simple))
