@@ -29,23 +29,36 @@ def derive_job_id(job_func: functools.partial, schedule_words: str) -> str:
 
 
 def is_queue_push(job_func: functools.partial) -> bool:
-    """Whether the job is `do(queue.push, fn, ...)` (or push_at / push_in)."""
-    target = job_func.func
-    owner = getattr(target, "__self__", None)
-    return getattr(target, "__name__", "") in _PUSH_METHODS and _is_queue(owner)
+    """Whether the job is `do(queue.push, fn, ...)` (or push_at, push_in), even in a partial."""
+    target, _, _ = _flatten(job_func)
+    return _push_position(target) is not None
 
 
 def _unwrap(job_func: functools.partial) -> tuple[Callable[..., Any], tuple, dict]:
+    """The callable a job is named after: for a queue push, the pushed function."""
+    target, args, kwargs = _flatten(job_func)
+    position = _push_position(target)
+    if position is not None and len(args) > position:
+        return args[position], args[:position] + args[position + 1 :], kwargs
+    return target, args, kwargs
+
+
+def _flatten(job_func: functools.partial) -> tuple[Callable[..., Any], tuple, dict]:
+    """The innermost callable of nested partials, with all their arguments."""
     target, args, kwargs = job_func.func, tuple(job_func.args), dict(job_func.keywords)
     while isinstance(target, functools.partial):
         args = tuple(target.args) + args
         kwargs = {**target.keywords, **kwargs}
         target = target.func
-    position = _PUSH_METHODS.get(getattr(target, "__name__", ""))
-    owner = getattr(target, "__self__", None)
-    if position is not None and _is_queue(owner) and len(args) > position:
-        return args[position], args[:position] + args[position + 1 :], kwargs
     return target, args, kwargs
+
+
+def _push_position(target: Any) -> int | None:
+    """Where the pushed function sits in the arguments, if `target` is a queue's push method."""
+    position = _PUSH_METHODS.get(getattr(target, "__name__", ""))
+    if position is None or not _is_queue(getattr(target, "__self__", None)):
+        return None
+    return position
 
 
 def _is_queue(owner: Any) -> bool:

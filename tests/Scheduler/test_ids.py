@@ -113,3 +113,13 @@ def test_cron_ids_keep_their_fields_apart(scheduler):
     assert every_quarter.id == "cleanup:cron-*/15_*_*_*_*"
     assert at_quarter_past.id == "cleanup:cron-15_*_*_*_*"
     assert hours_range.id != minutes_range.id
+
+
+def test_a_push_wrapped_in_a_partial_is_still_a_push(scheduler):
+    import functools
+
+    scheduler.queue = RecordingQueue()
+    job = scheduler.schedule.every().hour.do(functools.partial(scheduler.queue.push, jobs.cleanup))
+
+    assert job.id == "cleanup:every-hour"
+    assert job.pushes_to_queue
