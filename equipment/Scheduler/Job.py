@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import schedule
@@ -341,6 +341,3 @@ class Job(schedule.Job):
         target = callable_name(self.job_func.func) if self.job_func else "[None]"
         return f"{self.describe()} do {target}()"
 
-    def tag(self, *tags: Hashable) -> Job:
-        super().tag(*tags)
-        return self

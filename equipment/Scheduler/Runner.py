@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Scheduler.Clock import Clock
-from equipment.Scheduler.RunRecord import FAILURE, SKIPPED, SUCCESS, RunRecord, run_id_for
+from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord, run_id_for
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -146,6 +146,3 @@ def _seconds(value: float) -> str:
     if value < 1:
         return f"{value * 1000:.1f} ms"
     return f"{value:.3f} s"
-
-
-__all__ = ["Runner", "SKIPPED", "SUCCESS", "FAILURE"]

@@ -61,12 +61,18 @@ MADRID_SPRING_DAY = [
     ["2026-03-29", "22:00:00", "CEST", "2026-03-29T20:00:00Z", "sync"],
 ]
 
+
+def write_app(folder: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> Path:
+    """A project whose `app/__init__.py` is `source`, as the working directory."""
+    (folder / "app").mkdir()
+    (folder / "app" / "__init__.py").write_text(textwrap.dedent(source))
+    monkeypatch.chdir(folder)
+    return folder
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text(textwrap.dedent(PROJECT))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return write_app(tmp_path, monkeypatch, PROJECT)
 
 
 def invoke(*args: str):
@@ -240,10 +246,7 @@ BUSY = PROJECT.replace(
 
 @pytest.fixture
 def busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text(textwrap.dedent(BUSY))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return write_app(tmp_path, monkeypatch, BUSY)
 
 
 def test_a_busy_job_is_one_line_and_the_rest_show_in_full_across_dst(busy):
