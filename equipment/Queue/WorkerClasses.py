@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -57,6 +58,8 @@ FIRST_PAUSE = 0.25
 MAX_PAUSE = 2.0
 # How often a scheduler process that died is looked for (and started again).
 SCHEDULER_CHECK_SECONDS = 5.0
+# How long a scheduler process gets to end after SIGTERM before it is killed.
+SCHEDULER_STOP_SECONDS = 3.0
 
 
 class _QuietRetries(logging.Filter):
@@ -348,6 +351,25 @@ class EquipmentWorkerMixin:
             super().set_shutdown_requested_date()  # type: ignore[misc]
         except REDIS_DOWN:
             pass
+
+    def stop_scheduler(self) -> None:
+        """RQ's stop (SIGTERM, then join), but bounded.
+
+        A scheduler process forked an instant before the stop (a restart racing SIGTERM) may
+        still run the worker's inherited signal handler, which ignores SIGTERM; RQ would
+        then wait for it for ever. It holds no work, only a lock that expires: kill it.
+        """
+        process = getattr(self.scheduler, "_process", None)  # type: ignore[attr-defined]
+        if process is None or not process.pid:
+            return
+        try:
+            os.kill(process.pid, signal.SIGTERM)
+        except OSError:
+            pass
+        process.join(SCHEDULER_STOP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
     def teardown(self) -> None:
         """RQ's teardown, where a step that needs Redis is skipped while Redis is away."""

@@ -256,10 +256,11 @@ def stop_worker(proc: subprocess.Popen, out: Output) -> None:
         proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+        out.thread.join(5)
+        raise AssertionError(f"the worker ignored SIGTERM for 15 s:\n{out.text()}") from None
     out.thread.join(5)
 
 
@@ -337,3 +338,28 @@ def test_scheduler_comes_back_promptly_after_a_blip_the_worker_never_saw(tmp_pat
     assert proc.returncode == 0, output
     assert processes_running(script) == "", output
     assert "Traceback" not in output, output
+
+
+def _ignore_sigterm_and_wait() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+
+
+def test_stopping_a_scheduler_process_that_ignores_sigterm_is_bounded():
+    """A scheduler forked just before a stop can still carry the worker's SIGTERM handler;
+    stopping it must not wait for it for ever."""
+    import multiprocessing
+    from types import SimpleNamespace
+
+    from equipment.Queue import WorkerClasses
+
+    process = multiprocessing.get_context("fork").Process(target=_ignore_sigterm_and_wait)
+    process.start()
+    time.sleep(0.3)  # let the child install its handler (a real process, not the code under test)
+    worker = SimpleNamespace(scheduler=SimpleNamespace(_process=process))
+
+    began = time.monotonic()
+    WorkerClasses.EquipmentWorker.stop_scheduler(worker)
+
+    assert not process.is_alive()
+    assert time.monotonic() - began < WorkerClasses.SCHEDULER_STOP_SECONDS + 2
