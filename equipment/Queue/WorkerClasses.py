@@ -372,9 +372,11 @@ class EquipmentWorkerMixin:
             process.join()
 
     def teardown(self) -> None:
-        """RQ's teardown, where a step that needs Redis is skipped while Redis is away."""
+        """RQ's teardown, on fresh connections, where a step that needs Redis is skipped
+        while Redis is away."""
         if self.is_horse:  # type: ignore[attr-defined]
             return
+        self._drop_idle_connections()
         if getattr(self, "scheduler", None):
             self.stop_scheduler()  # type: ignore[attr-defined]
         for step in (self.register_death, self.unsubscribe):  # type: ignore[attr-defined]
@@ -382,6 +384,25 @@ class EquipmentWorkerMixin:
                 step()
             except REDIS_DOWN:
                 self.app_log.debug(f"{step.__name__} skipped: Redis unreachable")
+            except redis.exceptions.RedisError as exc:
+                self.app_log.warning(
+                    f"Worker {self.name}: {step.__name__} failed ({self._reason(exc)}); "  # type: ignore[attr-defined]
+                    "its registration expires on its own",
+                    extra={"worker": self.name},  # type: ignore[attr-defined]
+                )
+
+    def _drop_idle_connections(self) -> None:
+        """Close the pool's idle connections before the last writes.
+
+        RQ's stop signal raises StopRequested wherever the worker is. Between a command's
+        send and its reply (the idle BLPOP waits up to `dequeue_timeout` for one), it puts
+        back in the pool a connection that still owes that reply; the next command would
+        read it as its own, and the blocked BLPOP could pop a job for nobody. Closing the
+        socket makes Redis drop the BLPOP; the pub/sub thread's connection is in use and
+        stays open.
+        """
+        pool = self.connection.connection_pool  # type: ignore[attr-defined]
+        pool.disconnect(inuse_connections=False)
 
     def request_force_stop(self, signum: Any, frame: Any) -> None:
         """RQ's cold shutdown; remembered, so that a wait for Redis ends too."""

@@ -114,3 +114,58 @@ def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
     assert "Job " in output and "finished" in output
     redis_conn.delete(f"{key}:delayed")
 
+
+
+def test_a_stop_between_a_blpop_and_its_reply_neither_breaks_the_stop_nor_loses_a_job(
+    log, redis_conn, queue_name
+):
+    """RQ's stop signal raises StopRequested wherever the worker is. Landing between the
+    idle BLPOP's send and its reply, it puts back in the pool a connection that still owes
+    that reply: read by the next command, it broke the last writes ("Wrong number of
+    response items"), and a job pushed meanwhile was popped for nobody."""
+    from rq import Queue
+    from rq import Worker as RQWorker
+
+    from equipment.Queue.RedisConnection import make_redis
+    from equipment.Queue.Worker import build_worker
+    from tests.Queue.conftest import make_settings
+
+    settings = make_settings(queue_name).redis
+    connection = make_redis(settings)
+    worker = build_worker(settings, log, connection, [queue_name])
+    worker.register_birth()
+    queue = Queue(queue_name, connection=redis_conn)
+
+    interrupted = connection.connection_pool.get_connection()
+    interrupted.send_command("BLPOP", queue.key, 2)  # its reply is never read
+    connection.connection_pool.release(interrupted)
+
+    worker.teardown()
+
+    assert redis_conn.hget(worker.key, "death")
+    assert worker.name not in {w.name for w in RQWorker.all(connection=redis_conn)}
+    job = queue.enqueue(jobs.noop)
+    assert queue.job_ids == [job.id]  # still queued for the next worker
+    assert not log.messages(logging.WARNING)
+
+
+def test_a_last_write_that_fails_is_a_warning_not_a_crash(log, redis_conn, queue_name):
+    import redis
+
+    from equipment.Queue.RedisConnection import make_redis
+    from equipment.Queue.Worker import build_worker
+    from tests.Queue.conftest import make_settings
+
+    settings = make_settings(queue_name).redis
+    worker = build_worker(settings, log, make_redis(settings), [queue_name])
+
+    def register_death() -> None:
+        raise redis.exceptions.ResponseError("READONLY You can't write against a read only replica")
+
+    worker.register_death = register_death
+    worker.teardown()
+
+    [warning] = log.messages(logging.WARNING)
+    expected = f"Worker {worker.name}: register_death failed (ResponseError: READONLY"
+    assert warning.startswith(expected)
+    assert warning.endswith("its registration expires on its own")
