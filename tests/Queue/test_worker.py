@@ -116,6 +116,16 @@ def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
 
 
 
+def unstarted_worker(log, queue_name):
+    """A forking worker on the test Redis, built as `queues.py` builds it, not started."""
+    from equipment.Queue.RedisConnection import make_redis
+    from equipment.Queue.Worker import build_worker
+    from tests.Queue.conftest import make_settings
+
+    settings = make_settings(queue_name).redis
+    return build_worker(settings, log, make_redis(settings), [queue_name])
+
+
 def test_a_stop_between_a_blpop_and_its_reply_neither_breaks_the_stop_nor_loses_a_job(
     log, redis_conn, queue_name
 ):
@@ -126,13 +136,8 @@ def test_a_stop_between_a_blpop_and_its_reply_neither_breaks_the_stop_nor_loses_
     from rq import Queue
     from rq import Worker as RQWorker
 
-    from equipment.Queue.RedisConnection import make_redis
-    from equipment.Queue.Worker import build_worker
-    from tests.Queue.conftest import make_settings
-
-    settings = make_settings(queue_name).redis
-    connection = make_redis(settings)
-    worker = build_worker(settings, log, connection, [queue_name])
+    worker = unstarted_worker(log, queue_name)
+    connection = worker.connection
     worker.register_birth()
     queue = Queue(queue_name, connection=redis_conn)
 
@@ -152,12 +157,7 @@ def test_a_stop_between_a_blpop_and_its_reply_neither_breaks_the_stop_nor_loses_
 def test_a_last_write_that_fails_is_a_warning_not_a_crash(log, redis_conn, queue_name):
     import redis
 
-    from equipment.Queue.RedisConnection import make_redis
-    from equipment.Queue.Worker import build_worker
-    from tests.Queue.conftest import make_settings
-
-    settings = make_settings(queue_name).redis
-    worker = build_worker(settings, log, make_redis(settings), [queue_name])
+    worker = unstarted_worker(log, queue_name)
 
     def register_death() -> None:
         raise redis.exceptions.ResponseError("READONLY You can't write against a read only replica")
