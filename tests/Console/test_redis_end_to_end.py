@@ -67,7 +67,7 @@ def test_scheduler_pushes_inspire_and_the_worker_logs_each_quote(tmp_path: Path)
     scheduler = start(project, "scheduler.py", queue)
     try:
         worked = read_until(
-            worker, lambda line: "_inspire" in line and "finished" in line.lower(), seconds=15
+            worker, lambda line: "_inspire" in line and "finished" in line.lower(), seconds=45
         )
         worked += read_until(worker, lambda line: any(q in line for q in quotes), seconds=5)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 
@@ -349,15 +350,19 @@ def test_the_generated_project_plans_48_hours(generated):
 
 
 def test_the_generated_project_plans_a_fixed_window_and_one_job_in_full(generated):
-    window = ["--from", "2027-03-27T00:00Z", "--until", "2027-03-29T12:00Z"]
+    # The project's jobs start on the real clock: a 60-hour window a month ahead is covered.
+    start = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
+    until = start + dt.timedelta(days=2)
+    window = ["--from", f"{start}T00:00Z", "--until", f"{until}T12:00Z"]
 
     result = CliRunner().invoke(cli, ["schedule", "plan", *window])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0].startswith("259,200 run(s) from 2027-03-27")
+    first = result.output.splitlines()[0]
+    assert first.startswith("259,200 run(s) from ") and f"({start}T00:00:00Z)" in first
 
     result = CliRunner().invoke(cli, ["schedule", "plan", *window, "--job", "*every-5-*"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("43,200 run(s) from 2027-03-27")
+    assert lines[0].startswith("43,200 run(s) from ") and f"({start}T00:00:00Z)" in lines[0]
     assert len(lines) == 2 + 500 + 1
     assert lines[-1] == "... and 42,700 more runs (narrow with --job or a shorter window)"

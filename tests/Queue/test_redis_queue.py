@@ -55,11 +55,12 @@ def test_push_at_lands_in_the_scheduled_registry_and_runs_when_due(
     settings, log, redis_conn, queue_name, key
 ):
     queue = RedisQueue(make_settings(queue_name, timezone="Europe/Madrid"), log)
-    naive = dt.datetime(2031, 7, 1, 12, 0, 0, 250_000)  # Madrid wall time, CEST = UTC+2
+    year = dt.date.today().year + 1  # next July: always ahead, always summer time
+    naive = dt.datetime(year, 7, 1, 12, 0, 0, 250_000)  # Madrid wall time, CEST = UTC+2
     assert queue.push_at(naive, jobs.record, key) is True
     registry = ScheduledJobRegistry(queue_name, connection=redis_conn)
     [job_id] = registry.get_job_ids()
-    due = dt.datetime(2031, 7, 1, 10, 0, 1, tzinfo=UTC)  # rounded up: never early
+    due = dt.datetime(year, 7, 1, 10, 0, 1, tzinfo=UTC)  # rounded up: never early
     assert registry.get_scheduled_time(job_id) == due
 
     burst(settings, log)  # not due yet: nothing runs
@@ -147,7 +148,7 @@ def test_closed_port_returns_false_within_the_budget_and_logs_once(log):
     queue = RedisQueue(make_settings("nowhere", port=1, push_retry_seconds=0.4), log)
     started = time.monotonic()
     assert queue.push(jobs.noop) is False
-    assert time.monotonic() - started < 0.4 + 0.3
+    assert time.monotonic() - started < 1.5  # the 0.4 s budget, not the default 2 s
     assert queue.push(jobs.noop) is False  # already down: one quick attempt
     errors = log.messages(logging.ERROR)
     assert len(errors) == 1 and "127.0.0.1:1" in errors[0]
@@ -166,7 +167,7 @@ def test_wrong_password_is_not_retried_and_not_shown(redis_conn, log):
     queue = RedisQueue(make_settings("nowhere", password="wr0ng-pw", username="nobody"), log)
     started = time.monotonic()
     assert queue.push(jobs.noop) is False
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started < 1.0  # no retry: the budget would take 2 s
     text = " ".join(r.message for r in log.records)
     assert "wr0ng-pw" not in text and len(log.messages(logging.ERROR)) == 1
 

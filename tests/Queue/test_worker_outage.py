@@ -283,10 +283,16 @@ def test_a_job_running_through_an_outage_is_finished_and_recorded(tmp_path, serv
         assert wait_for(lambda: out.count(f"Job {job.id} started"), 10), out.text()
 
         # Redis goes away 1 s into the 5 s job (the forking worker's heartbeat, every 2 s,
-        # fails) until after the job has ended (its result waits), and comes back empty.
+        # fails) until the job has ended (its result waits), and comes back empty. The end
+        # is seen where the job ran: the work horse (its outage line is DEBUG, the worker
+        # watching it logs the ERROR) or the simple worker itself.
         time.sleep(1)
         server.stop()
-        time.sleep(5.5)
+        ended = "ERROR" if simple else "DEBUG"
+        assert wait_for(
+            lambda: any(line.startswith(ended) and "lost Redis" in line for line in out.lines),
+            15,
+        ), out.text()
         server.start()
 
         # The job ended during the outage; it is recorded once Redis is back.
@@ -320,17 +326,16 @@ def test_scheduler_comes_back_promptly_after_a_blip_the_worker_never_saw(tmp_pat
     try:
         assert wait_for(lambda: out.count("Acquired scheduler lock"), 10), out.text()
         time.sleep(0.5)  # the worker is idle, blocked waiting for a job
+        # The scheduler process touches Redis once a second: it is gone once it has noticed.
         server.stop()
-        time.sleep(0.6)
+        assert wait_for(lambda: out.count("Scheduler with PID"), 5), out.text()
         server.start()
 
         queue = QueueFactory(config, MemoryLogger())
         key = f"blip-key-{uuid.uuid4().hex[:8]}"
-        pushed = time.monotonic()
         assert queue.push_in(1, jobs.record, key) is True
         # The dead scheduler is seen within SCHEDULER_CHECK_SECONDS (5 s), then the job is due.
         assert wait_for(lambda: server.client().lrange(key, 0, -1), 12), out.text()
-        assert time.monotonic() - pushed < 12
         assert out.count("Scheduler started again"), out.text()
     finally:
         stop_worker(proc, out)
@@ -362,4 +367,4 @@ def test_stopping_a_scheduler_process_that_ignores_sigterm_is_bounded():
     WorkerClasses.EquipmentWorker.stop_scheduler(worker)
 
     assert not process.is_alive()
-    assert time.monotonic() - began < WorkerClasses.SCHEDULER_STOP_SECONDS + 2
+    assert time.monotonic() - began < WorkerClasses.SCHEDULER_STOP_SECONDS + 5  # bounded

@@ -1,4 +1,4 @@
-"""Stop signals on a real process: short and bounded (at most a few seconds each)."""
+"""Stop signals on a real process: short and bounded (a few seconds each when they pass)."""
 
 import queue
 import signal
@@ -30,11 +30,11 @@ class Child:
         for line in self.process.stderr:
             self.lines.put(line.rstrip("\n"))
 
-    def wait_for(self, text: str, timeout: float = 10) -> None:
+    def wait_for(self, text: str, timeout: float = 30) -> None:
         while not any(text in line for line in self.seen):
             self.seen.append(self.lines.get(timeout=timeout))
 
-    def finish(self, timeout: float = 10) -> int:
+    def finish(self, timeout: float = 30) -> int:
         code = self.process.wait(timeout)
         self.reader.join(timeout)  # stderr closes when the process ends
         while not self.lines.empty():
@@ -60,7 +60,8 @@ def child_factory():
 
 
 def test_sigterm_lets_the_running_job_finish_then_exits_zero(child_factory):
-    child = child_factory(job_seconds=3, grace=10)
+    # Long enough that SIGTERM lands during the first run even on a starved machine.
+    child = child_factory(job_seconds=5, grace=10)
     child.wait_for("Job slow started")
     child.process.send_signal(signal.SIGTERM)
 
