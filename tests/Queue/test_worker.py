@@ -12,7 +12,7 @@ from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.Worker import work
 from tests.Queue import jobs
-from tests.Queue.helpers import recorded, wait_for
+from tests.Queue.helpers import recorded, wait_for, write_print_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,32 +66,12 @@ def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "error: no module 'missing_mod'" in result.output
 
 
-APP_PY = '''
-import sys
-from types import SimpleNamespace
-from equipment.Log.AbstractLogger import AbstractLogger
-
-
-class PrintLogger(AbstractLogger):
-    def log(self, level, msg, *args, **kwargs):
-        print(msg % args if args else msg, flush=True)
-
-
-class App:
-    @classmethod
-    def make(cls, base_path):
-        config = {queue_config!r}
-        log = PrintLogger()
-        return SimpleNamespace(log=lambda: log, config=SimpleNamespace(queue=lambda: config))
-'''
-
-
 def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
     tmp_path, log, redis_conn, queue_name, key
 ):
     """The one integration test with real waiting (bounded): a real worker process."""
     config = redis_config(queue_name)
-    (tmp_path / "app.py").write_text(APP_PY.format(queue_config=config))
+    write_print_app(tmp_path, config)
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
     code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
     proc = subprocess.Popen(
@@ -113,7 +93,6 @@ def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
     assert recorded(redis_conn, key) == ["done"], output
     assert "Job " in output and "finished" in output
     redis_conn.delete(f"{key}:delayed")
-
 
 
 def unstarted_worker(log, queue_name):

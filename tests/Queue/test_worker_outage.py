@@ -18,30 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.Queue.helpers import wait_for
+from tests.Queue.helpers import wait_for, write_print_app
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "*pw-s3cret #x"
-
-APP_PY = """
-import logging
-from types import SimpleNamespace
-from equipment.Log.AbstractLogger import AbstractLogger
-
-
-class PrintLogger(AbstractLogger):
-    def log(self, level, msg, *args, **kwargs):
-        text = msg % args if args else msg
-        print(logging.getLevelName(level), text.replace("\\n", " | "), flush=True)
-
-
-class App:
-    @classmethod
-    def make(cls, base_path):
-        config = {config!r}
-        log = PrintLogger()
-        return SimpleNamespace(log=lambda: log, config=SimpleNamespace(queue=lambda: config))
-"""
 
 
 def free_port() -> int:
@@ -143,7 +123,7 @@ def outage_config(server, queue_name: str) -> dict:
 def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, server):
     queue_name = f"outage-{uuid.uuid4().hex[:8]}"
     config = outage_config(server, queue_name)
-    (tmp_path / "app.py").write_text(APP_PY.format(config=config))
+    write_print_app(tmp_path, config)
     env = {
         **os.environ,
         "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}",
@@ -231,7 +211,7 @@ def start_worker(tmp_path, server, *, simple: bool = False):
     (process, output, queue name, script path)."""
     queue_name = f"outage-{uuid.uuid4().hex[:8]}"
     config = outage_config(server, queue_name)
-    (tmp_path / "app.py").write_text(APP_PY.format(config=config))
+    write_print_app(tmp_path, config)
     script = tmp_path / f"worker_{uuid.uuid4().hex[:8]}.py"
     script.write_text(WORKER_PY.format(simple=simple))
     password = PASSWORD.replace("#", "%23").replace(" ", "%20")
