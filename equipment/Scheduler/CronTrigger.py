@@ -45,6 +45,7 @@ class CronTrigger(Trigger):
     follows_wall_clock = True
 
     def __init__(self, expression: str, zone: dt.tzinfo) -> None:
+        self.seed = ""
         self.expression = expression
         self.fields = _fields(expression)
         self.zone = zone
@@ -69,21 +70,22 @@ class CronTrigger(Trigger):
         match = next(CronSim(self.fields, moment.astimezone(self.zone)))
         return match.astimezone(UTC)
 
-    def first(self, now: dt.datetime) -> dt.datetime:
-        candidate = self._after(now)
-        while candidate <= now:  # cronsim's fall-back fixup can return an earlier instant
+    def first(self, anchor: dt.datetime) -> dt.datetime:
+        return self.next_after(anchor)
+
+    def next_after(self, previous: dt.datetime) -> dt.datetime:
+        candidate = self._after(previous)
+        while candidate <= previous:  # cronsim's fall-back fixup can return an earlier instant
             candidate = self._after(candidate)
         return candidate
 
-    def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
-        # Matches after `previous` that are >= now: start just before now when behind,
-        # so a long outage costs one cronsim call, not one per missed match.
-        start = previous
-        if now > previous:
-            start = max(previous, now - dt.timedelta(seconds=1))
-        candidate = self._after(start)
-        while candidate <= previous or candidate < now:
-            candidate = self._after(candidate)
+    def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
+        # Far behind, start just before `moment`: a long outage costs one cronsim call, not
+        # one per missed match.
+        start = max(previous, moment - dt.timedelta(seconds=1))
+        candidate = self.next_after(start)
+        while candidate < moment:
+            candidate = self.next_after(candidate)
         return candidate
 
     def upcoming(self, start: dt.datetime, count: int) -> list[dt.datetime]:

@@ -2,22 +2,26 @@
 
 The fluent builder (`every(10).minutes.at(...).do(...)`) is `schedule`'s own. What changes:
 `next_run_at` (aware UTC) is the truth and `next_run` (naive local, as in `schedule`) is
-derived from it; runs go through the scheduler's `Runner`; and a job carries an ID, hooks,
-environments and conditions. Every mistake is refused at registration, naming the job.
+derived from it; a run goes through the scheduler's `Dispatcher`; and a job carries an ID,
+hooks, environments, conditions and a catch-up rule. Every mistake is refused at
+registration, naming the job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import schedule
 
+from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.Errors import IntervalError, SchedulerError, ScheduleValueError
 from equipment.Scheduler.JobId import callable_name, derive_job_id, is_queue_push
+from equipment.Scheduler.Occurrences import CatchUp, Missed
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.Trigger import (
     WEEKDAYS,
@@ -29,14 +33,37 @@ from equipment.Scheduler.Trigger import (
 from equipment.Scheduler.Until import parse_until
 from equipment.Scheduler.Zones import local_zone, resolve_zone, to_local, wall_to_utc
 
-if TYPE_CHECKING:
-    from equipment.Scheduler.Schedule import Schedule
-
 _SYSTEM_CLOCK = SystemClock()
+#: The longest interval a job may have: past it, dates overflow (year 9999) and it is a typo.
+LONGEST_INTERVAL = dt.timedelta(days=36525)
+
+
+def _weekday(name: str) -> property:
+    """`schedule`'s weekday property, with its error naming the job as ours do."""
+    upstream = getattr(schedule.Job, name)
+
+    def select(self: Job) -> Job:
+        try:
+            return upstream.fget(self)
+        except schedule.IntervalError as error:
+            raise IntervalError(
+                f"every({self.interval}).{name}: {error} Use every().{name}, or "
+                f"every({self.interval}).weeks for every {self.interval} weeks."
+            ) from None
+
+    return property(select)
 
 
 class Job(schedule.Job):
-    def __init__(self, interval: int, scheduler: Schedule | None = None) -> None:
+    monday = _weekday("monday")
+    tuesday = _weekday("tuesday")
+    wednesday = _weekday("wednesday")
+    thursday = _weekday("thursday")
+    friday = _weekday("friday")
+    saturday = _weekday("saturday")
+    sunday = _weekday("sunday")
+
+    def __init__(self, interval: int, scheduler: Any = None) -> None:
         self._next_run_at: dt.datetime | None = None
         super().__init__(interval, scheduler)
         self.trigger: Trigger | None = None
@@ -50,10 +77,21 @@ class Job(schedule.Job):
         self._name: str | None = None
         self._id: str | None = None
         self._cancel_after_at: dt.datetime | None = None
-        #: Bumped each time a backward clock step moves this job's grid, so that run IDs
-        #: (job ID + scheduled instant) stay unique although instants repeat.
-        self.clock_epoch = 0
+        #: Set by a backward clock step that moved this job's grid, derived from where the
+        #: step found it, so that run IDs stay unique although instants repeat.
+        self.epoch = ""
         self.pushes_to_queue = False  # do(queue.push, ...): False returned means not queued
+        #: The ID derived from callable and schedule; the schedule may add a twin's ordinal.
+        self.derived_id = ""
+        self.order = 0  # registration order: ties between jobs due together
+        self.catch_up_rule: CatchUp | None = None  # None: the scheduler's default
+        #: Where this job's grid is anchored: its first registration ever (from the state).
+        self.anchor: dt.datetime | None = None
+        self.fingerprint = ""
+        #: Missed occurrences that still run, oldest first (`catch_up(all=True)`).
+        self.backlog: deque[dt.datetime] = deque()
+        #: What the job missed while no scheduler ran, as found at registration.
+        self.missed: Missed | None = None
 
     # -- the two views of the next run -------------------------------------------------
 
@@ -61,6 +99,13 @@ class Job(schedule.Job):
     def next_run_at(self) -> dt.datetime | None:
         """The next run as an aware UTC instant: what the scheduler really uses."""
         return self._next_run_at
+
+    @next_run_at.setter
+    def next_run_at(self, value: dt.datetime | None) -> None:
+        self._next_run_at = value
+        reindex = getattr(getattr(self, "scheduler", None), "reindex", None)
+        if reindex is not None:
+            reindex(self)
 
     @property
     def next_run(self) -> dt.datetime | None:  # type: ignore[override]
@@ -72,11 +117,11 @@ class Job(schedule.Job):
     @next_run.setter
     def next_run(self, value: dt.datetime | None) -> None:
         if value is None:
-            self._next_run_at = None
+            self.next_run_at = None
         elif value.tzinfo is None:
-            self._next_run_at = wall_to_utc(value, local_zone())
+            self.next_run_at = wall_to_utc(value, local_zone())
         else:
-            self._next_run_at = value.astimezone(dt.UTC)
+            self.next_run_at = value.astimezone(dt.UTC)
 
     def __lt__(self, other: schedule.Job) -> bool:
         return self._sort_key() < other._sort_key()  # type: ignore[attr-defined]
@@ -97,6 +142,17 @@ class Job(schedule.Job):
         if self._id is None:
             raise SchedulerError("a job has an ID only once .do() has registered it")
         return self._id
+
+    @property
+    def explicit_name(self) -> str | None:
+        """The `.name()` given, if any."""
+        return self._name
+
+    def assign_id(self, job_id: str) -> None:
+        """Called once by the schedule: the ID it gave this job; random draws follow it."""
+        self._id = job_id
+        if self.trigger is not None:
+            self.trigger = self.trigger.seeded(job_id)
 
     def name(self, job_id: str) -> Job:
         """Give the job an explicit ID (before `.do()`), e.g. `.name("nightly-report")`."""
@@ -119,6 +175,22 @@ class Job(schedule.Job):
         """Call `callback(record)` after each failed run."""
         self._require_callable(callback, "on_failure()")
         self.failure_hooks.append(callback)
+        return self
+
+    def catch_up(self, within: dt.timedelta, all: bool = False) -> Job:  # noqa: A002
+        """Run occurrences missed while no scheduler ran, if they are at most `within` old:
+        the latest one once, or with `all=True` each one, oldest first (before `.do()`)."""
+        where = self._name or self._phrase()
+        if not isinstance(within, dt.timedelta) or within < dt.timedelta(0):
+            raise ScheduleValueError(
+                f"job {where}: catch_up(within=...) needs a timedelta of zero or more, "
+                f"got {within!r} (e.g. catch_up(within=timedelta(hours=6)))"
+            )
+        if not isinstance(all, bool):
+            raise ScheduleValueError(f"job {where}: catch_up(all=...) must be True or False")
+        if self.job_func is not None:
+            raise SchedulerError(f"job {where}: catch_up() must come before .do()")
+        self.catch_up_rule = CatchUp(within, all)
         return self
 
     def environments(self, *names: str) -> Job:
@@ -180,18 +252,15 @@ class Job(schedule.Job):
         self.trigger = self.trigger or self._build_trigger()
         self._check_cron_builder()
         self.pushes_to_queue = is_queue_push(self.job_func)
+        self.fingerprint = self.trigger.fingerprint()
         # A zone is part of the ID only when the job names its own: with the scheduler's
         # zone (often "local"), the ID must not change from one host to another.
         words = self.trigger.describe() if self.at_time_zone else self.trigger.words()
-        self._id = self._name or derive_job_id(self.job_func, words)
+        self.derived_id = derive_job_id(self.job_func, words)
         if self.scheduler is None:
             raise SchedulerError(
                 "Unable to add job to schedule: the job is not associated with a scheduler"
             )
-        if not self.scheduler.admits(self):  # type: ignore[attr-defined]
-            return self
-        self._schedule_next_run()
-        self._check_deadline()
         self.scheduler.register(self)  # type: ignore[attr-defined]
         return self
 
@@ -265,17 +334,28 @@ class Job(schedule.Job):
             )
         if self.start_day and self.unit != "weeks":
             raise ScheduleValueError(f"{self._phrase()}: a weekday job must be weekly")
+        longest = max(self.interval, self.latest or 0)
+        try:
+            too_long = dt.timedelta(**{self.unit: longest}) > LONGEST_INTERVAL
+        except OverflowError:
+            too_long = True
+        if too_long:
+            raise IntervalError(
+                f"{self._phrase()}: an interval longer than {LONGEST_INTERVAL.days} days "
+                "cannot be scheduled"
+            )
 
     def _schedule_next_run(self) -> None:
+        """Compute the next run from now (registration uses the stored grid instead)."""
         if self.trigger is None:
             self.trigger = self._build_trigger()
         now = self._clock().now()
         if self._next_run_at is None:
-            self._next_run_at = self.trigger.first(now)
+            self.next_run_at = self.trigger.anchored(now).first(now)
         else:
-            self._next_run_at = self.trigger.next_after(self._next_run_at, now)
+            self.next_run_at = Occurrences.next_run(self.trigger, self._next_run_at, now)
 
-    def _check_deadline(self) -> None:
+    def check_deadline(self) -> None:
         if self._cancel_after_at is not None and self._next_run_at > self._cancel_after_at:
             raise ScheduleValueError(
                 f"job {self._id!r}: until() deadline {self._cancel_after_at.isoformat()} comes "
@@ -283,10 +363,13 @@ class Job(schedule.Job):
             )
 
     def shift(self, delta: dt.timedelta) -> None:
-        """Move the next run by `delta` (a backward wall-clock step for elapsed-time jobs)."""
+        """Move the next run by `delta` (a backward wall-clock step for elapsed-time jobs).
+
+        The new grid's epoch is where the step found the job, so every process that sees
+        the same step names the new occurrences the same."""
         if self._next_run_at is not None:
-            self._next_run_at = self.trigger.realign(self._next_run_at + delta)
-            self.clock_epoch += 1
+            self.epoch = f"{self._next_run_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+            self.next_run_at = self.trigger.realign(self._next_run_at + delta)
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -298,7 +381,8 @@ class Job(schedule.Job):
         assert self._next_run_at is not None, "must run _schedule_next_run before"
         return self._clock().now() >= self._next_run_at
 
-    def _is_overdue(self, when: dt.datetime) -> bool:
+    def is_overdue(self, when: dt.datetime) -> bool:
+        """Whether `when` is past the job's `until()` deadline."""
         if self._cancel_after_at is None:
             return False
         if when.tzinfo is None:
@@ -306,30 +390,21 @@ class Job(schedule.Job):
         return when > self._cancel_after_at
 
     def run(self) -> Any:
-        clock = self._clock()
-        if self._is_overdue(clock.now()):
-            return schedule.CancelJob
-        if getattr(self.scheduler, "halted", False):
-            return None  # stopping: no new runs start
-        scheduled = self._next_run_at or clock.now()
-        record = self._runner().run(self, scheduled)
-        finished = clock.now()
+        """Run the due occurrence now and reschedule, through the scheduler's dispatcher."""
+        dispatcher = getattr(self.scheduler, "dispatcher", None)
+        if dispatcher is None:
+            from equipment.Log.NullLogger import NullLogger
+            from equipment.Scheduler.Dispatcher import Dispatcher
+
+            dispatcher = Dispatcher(self._clock(), NullLogger())
+        return dispatcher.fire(self)
+
+    def remember(self, record: RunRecord) -> None:
+        """Keep `record` as this job's last run (`last_run`, as in `schedule`, is local)."""
+        finished = record.finished_at or self._clock().now()
         self.last_run_at = finished
         self.last_run = to_local(finished, local_zone())
         self.last_record = record
-        self._next_run_at = self.trigger.next_after(scheduled, finished)
-        if self._is_overdue(self._next_run_at):
-            return schedule.CancelJob
-        return record.result
-
-    def _runner(self) -> Any:
-        runner = getattr(self.scheduler, "runner", None)
-        if runner is None:
-            from equipment.Log.NullLogger import NullLogger
-            from equipment.Scheduler.Runner import Runner
-
-            runner = Runner(self._clock(), NullLogger())
-        return runner
 
     def describe(self) -> str:
         """The schedule in words ('every day at 03:00:00 (Europe/Madrid)')."""

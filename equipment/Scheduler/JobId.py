@@ -1,18 +1,18 @@
-"""Stable job IDs: the same across restarts, different for different registrations.
+"""Stable job IDs: the same wherever the same code registers the same job.
 
-An ID is derived from what the job does and when: the callable's qualified name, the
-schedule in words, and a short hash of its arguments. Arguments count by value when they
-are plain data and by type otherwise, since an object's repr usually holds its address.
-`do(queue.push, rebuild_report, 1)` is named after `rebuild_report`, not after `push`.
+An ID is derived from what the job does and when: the callable's qualified name and the
+schedule in words (`rebuild_report:every-hour`). `do(queue.push, rebuild_report, 1)` is
+named after `rebuild_report`, not after `push`. Arguments never enter an ID, in clear or
+hashed: an ID is in every log line, and a hash of a secret argument would let a reader of
+the logs test guesses of it. Jobs that would share an ID (the same function on the same
+schedule with other arguments) are told apart by the order the code registers them in:
+the second is `rebuild_report:every-hour#2`. Give such jobs a `.name()` to keep their IDs
+when that order changes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import enum
 import functools
-import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -21,11 +21,13 @@ _PUSH_METHODS = {"push": 0, "push_at": 1, "push_in": 1}
 
 
 def derive_job_id(job_func: functools.partial, schedule_words: str) -> str:
-    target, args, kwargs = _unwrap(job_func)
-    parts = [callable_name(target), _slug(schedule_words)]
-    if args or kwargs:
-        parts.append(_digest(args, kwargs))
-    return ":".join(parts)
+    target, _, _ = _unwrap(job_func)
+    return f"{callable_name(target)}:{_slug(schedule_words)}"
+
+
+def twin_id(job_id: str, ordinal: int) -> str:
+    """The ID of the `ordinal`-th job (from 2) registered under the same derived ID."""
+    return f"{job_id}#{ordinal}"
 
 
 def is_queue_push(job_func: functools.partial) -> bool:
@@ -86,25 +88,3 @@ def _slug(words: str) -> str:
     else:
         slug = re.sub(r"[^a-z0-9]+", "-", words).strip("-")
     return f"{slug}-{zone}" if zone else slug
-
-
-def _digest(args: tuple, kwargs: dict) -> str:
-    text = _stable((args, sorted(kwargs.items())))
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
-
-
-def _stable(value: Any) -> str:
-    if isinstance(value, (str, int, float, bool, type(None), decimal.Decimal, enum.Enum)):
-        return repr(value)
-    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_stable(item) for item in value) + "]"
-    if isinstance(value, dict):
-        items = sorted((_stable(k), _stable(v)) for k, v in value.items())
-        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
-    if isinstance(value, (set, frozenset)):
-        return "{" + ",".join(sorted(_stable(item) for item in value)) + "}"
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    return f"<{type(value).__module__}.{type(value).__qualname__}>"

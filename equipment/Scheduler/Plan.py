@@ -4,11 +4,10 @@
     assert expect_daily(runs, "nightly-report", time(3), date(2027, 3, 1),
                         date(2027, 3, 31)) == []
 
-Each job's trigger is copied and iterated from the job's next run, as the loop would if
-every run took no time; the real jobs and their triggers are not touched. A job's `until()`
-deadline ends its runs, as it does in the loop. Jobs with a random `.to()` range draw from a
-copy of their random generator, so the planned spacings are real draws in the right range,
-but not necessarily the ones the loop will make.
+Each job's trigger is iterated from the job's next run, as the loop would if every run took
+no time; triggers are frozen values, so the real jobs are not touched. A job's `until()`
+deadline ends its runs, as it does in the loop. Jobs with a random `.to()` range draw what
+the loop will draw: a draw depends only on the job's ID and the previous occurrence.
 
 Three forms, for windows of any size:
 
@@ -22,7 +21,6 @@ Three forms, for windows of any size:
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import heapq
 import math
@@ -32,7 +30,6 @@ from typing import Any
 
 from equipment.Scheduler.Errors import SchedulerError, ScheduleValueError
 from equipment.Scheduler.RunRecord import run_id_for
-from equipment.Scheduler.Trigger import IntervalTrigger
 from equipment.Scheduler.Zones import UTC, wall_to_utc, zone_name
 
 #: A window holding more runs than this is almost surely a mistake (a 1-second job over a
@@ -188,16 +185,16 @@ def count_runs(
     moment = job.next_run_at
     if job.trigger is None or moment is None:
         return JobCount(runs=0, first=None, last=None, **base)
-    trigger = _copy_trigger(job.trigger)
+    trigger = job.trigger
     deadline = getattr(job, "deadline", None)
     if moment < start:
-        moment = trigger.next_after(moment, start)
+        moment = trigger.first_at_or_after(moment, start)
     stop = end if deadline is None else min(end, deadline + dt.timedelta(microseconds=1))
     if moment >= stop:
         return JobCount(runs=0, first=None, last=None, **base)
     first = _planned(job, trigger.zone, moment)
-    if _fixed_interval(trigger):
-        period = trigger.period()
+    period = trigger.fixed_period()
+    if period is not None:
         runs = -((moment - stop) // period)  # ceil((stop - moment) / period)
         last = _planned(job, trigger.zone, moment + (runs - 1) * period)
         return JobCount(runs=runs, first=first, last=last, **base)
@@ -206,7 +203,7 @@ def count_runs(
         if runs == cap:
             return JobCount(runs=runs, first=first, last=None, complete=False, **base)
         runs, last_moment = runs + 1, moment
-        following = trigger.next_after(moment, moment)
+        following = trigger.next_after(moment)
         if following <= moment:
             raise SchedulerError(
                 f"job {job.id!r}: its trigger did not move past {moment.isoformat()}"
@@ -215,27 +212,18 @@ def count_runs(
     return JobCount(runs=runs, first=first, last=_planned(job, trigger.zone, last_moment), **base)
 
 
-def _fixed_interval(trigger: Any) -> bool:
-    """Runs exactly `period()` apart: an interval trigger without a random range."""
-    return (
-        isinstance(trigger, IntervalTrigger)
-        and trigger.latest is None
-        and type(trigger).next_after is IntervalTrigger.next_after
-    )
-
-
 def job_runs(job: Any, start: dt.datetime, end: dt.datetime) -> Iterator[PlannedRun]:
     """One job's runs in [start, end), from a copy of its trigger."""
     moment = job.next_run_at
     if job.trigger is None or moment is None:
         return
-    trigger = _copy_trigger(job.trigger)
+    trigger = job.trigger
     deadline = getattr(job, "deadline", None)
     if moment < start:
-        moment = trigger.next_after(moment, start)
+        moment = trigger.first_at_or_after(moment, start)
     while moment < end and (deadline is None or moment <= deadline):
         yield _planned(job, trigger.zone, moment)
-        following = trigger.next_after(moment, moment)
+        following = trigger.next_after(moment)
         if following <= moment:
             raise SchedulerError(
                 f"job {job.id!r}: its trigger did not move past {moment.isoformat()}"
@@ -248,18 +236,9 @@ def _planned(job: Any, zone: dt.tzinfo, moment: dt.datetime) -> PlannedRun:
     return PlannedRun(job.id, utc, utc.astimezone(zone), zone_name(zone), job.describe())
 
 
-def _copy_trigger(trigger: Any) -> Any:
-    """A copy the plan can advance; its random generator (if any) is a copy too."""
-    clone = copy.copy(trigger)
-    rng = getattr(trigger, "rng", None)
-    if rng is not None:
-        clone.rng = copy.deepcopy(rng)
-    return clone
-
-
 def _source(source: Any) -> tuple[list[Any], dt.tzinfo, dt.datetime]:
     """The jobs, zone and now of a Scheduler, a Schedule, or a list of jobs."""
-    from equipment.Scheduler.Schedule import Phase
+    from equipment.Scheduler.Lifecycle import Phase
 
     schedule = getattr(source, "schedule", None)
     if schedule is not None and hasattr(source, "collect"):

@@ -10,18 +10,22 @@ SUCCESS = "success"
 FAILURE = "failure"
 SKIPPED = "skipped"
 
+#: Why an occurrence did not run (`RunRecord.reason` of a skipped record).
+CONDITION = "condition"
 
-def run_id_for(job_id: str, scheduled_at: dt.datetime, clock_epoch: int = 0) -> str:
+
+def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:
     """'<job id>@<scheduled instant, UTC ISO-8601>': one ID per occurrence, on every replica.
 
     After a backward clock step has moved an interval job's grid, its instants can repeat;
-    '~<epoch>' then keeps the IDs of the new grid apart from those already used.
+    '~<epoch>' then keeps the IDs of the new grid apart from those already used. The epoch
+    is derived from the grid itself (see `Job.shift`), never counted per process.
     """
     utc = scheduled_at.astimezone(dt.UTC)
     stamp = utc.strftime("%Y-%m-%dT%H:%M:%S")
     if utc.microsecond:
         stamp += f".{utc.microsecond:06d}"
-    suffix = f"~{clock_epoch}" if clock_epoch else ""
+    suffix = f"~{epoch}" if epoch else ""
     return f"{job_id}@{stamp}Z{suffix}"
 
 
@@ -37,6 +41,17 @@ class RunRecord:
     error: BaseException | None = None
     traceback: str | None = None
     result: Any = None
+    #: For a skipped occurrence: why (`condition`, and the reasons later steps add).
+    reason: str | None = None
+    #: The grid's epoch after a backward clock step ('' before any), kept with the state.
+    epoch: str = ""
+
+    def error_line(self) -> str | None:
+        """The error's type and first line, as state and history keep it."""
+        if self.error is None:
+            return None
+        first = str(self.error).strip().splitlines()[:1]
+        return type(self.error).__name__ + (f": {first[0]}" if first else "")
 
     @property
     def succeeded(self) -> bool:
@@ -63,4 +78,5 @@ class RunRecord:
             **self.start_fields(),
             "duration_ms": round(self.duration * 1000, 3),
             "outcome": self.outcome,
+            **({"reason": self.reason} if self.reason else {}),
         }

@@ -1,8 +1,11 @@
-"""Runs one occurrence of a job: decide, execute, time, log, call hooks. Never raises.
+"""Executes one occurrence of a job: run it, time it, log it, call its hooks. Never raises.
 
 A job's exception becomes a failure record logged with its traceback, job ID and run ID;
-the job keeps its schedule and the other jobs keep running. Only BaseExceptions that are
-not errors (KeyboardInterrupt, the shutdown grace running out) pass through.
+the job keeps its schedule and the other jobs keep running. That includes `SystemExit`
+(a job calling `sys.exit()`) and a `KeyboardInterrupt` the job raised itself: they end the
+job, not the scheduler. What passes through is only what stops the process: the shutdown
+grace running out, or an interrupt arriving while a stop was already under way; the run is
+logged as interrupted first.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Scheduler.Clock import Clock
-from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord, run_id_for
+from equipment.Scheduler.Lifecycle import Lifecycle
+from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
+from equipment.Scheduler.Signals import ShutdownGraceExpired
 
 if TYPE_CHECKING:
-    import datetime as dt
 
     from equipment.Scheduler.Job import Job
 
@@ -32,39 +36,17 @@ class QueuePushFailed(Exception):
 
 
 class Runner:
-    def __init__(self, clock: Clock, log: AbstractLogger) -> None:
+    def __init__(self, clock: Clock, log: AbstractLogger, lifecycle: Lifecycle) -> None:
         self.clock = clock
         self.log = log
+        self.lifecycle = lifecycle
         self.current: RunRecord | None = None
         self.interrupted: RunRecord | None = None  # a run cut short by a BaseException
-        self.completed: list[RunRecord] = []  # this pass's records; the scheduler drains it
 
-    def run(self, job: Job, scheduled_at: dt.datetime) -> RunRecord:
-        run_id = run_id_for(job.id, scheduled_at, getattr(job, "clock_epoch", 0))
-        record = RunRecord(job.id, run_id, scheduled_at)
-        if not self._should_occur(job, record):
-            self.log.debug("Job %s skipped this occurrence", job.id, extra=record.log_fields())
-            self.completed.append(record)
-            return record
+    def run(self, job: Job, record: RunRecord) -> None:
         self._execute(job, record)
         self._report(job, record)
         self._call_hooks(job, record)
-        self.completed.append(record)
-        return record
-
-    def _should_occur(self, job: Job, record: RunRecord) -> bool:
-        for predicate, wanted in job.conditions:
-            try:
-                if bool(predicate()) is not wanted:
-                    return False
-            except Exception:
-                self.log.exception(
-                    "Job %s: its when()/skip() condition raised; occurrence skipped",
-                    job.id,
-                    extra=record.log_fields(),
-                )
-                return False
-        return True
 
     def _execute(self, job: Job, record: RunRecord) -> None:
         from equipment.Queue.RunContext import run_context
@@ -72,7 +54,7 @@ class Runner:
         record.started_at = self.clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
         self.log.info("Job %s started", job.id, extra=record.start_fields())
-        started = self.clock.monotonic()
+        started = self._started = self.clock.monotonic()
         try:
             with run_context(record.run_id):
                 record.result = job.job_func()
@@ -82,17 +64,39 @@ class Runner:
             else:
                 record.outcome = SUCCESS
         except Exception as error:
-            record.outcome = FAILURE
-            record.error = error
-            record.traceback = traceback.format_exc()
-        except BaseException:
-            record.outcome = FAILURE
-            self.interrupted = record
+            self._failed(record, error)
+        except (SystemExit, KeyboardInterrupt) as error:
+            if self.lifecycle.accepts_runs:  # the job's own doing, not a stop of ours
+                self._failed(record, error)
+            else:
+                self._interrupted(job, record, error)
+                raise
+        except BaseException as error:
+            self._interrupted(job, record, error)
             raise
         finally:
             self.current = None
             record.duration = self.clock.monotonic() - started
             record.finished_at = self.clock.now()
+
+    def _failed(self, record: RunRecord, error: BaseException) -> None:
+        record.outcome = FAILURE
+        record.error = error
+        record.traceback = traceback.format_exc()
+
+    def _interrupted(self, job: Job, record: RunRecord, error: BaseException) -> None:
+        record.outcome = FAILURE
+        record.error = error
+        self.interrupted = record
+        if isinstance(error, ShutdownGraceExpired):
+            return  # the scheduler says so, with the grace that ran out
+        self.log.error(
+            "Job %s was interrupted (%s) after %s",
+            job.id,
+            type(error).__name__,
+            _seconds(self.clock.monotonic() - self._started),
+            extra=record.start_fields(),
+        )
 
     def _report(self, job: Job, record: RunRecord) -> None:
         fields = record.log_fields()
@@ -136,10 +140,6 @@ class Runner:
                     getattr(hook, "__name__", hook),
                     extra=record.log_fields(),
                 )
-
-    def drain(self) -> list[RunRecord]:
-        records, self.completed = self.completed, []
-        return records
 
 
 def _seconds(value: float) -> str:

@@ -1,31 +1,42 @@
-"""`self.schedule`: a `schedule.Scheduler` whose jobs are ours, with a clock and a zone.
+"""`self.schedule`: a `schedule.Scheduler` whose jobs are ours, indexed for scale.
 
-`run_pending` is deliberately *not* overridden: the loop calls it, so patching
-`schedule.Scheduler.run_pending` in a test takes effect, as the user's guide promises.
+Registration files each job under its ID (a dict: no scan), continues its stored grid
+(`Occurrences.resume`) and puts it in the due index (a heap by next run). `schedule`'s API
+keeps working on top: `jobs` is a list that reports its edits to the index, and assigning
+`job.next_run` re-indexes the job.
+
+`run_pending` is deliberately *not* overridden: when a test patches
+`schedule.Scheduler.run_pending`, the loop calls the patch, as the user's guide promises;
+when nothing is patched, the loop takes due jobs from the index instead (`run_due`), which
+is what `run_pending` would run, in the same order, without looking at the other jobs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
-from enum import Enum
+import itertools
+from collections.abc import Iterable
 from typing import Any
 
 import schedule
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
+from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Clock import Clock, SystemClock
+from equipment.Scheduler.Dispatcher import Dispatcher
+from equipment.Scheduler.DueIndex import DueIndex
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Job import Job
-from equipment.Scheduler.Runner import Runner
-from equipment.Scheduler.Zones import TzLike, local_zone, resolve_zone
+from equipment.Scheduler.JobId import twin_id
+from equipment.Scheduler.JobList import JobList
+from equipment.Scheduler.Lifecycle import Lifecycle, Phase
+from equipment.Scheduler.Occurrences import CatchUp
+from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+from equipment.Scheduler.State.StateStore import JobState, StateStore
+from equipment.Scheduler.Zones import TzLike, local_zone, resolve_zone, to_local
 
-
-class Phase(Enum):
-    COLLECTING = "collecting"  # run() of the subclass is registering jobs
-    RUNNING = "running"  # the loop is going
-    STOPPED = "stopped"  # the loop has ended
+_UPSTREAM_RUN_PENDING = schedule.Scheduler.run_pending
 
 
 class Schedule(schedule.Scheduler):
@@ -35,9 +46,14 @@ class Schedule(schedule.Scheduler):
         log: AbstractLogger | None = None,
         zone: TzLike = None,
         environment: str | None = None,
-        rng: random.Random | None = None,
+        state: StateStore | None = None,
+        lifecycle: Lifecycle | None = None,
+        catch_up: CatchUp | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
-        super().__init__()
+        self.index = DueIndex()
+        self._by_id: dict[str, Job] = {}
+        super().__init__()  # assigns self.jobs: the property below wraps it
         self.clock = clock or SystemClock()
         self.log = log or NullLogger()
         resolved = resolve_zone(zone, "scheduler.timezone")
@@ -45,10 +61,45 @@ class Schedule(schedule.Scheduler):
         # `schedule`'s naive `datetime.now()` does; a named zone is fixed.
         self._zone: dt.tzinfo | None = None if _is_local(zone) else resolved
         self.environment = environment
-        self.rng = rng
-        self.runner = Runner(self.clock, self.log)
-        self.phase = Phase.COLLECTING
-        self.halted = False  # a stop was requested: due jobs no longer start
+        self.lifecycle = lifecycle or Lifecycle()
+        self.state = state or MemoryStateStore()
+        self.catch_up = catch_up or CatchUp()
+        self.dispatcher = dispatcher or Dispatcher(self.clock, self.log, self.lifecycle)
+        self._stored: dict[str, JobState] | None = None
+        self._unsynced: list[Job] = []
+        self._registrations = itertools.count(1)
+
+    # -- the job list and the index --------------------------------------------------------
+
+    @property  # type: ignore[override]
+    def jobs(self) -> JobList:
+        return self._jobs
+
+    @jobs.setter
+    def jobs(self, jobs: Iterable[Any]) -> None:
+        self._by_id.clear()
+        self.index.clear()
+        self._jobs = JobList(jobs, self._jobs_changed)
+
+    def _jobs_changed(self, added: list[Any], removed: list[Any]) -> None:
+        for job in removed:
+            self.index.discard(job)
+            job_id = getattr(job, "_id", None)
+            if self._by_id.get(job_id) is job:
+                del self._by_id[job_id]
+        for job in added:
+            job_id = getattr(job, "_id", None)
+            if job_id is not None:
+                self._by_id.setdefault(job_id, job)
+            if isinstance(job, Job):
+                self.index.push(job)
+
+    def reindex(self, job: Job) -> None:
+        """A job's next run changed: keep the index right (if the job is listed)."""
+        if self._by_id.get(job._id) is job:  # type: ignore[arg-type]
+            self.index.push(job)
+
+    # -- zone and builders -------------------------------------------------------------------
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -58,6 +109,10 @@ class Schedule(schedule.Scheduler):
     @zone.setter
     def zone(self, zone: TzLike) -> None:
         self._zone = None if _is_local(zone) else resolve_zone(zone, "scheduler.timezone")
+
+    @property
+    def phase(self) -> Phase:
+        return self.lifecycle.phase
 
     def every(self, interval: int = 1) -> Job:
         return Job(interval, self)
@@ -75,7 +130,49 @@ class Schedule(schedule.Scheduler):
         job.cron_expression = expression
         return job
 
-    def admits(self, job: Job) -> bool:
+    # -- registration ----------------------------------------------------------------------------
+
+    def register(self, job: Job) -> None:
+        """File a job built by `.do()`: its ID, its stored grid, the index."""
+        if self.lifecycle.loop_over:
+            raise SchedulerError(
+                f"job {job.explicit_name or job.derived_id!r} was registered after super().run() "
+                "returned; register jobs in run() before calling super().run()"
+            )
+        job.assign_id(self._free_id(job))
+        if not self._admits(job):
+            return
+        self._resume(job, self._stored_state().get(job.id))
+        job.check_deadline()
+        if self.lifecycle.phase is Phase.RUNNING:
+            self.log.warning(
+                "Job %s was registered while the scheduler was running; register jobs in "
+                "run() before super().run()",
+                job.id,
+                extra={"job_id": job.id},
+            )
+        self._unsynced.append(job)
+        job.order = next(self._registrations)
+        self.jobs.append(job)
+
+    def _free_id(self, job: Job) -> str:
+        name = job.explicit_name
+        if name is not None:
+            other = self._by_id.get(name)
+            if other is not None:
+                raise SchedulerError(
+                    f"two jobs have the ID {name!r}: {_described(other)} and "
+                    f"{_described(job)}; give one of them its own ID with .name('...') "
+                    "before .do()"
+                )
+            return name
+        candidate, ordinal = job.derived_id, 1
+        while candidate in self._by_id:
+            ordinal += 1
+            candidate = twin_id(job.derived_id, ordinal)
+        return candidate
+
+    def _admits(self, job: Job) -> bool:
         """Whether `job` belongs in this environment (`.environments(...)`)."""
         if job.only_in is None or self.environment in job.only_in:
             return True
@@ -88,50 +185,82 @@ class Schedule(schedule.Scheduler):
         )
         return False
 
-    def register(self, job: Job) -> None:
-        if self.phase is Phase.STOPPED:
-            raise SchedulerError(
-                f"job {job.id!r} was registered after super().run() returned; register jobs "
-                "in run() before calling super().run()"
-            )
-        for other in self.jobs:
-            if getattr(other, "id", None) == job.id:
-                raise SchedulerError(
-                    f"two jobs have the ID {job.id!r}: {other!r} and {job!r}; give one of "
-                    "them its own ID with .name('...') before .do()"
-                )
-        if self.phase is Phase.RUNNING:
-            self.log.warning(
-                "Job %s was registered while the scheduler was running; register jobs in "
-                "run() before super().run()",
+    def _stored_state(self) -> dict[str, JobState]:
+        if self._stored is None:
+            self._stored = self.state.load()  # every job's state in one read
+        return self._stored
+
+    def _resume(self, job: Job, stored: JobState | None) -> None:
+        rule = job.catch_up_rule or self.catch_up
+        plan = Occurrences.resume(job.trigger, job.fingerprint, stored, self.clock.now(), rule)
+        if plan.redefined:
+            self.log.info(
+                "Job %s changed its schedule since it last ran (now %s): its runs start "
+                "afresh from %s",
                 job.id,
+                job.describe(),
+                plan.anchor.isoformat(),
                 extra={"job_id": job.id},
             )
-        self.jobs.append(job)
+        job.anchor = plan.anchor
+        job.trigger = job.trigger.anchored(plan.anchor)
+        job.epoch = stored.epoch if stored is not None and not plan.redefined else ""
+        job.backlog = plan.backlog
+        job.missed = plan.missed
+        job.next_run_at = plan.next_run_at
 
-    def _run_job(self, job: schedule.Job) -> None:
-        """Run one due job; if even its rescheduling fails, cancel it, never the loop."""
-        try:
-            result = job.run()
-        except Exception:
-            job_id = getattr(job, "id", repr(job))
-            self.log.exception(
-                "Job %s could not compute its next run and was cancelled; the other jobs go on",
-                job_id,
-                extra={"job_id": job_id},
-            )
-            self.cancel_job(job)
+    def sync_state(self) -> None:
+        """Store the anchors of newly registered jobs (insert-if-absent, one batch); a job
+        another process anchored first follows that process's grid."""
+        if not self._unsynced:
             return
-        if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
-            self.cancel_job(job)
+        jobs, self._unsynced = self._unsynced, []
+        proposals = [JobState(job.id, job.fingerprint, job.anchor) for job in jobs]
+        stored = self.state.adopt(proposals)
+        for job in jobs:
+            row = stored.get(job.id)
+            if row is not None and row.anchor != job.anchor:
+                self._resume(job, row)
+        if self._stored is not None:
+            self._stored.update(stored)
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Run what is due: through a patched `run_pending` if a test patched it, else from
+        the index."""
+        if type(self).run_pending is _UPSTREAM_RUN_PENDING and "run_pending" not in vars(self):
+            self.run_due()
+        else:
+            self.run_pending()
+
+    def run_due(self) -> None:
+        """Run every job due now, earliest first, taking them from the index."""
+        for job in self.index.pop_due(self.clock.now()):
+            try:
+                result = job.run()
+            finally:
+                if self._by_id.get(job.id) is job and not self.index.holds(job):
+                    self.index.push(job)
+            if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
+                self.cancel_job(job)
 
     def get_job(self, job_id: str) -> Job | None:
-        return next((job for job in self.jobs if getattr(job, "id", None) == job_id), None)
+        return self._by_id.get(job_id)
 
     def next_run_at(self, tag: Any = None) -> dt.datetime | None:
         """The earliest next run as an aware UTC instant."""
+        if tag is None:
+            job = self.index.peek()
+            return job.next_run_at if job is not None else None
         jobs = self.get_jobs(tag)
         return min(jobs).next_run_at if jobs else None  # type: ignore[attr-defined]
+
+    def get_next_run(self, tag: Any = None) -> dt.datetime | None:
+        at = self.next_run_at(tag)
+        return None if at is None else to_local(at, local_zone())
+
+    next_run = property(get_next_run)
 
     @property
     def idle_seconds(self) -> float | None:
@@ -144,3 +273,8 @@ class Schedule(schedule.Scheduler):
 
 def _is_local(zone: TzLike) -> bool:
     return zone is None or (isinstance(zone, str) and zone.strip().lower() in ("", "local"))
+
+
+def _described(job: Job) -> str:
+    """A job in words for an error message: what it calls and when, never its arguments."""
+    return job.derived_id

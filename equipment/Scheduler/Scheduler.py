@@ -8,6 +8,10 @@
 One pass is `tick()`; `run()` repeats it, sleeping until the next job is due (never longer
 than `max_sleep`) on an interruptible wait, so `should_exit = True` or a stop signal ends
 the loop at once. The clock is injected, so tests travel in time instead of sleeping.
+
+This module wires the parts (see docs/architecture.md): the `Schedule` (registration and
+the due index), the `Dispatcher` (one occurrence, due to rescheduled), the state store
+(what survives a restart) and the process around them: lifecycle, signals, heartbeats.
 """
 
 from __future__ import annotations
@@ -24,10 +28,15 @@ from equipment.Queue.AbstractQueue import AbstractQueue
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.ClockWatch import ClockWatch
 from equipment.Scheduler.Errors import SchedulerError
+from equipment.Scheduler.Lifecycle import Lifecycle, Phase
+from equipment.Scheduler.Presence import Presence
 from equipment.Scheduler.RunRecord import RunRecord
-from equipment.Scheduler.Schedule import Phase, Schedule
+from equipment.Scheduler.Schedule import Schedule
 from equipment.Scheduler.Settings import SchedulerSettings
 from equipment.Scheduler.Signals import ShutdownGraceExpired, StopSignals
+from equipment.Scheduler.State.StateFactory import make_state_store
+from equipment.Scheduler.State.StateStore import StateStore
+from equipment.Scheduler.StateWriter import StateWriter
 from equipment.Scheduler.Zones import format_instant, zone_name
 
 
@@ -39,6 +48,7 @@ class Scheduler:
         config: Any = None,
         settings: SchedulerSettings | Mapping[str, Any] | None = None,
         clock: Clock | None = None,
+        state: StateStore | None = None,
         **services: Any,
     ) -> None:
         self.log = log or NullLogger()
@@ -48,9 +58,21 @@ class Scheduler:
         self.clock = clock or SystemClock()
         for name, service in services.items():
             setattr(self, name, service)
-        self.schedule = Schedule(
-            self.clock, self.log, self.settings.timezone, environment=self._environment()
+        self.lifecycle = Lifecycle()
+        self.state = state or make_state_store(
+            self.settings.state, self.settings.state_path, self._base_path(), self.log
         )
+        self.schedule = Schedule(
+            self.clock,
+            self.log,
+            self.settings.timezone,
+            environment=self._environment(),
+            state=self.state,
+            lifecycle=self.lifecycle,
+            catch_up=self.settings.catch_up(),
+        )
+        self._writer = StateWriter(self.state, self.log)
+        self._presence = Presence(self.state, self.clock, self.log, self.settings.max_sleep)
         self._wake = threading.Event()
         self._should_exit = False
         self._collect_only = False
@@ -81,6 +103,13 @@ class Scheduler:
             return None
         return str(env) if env else None
 
+    def _base_path(self) -> str | None:
+        try:
+            path = self.config.base_path() if self.config is not None else None
+        except AttributeError:
+            return None
+        return str(path) if path else None
+
     # -- stopping ----------------------------------------------------------------------------
 
     @property
@@ -98,11 +127,11 @@ class Scheduler:
 
     def stop(self) -> None:
         """Stop as a signal would: no new runs start, the loop returns."""
-        self.schedule.halted = True
+        self.lifecycle.phase = Phase.HALTED
         self.should_exit = True
 
     def _request_stop(self, signal_name: str) -> None:
-        running = self.schedule.runner.current
+        running = self.schedule.dispatcher.runner.current
         grace = self.settings.shutdown_grace
         if running is not None:
             self.log.info(
@@ -141,13 +170,15 @@ class Scheduler:
         self._loop_entered = True
         if self._collect_only:
             return
-        self.schedule.phase = Phase.RUNNING
+        self.lifecycle.phase = Phase.RUNNING
         installed = self._signals.install()
+        self.schedule.sync_state()
         self._log_startup(installed)
+        self._presence.announce()
         try:
             self._loop()
         except ShutdownGraceExpired:
-            running = self.schedule.runner.interrupted
+            running = self.schedule.dispatcher.runner.interrupted
             self.log.error(
                 "Job %s did not finish within shutdown_grace (%ss) and was interrupted",
                 running.job_id if running else "(between runs)",
@@ -156,7 +187,10 @@ class Scheduler:
             )
         finally:
             self._signals.restore()
-            self.schedule.phase = Phase.STOPPED
+            if self.lifecycle.phase is not Phase.HALTED:
+                self.lifecycle.phase = Phase.STOPPED
+            self._writer.write(self.schedule.dispatcher.drain())
+            self._presence.leave()
             self.log.info("Scheduler stopped")
 
     def _loop(self) -> None:
@@ -169,11 +203,18 @@ class Scheduler:
                 return
 
     def tick(self) -> list[RunRecord]:
-        """One pass: run every job that is due now; return what ran (or was skipped)."""
+        """One pass: run every job that is due now; return what ran (or was skipped).
+
+        The pass's records are written to the state store in one batch after it, with any
+        run outside a pass (`job.run()`) since the last one."""
         self._clock_watch.check(self.schedule)
-        self.schedule.runner.drain()
-        self.schedule.run_pending()
-        return self.schedule.runner.drain()
+        self.schedule.sync_state()
+        earlier = self.schedule.dispatcher.drain()
+        self.schedule.tick()
+        records = self.schedule.dispatcher.drain()
+        self._writer.write(earlier + records)
+        self._presence.beat()
+        return records
 
     def _sleep_until_due(self) -> None:
         idle = self.schedule.idle_seconds
@@ -200,6 +241,30 @@ class Scheduler:
                 format_instant(job.next_run_at, zone),
                 extra={"job_id": job.id},
             )
+        for job in jobs:
+            if job.missed is not None:
+                _log_missed(self.log, job, zone)
+
+
+def _log_missed(log: AbstractLogger, job: Any, zone: Any) -> None:
+    """One line per job that missed occurrences while no scheduler ran."""
+    missed = job.missed
+    count = f"{missed.count}" if missed.complete else f"at least {missed.count}"
+    if missed.caught_up == 0:
+        outcome = "skipped (.catch_up(within=...) runs them after downtime)"
+    elif missed.caught_up == 1:
+        outcome = "the latest runs now (catch-up)"
+    else:
+        outcome = f"the latest {missed.caught_up} run now, oldest first (catch-up)"
+    log.warning(
+        "Job %s missed %s occurrence(s) while no scheduler ran, from %s to %s: %s",
+        job.id,
+        count,
+        format_instant(missed.first, zone),
+        format_instant(missed.last, zone),
+        outcome,
+        extra={"job_id": job.id, "missed": missed.count, "caught_up": missed.caught_up},
+    )
 
 
 def _checked_run(user_run: Any) -> Any:

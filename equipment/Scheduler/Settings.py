@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from equipment.Config.Values import as_seconds, as_str
+from equipment.Config.Values import as_bool, as_choice, as_seconds, as_str
 from equipment.Errors import ConfigError
 from equipment.Scheduler.Errors import ScheduleValueError
+from equipment.Scheduler.Occurrences import CatchUp
 from equipment.Scheduler.Zones import resolve_zone
+
+STATE_KINDS = ("memory", "sqlite")
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,15 @@ class SchedulerSettings:
     max_sleep: float = 30.0
     #: How long a running job may take to finish after a stop signal, in seconds.
     shutdown_grace: float = 20.0
+    #: Where job state lives: "memory" (this process only) or "sqlite" (`state_path`).
+    state: str = "memory"
+    #: The SQLite file, relative to the project's folder.
+    state_path: str = "storage/scheduler.sqlite3"
+    #: Jobs without `.catch_up()` run occurrences missed while no scheduler ran if they are
+    #: at most this many seconds old (0: missed occurrences are skipped and reported).
+    catch_up_within: float = 0.0
+    #: With `catch_up_within`: run each missed occurrence, not only the latest.
+    catch_up_all: bool = False
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> SchedulerSettings:
@@ -41,7 +54,22 @@ class SchedulerSettings:
         if max_sleep <= 0:
             raise ConfigError(f"scheduler.max_sleep must be more than 0 seconds, got {max_sleep:g}")
         grace = as_seconds(section.get("shutdown_grace"), "scheduler.shutdown_grace", 20.0)
-        return cls(timezone=timezone, max_sleep=max_sleep, shutdown_grace=grace)
+        return cls(
+            timezone=timezone,
+            max_sleep=max_sleep,
+            shutdown_grace=grace,
+            state=as_choice(section.get("state"), "scheduler.state", STATE_KINDS, "memory"),
+            state_path=as_str(section.get("state_path"), "scheduler.state_path", cls.state_path),
+            catch_up_within=as_seconds(
+                section.get("catch_up_within"), "scheduler.catch_up_within", 0.0
+            ),
+            catch_up_all=as_bool(section.get("catch_up_all"), "scheduler.catch_up_all", False),
+        )
+
+    def catch_up(self) -> CatchUp:
+        """The default catch-up rule for jobs that do not set their own."""
+        within = dt.timedelta(seconds=self.catch_up_within) if self.catch_up_within else None
+        return CatchUp(within, self.catch_up_all)
 
     @classmethod
     def coerce(cls, value: SchedulerSettings | Mapping[str, Any] | None) -> SchedulerSettings:

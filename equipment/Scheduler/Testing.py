@@ -14,8 +14,8 @@ import datetime as dt
 
 from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Errors import SchedulerError
+from equipment.Scheduler.Lifecycle import Phase
 from equipment.Scheduler.RunRecord import RunRecord
-from equipment.Scheduler.Schedule import Phase
 from equipment.Scheduler.Scheduler import Scheduler
 
 
@@ -33,7 +33,7 @@ def run_until(scheduler: Scheduler, until: dt.datetime | dt.timedelta) -> list[R
         raise SchedulerError("run_until(): give an aware datetime or a timedelta")
     if not scheduler.schedule.jobs and scheduler.schedule.phase is Phase.COLLECTING:
         scheduler.collect()
-    scheduler.schedule.phase = Phase.RUNNING  # as in run(): late registrations are reported
+    scheduler.lifecycle.phase = Phase.RUNNING  # as in run(): late registrations are reported
     records: list[RunRecord] = []
     while True:
         ran = scheduler.tick()

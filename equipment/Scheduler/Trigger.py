@@ -1,42 +1,54 @@
-"""When a job runs: pure functions from the previous scheduled instant and now.
+"""When a job runs: frozen values whose answers depend only on their definition and arguments.
 
-Every trigger answers two questions with aware UTC datetimes:
+Every trigger answers with aware UTC datetimes:
 
-- `first(now)`: the first run of a job registered at `now`;
-- `next_after(previous, now)`: the first grid point after `previous` that is not already
-  past. Runs missed while the process was busy or asleep are coalesced into the one run
-  that is happening; the grid itself never moves, so there is no drift.
+- `first(anchor)`: the first occurrence of a grid anchored at `anchor`, the instant the job
+  was first registered (ever: the anchor is stored, so a restart or a replica asks with
+  the same anchor and gets the same answer);
+- `next_after(previous)`: the occurrence that follows `previous`;
+- `first_at_or_after(previous, moment)`: the first occurrence after `previous` that is not
+  before `moment`, computed without stepping through every missed one where it can be.
+
+None of them looks at the clock. What to do with occurrences already past (skip, coalesce,
+catch up) is decided once, in `Occurrences.py`. Random `.to()` ranges draw from a generator
+seeded by the job's ID and the previous occurrence, so every process draws the same.
 
 `IntervalTrigger` counts elapsed time (DST cannot stretch it); `AlignedTrigger` does too,
-but starts on a wall-clock minute or second (`every().hour.at(":30")`); `CalendarTrigger`
+but sits on a wall-clock minute or second (`every().hour.at(":30")`); `CalendarTrigger`
 counts days in the job's zone and resolves each date's wall time with `Zones.wall_to_utc`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from equipment.Scheduler.Zones import to_local, wall_to_utc, zone_name
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
+#: `first_at_or_after` steps a trigger without a shortcut at most this many times.
+STEP_LIMIT = 1_000_000
+
 
 class Trigger(ABC):
     zone: dt.tzinfo
+    #: Seeds random draws (`.to()`); the job's ID, so that every process draws the same.
+    seed: str = ""
     #: True when due times are wall-clock times (a daily 03:00); False when they are
     #: elapsed time from the last run, which a backward clock step must not stretch.
     follows_wall_clock: bool = True
 
     @abstractmethod
-    def first(self, now: dt.datetime) -> dt.datetime:
-        """The first run for a job registered at `now`, strictly after `now`."""
+    def first(self, anchor: dt.datetime) -> dt.datetime:
+        """The first occurrence of the grid anchored at `anchor`, strictly after it."""
 
     @abstractmethod
-    def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
-        """The first grid point after `previous` that is at or after `now`."""
+    def next_after(self, previous: dt.datetime) -> dt.datetime:
+        """The occurrence that follows `previous` (strictly after it)."""
 
     @abstractmethod
     def period(self) -> dt.timedelta:
@@ -46,13 +58,40 @@ class Trigger(ABC):
     def words(self) -> str:
         """The schedule in words, without its zone ('every day at 03:00:00')."""
 
+    def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
+        """The first occurrence after `previous` that is at or after `moment`."""
+        candidate = self.next_after(previous)
+        for _ in range(STEP_LIMIT):
+            if candidate >= moment:
+                return candidate
+            candidate = self.next_after(candidate)
+        raise OverflowError(f"{self.words()}: no occurrence within {STEP_LIMIT} steps")
+
     def describe(self) -> str:
         """The schedule in words as logs and `schedule list` show it (with a zone if it has one)."""
         return self.words()
 
+    def fixed_period(self) -> dt.timedelta | None:
+        """The spacing, when every occurrence is exactly that far from the last (so runs can
+        be counted and skipped in constant time); None otherwise."""
+        return None
+
     def realign(self, instant: dt.datetime) -> dt.datetime:
         """Where a run moved by a clock step belongs: by default, where it landed."""
         return instant
+
+    def anchored(self, anchor: dt.datetime) -> Trigger:
+        """This trigger completed by its grid's anchor (a daily job without `.at()` keeps
+        the anchor's time of day); most triggers need nothing from it."""
+        return self
+
+    def seeded(self, seed: str) -> Trigger:
+        """This trigger drawing its random offsets from `seed` (the job's ID)."""
+        return dataclasses.replace(self, seed=seed) if dataclasses.is_dataclass(self) else self
+
+    def fingerprint(self) -> str:
+        """What defines the grid: a job whose fingerprint changed starts a fresh one."""
+        return f"{type(self).__name__}: {self.words()} ({zone_name(self.zone)})"
 
 
 def _unit_words(interval: int, latest: int | None, unit: str) -> str:
@@ -68,7 +107,13 @@ def _ceil_steps(behind: dt.timedelta, period: dt.timedelta) -> int:
     return -((-behind) // period)
 
 
-@dataclass
+def _draw(seed: str, previous: dt.datetime, low: int, high: int) -> int:
+    """A number in [low, high] that every process computes the same for this occurrence."""
+    stamp = previous.astimezone(dt.UTC).isoformat()
+    return random.Random(f"{seed}|{stamp}").randint(low, high)
+
+
+@dataclass(frozen=True)
 class IntervalTrigger(Trigger):
     """Every N seconds/minutes/hours of elapsed time, or a random N in [interval, latest]."""
 
@@ -76,50 +121,56 @@ class IntervalTrigger(Trigger):
     unit: str
     zone: dt.tzinfo
     latest: int | None = None
-    rng: random.Random = field(default_factory=random.Random, repr=False)
+    seed: str = ""
     follows_wall_clock = False
 
-    def _draw(self) -> dt.timedelta:
+    def _step(self, previous: dt.datetime) -> dt.timedelta:
         count = (
-            self.interval if self.latest is None else self.rng.randint(self.interval, self.latest)
+            self.interval
+            if self.latest is None
+            else _draw(self.seed, previous, self.interval, self.latest)
         )
         return dt.timedelta(**{self.unit: count})
 
-    def first(self, now: dt.datetime) -> dt.datetime:
-        """One interval from now, on a whole second: the grid (and so every run ID) then
-        reads `...T10:20:01Z`, and processes started in the same second share it. Rounding
-        down keeps the first run within one interval, and still after now (intervals are
-        whole seconds)."""
-        return (now + self._draw()).replace(microsecond=0)
+    def first(self, anchor: dt.datetime) -> dt.datetime:
+        """One interval after the anchor, on a whole second: the grid (and so every run ID)
+        then reads `...T10:20:01Z`. Rounding down keeps the first run within one interval,
+        and still after the anchor (intervals are whole seconds)."""
+        return (anchor + self._step(anchor)).replace(microsecond=0)
 
-    def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
+    def next_after(self, previous: dt.datetime) -> dt.datetime:
+        return previous + self._step(previous)
+
+    def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
         if self.latest is not None:
-            candidate = previous + self._draw()
-            return candidate if candidate >= now else now + self._draw()
+            return super().first_at_or_after(previous, moment)
         period = self.period()
-        candidate = previous + period
-        if candidate < now:
-            candidate = previous + _ceil_steps(now - previous, period) * period
-        return candidate
+        steps = max(1, _ceil_steps(moment - previous, period))
+        return previous + steps * period
 
     def period(self) -> dt.timedelta:
         return dt.timedelta(**{self.unit: self.interval})
+
+    def fixed_period(self) -> dt.timedelta | None:
+        return self.period() if self.latest is None else None
 
     def words(self) -> str:
         return _unit_words(self.interval, self.latest, self.unit)
 
 
-@dataclass
+@dataclass(frozen=True)
 class AlignedTrigger(IntervalTrigger):
     """Every N hours at minute:second, or every N minutes at a second, in elapsed time.
 
-    Only the first run is placed on the wall clock; later ones follow in real hours, so the
-    repeated hour of a fall-back day runs twice (it is two real hours) and none is skipped.
-    A backward clock step moves them like any interval job, then `realign` puts them back
-    on their minute.
+    Runs follow in real hours, so the repeated hour of a fall-back day runs twice (it is two
+    real hours) and none is skipped; each one is snapped back onto its mark, which keeps it
+    on the wall clock where offsets change by half an hour (Lord Howe).
     """
 
     at: dt.time = dt.time(0)
+
+    def fixed_period(self) -> dt.timedelta | None:
+        return None  # snapped onto wall-clock marks: half-hour offset changes move them
 
     def _snap(self, moment: dt.datetime) -> dt.datetime:
         """The mark (minute:second, or second) in the wall-clock hour or minute of `moment`,
@@ -135,8 +186,7 @@ class AlignedTrigger(IntervalTrigger):
         return instant
 
     def realign(self, instant: dt.datetime) -> dt.datetime:
-        """The first mark at or after `instant` on the wall clock (zones that shift by half
-        an hour move the mark against UTC, so each hour is snapped anew)."""
+        """The first mark at or after `instant` on the wall clock."""
         step = dt.timedelta(**{self.unit: 1})
         for hours_on in range(3):
             candidate = self._snap(instant + hours_on * step)
@@ -144,18 +194,24 @@ class AlignedTrigger(IntervalTrigger):
                 return candidate
         return instant + step
 
-    def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
-        # Re-snapped each time: a no-op where offsets change by whole hours, and what keeps
-        # the mark on the wall clock where they change by half an hour (Lord Howe).
-        return self.realign(super().next_after(previous, now))
+    def next_after(self, previous: dt.datetime) -> dt.datetime:
+        return self.realign(super().next_after(previous))
 
-    def first(self, now: dt.datetime) -> dt.datetime:
-        candidate = self._snap(now)
+    def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
+        if self.latest is None:
+            # Far behind: jump in whole periods to just short of `moment`, then step.
+            jumps = _ceil_steps(moment - previous, self.period()) - 2
+            if jumps > 0:
+                previous = self.realign(previous + jumps * self.period())
+        return Trigger.first_at_or_after(self, previous, moment)
+
+    def first(self, anchor: dt.datetime) -> dt.datetime:
+        candidate = self._snap(anchor)
         if self.interval != 1:
             candidate += self.period()
-        if candidate <= now:
-            candidate += _ceil_steps(now - candidate, self.period()) * self.period()
-            if candidate <= now:
+        if candidate <= anchor:
+            candidate += _ceil_steps(anchor - candidate, self.period()) * self.period()
+            if candidate <= anchor:
                 candidate += self.period()
         return candidate
 
@@ -168,11 +224,12 @@ class AlignedTrigger(IntervalTrigger):
         return f"{_unit_words(self.interval, self.latest, self.unit)} at {mark}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class CalendarTrigger(Trigger):
     """Every N days or weeks (optionally on a weekday) at a wall time in `zone`.
 
-    Without `.at()` the wall time is the time of registration, as in `schedule`.
+    Without `.at()` the wall time is the anchor's: the time of the job's first registration
+    ever, as in `schedule` (which takes the registration's time), but stored.
     """
 
     interval: int
@@ -181,43 +238,54 @@ class CalendarTrigger(Trigger):
     at: dt.time | None = None
     weekday: int | None = None
     latest: int | None = None
-    rng: random.Random = field(default_factory=random.Random, repr=False)
+    seed: str = ""
 
-    def _step(self) -> dt.timedelta:
+    def anchored(self, anchor: dt.datetime) -> CalendarTrigger:
+        if self.at is not None:
+            return self
+        return dataclasses.replace(self, at=to_local(anchor, self.zone).time())
+
+    def _days(self, previous: dt.datetime) -> int:
         count = (
-            self.interval if self.latest is None else self.rng.randint(self.interval, self.latest)
+            self.interval
+            if self.latest is None
+            else _draw(self.seed, previous, self.interval, self.latest)
         )
-        return dt.timedelta(days=count * (7 if self.unit == "weeks" else 1))
+        return count * (7 if self.unit == "weeks" else 1)
 
     def _instant(self, day: dt.date) -> dt.datetime:
-        assert self.at is not None
+        if self.at is None:
+            raise ValueError(f"{self.words()}: a day job without .at() needs its anchor first")
         return wall_to_utc(dt.datetime.combine(day, self.at), self.zone)
 
-    def first(self, now: dt.datetime) -> dt.datetime:
-        local = to_local(now, self.zone)
-        if self.at is None:
-            self.at = local.time()
-        day = local.date()
-        if self.weekday is not None:
-            day += dt.timedelta(days=(self.weekday - day.weekday()) % 7)
-        candidate = self._instant(day)
-        if self.interval != 1:
-            day += self._step()
-            candidate = self._instant(day)
-        while candidate <= now:
-            day += self._step()
-            candidate = self._instant(day)
+    def first(self, anchor: dt.datetime) -> dt.datetime:
+        trigger = self.anchored(anchor)
+        day = to_local(anchor, trigger.zone).date()
+        if trigger.weekday is not None:
+            day += dt.timedelta(days=(trigger.weekday - day.weekday()) % 7)
+        if trigger.interval != 1:
+            day += dt.timedelta(days=trigger._days(anchor))
+        candidate = trigger._instant(day)
+        while candidate <= anchor:
+            day += dt.timedelta(days=trigger._days(candidate))
+            candidate = trigger._instant(day)
         return candidate
 
-    def next_after(self, previous: dt.datetime, now: dt.datetime) -> dt.datetime:
-        day = self._day_of(previous) + self._step()
-        behind = (to_local(now, self.zone).date() - day).days
-        if behind > 0 and self.latest is None:
-            step_days = self._step().days
-            day += dt.timedelta(days=(behind // step_days) * step_days)
+    def next_after(self, previous: dt.datetime) -> dt.datetime:
+        day = self._day_of(previous) + dt.timedelta(days=self._days(previous))
+        return self._instant(day)
+
+    def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
+        if self.latest is not None:
+            return super().first_at_or_after(previous, moment)
+        step = self._days(previous)
+        day = self._day_of(previous) + dt.timedelta(days=step)
+        behind = (to_local(moment, self.zone).date() - day).days
+        if behind > 0:
+            day += dt.timedelta(days=(behind // step) * step)
         candidate = self._instant(day)
-        while candidate < now:
-            day += self._step()
+        while candidate < moment:
+            day += dt.timedelta(days=step)
             candidate = self._instant(day)
         return candidate
 

@@ -55,7 +55,7 @@ def test_interval_errors_are_also_schedules_own_error_types(scheduler):
         ({"max_sleep": "abc"}, "scheduler.max_sleep must be a number of seconds, got 'abc'"),
         ({"max_sleep": 0}, "scheduler.max_sleep must be more than 0 seconds"),
         ({"shutdown_grace": "-1"}, "scheduler.shutdown_grace must be at least 0 seconds"),
-        ({"max_slep": 3}, "config/scheduler.yaml: unknown key 'max_slep' (known keys: max_sleep"),
+        ({"max_slep": 3}, "scheduler.yaml: unknown key 'max_slep' (known keys: catch_up_all"),
         (
             {"timezone": "Europe/Atlantis"},
             "scheduler.timezone: unknown time zone 'Europe/Atlantis'",

@@ -60,7 +60,7 @@ def test_next_runs_agree_with_cronsim(expression, zone, start):
 
     runs = [trigger.first(start)]
     while len(runs) < count:
-        runs.append(trigger.next_after(runs[-1], runs[-1]))
+        runs.append(trigger.next_after(runs[-1]))
 
     assert runs == cronsim_runs(expression, zone_of(zone), start, count)
 
@@ -82,7 +82,7 @@ def test_a_cron_job_in_the_scheduler_runs_exactly_cronsim_times(expression, zone
 def test_a_daily_cron_in_the_spring_gap_runs_once_after_it():
     trigger = CronTrigger("30 2 * * *", MADRID)
     first = trigger.first(dt.datetime(2026, 3, 28, 12, tzinfo=UTC))
-    second = trigger.next_after(first, first)
+    second = trigger.next_after(first)
 
     assert first.astimezone(MADRID).strftime("%d %H:%M %Z") == "29 03:00 CEST"
     assert second.astimezone(MADRID).strftime("%d %H:%M %Z") == "30 02:30 CEST"
@@ -93,21 +93,21 @@ def test_a_daily_cron_in_the_fall_overlap_runs_once_at_the_first_occurrence():
     first = trigger.first(dt.datetime(2026, 10, 24, 12, tzinfo=UTC))
 
     assert first == dt.datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST
-    assert trigger.next_after(first, first) == dt.datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
+    assert trigger.next_after(first) == dt.datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
     # even when asked from inside the second pass of the repeated hour
-    assert trigger.next_after(first, dt.datetime(2026, 10, 25, 1, 10, tzinfo=UTC)) == (
+    assert trigger.first_at_or_after(first, dt.datetime(2026, 10, 25, 1, 10, tzinfo=UTC)) == (
         dt.datetime(2026, 10, 26, 1, 30, tzinfo=UTC)
     )
 
 
-def test_missed_runs_are_coalesced_into_one():
+def test_far_behind_the_first_match_at_or_after_a_moment_costs_one_step():
     trigger = CronTrigger("*/15 * * * *", MADRID)
     previous = dt.datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
     now = dt.datetime(2026, 3, 5, 10, 7, 12, tzinfo=UTC)
 
-    assert trigger.next_after(previous, now) == dt.datetime(2026, 3, 5, 10, 15, tzinfo=UTC)
+    assert trigger.first_at_or_after(previous, now) == dt.datetime(2026, 3, 5, 10, 15, tzinfo=UTC)
     on_grid = dt.datetime(2026, 3, 5, 10, 15, tzinfo=UTC)
-    assert trigger.next_after(previous, on_grid) == on_grid
+    assert trigger.first_at_or_after(previous, on_grid) == on_grid
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_aliases_mean_their_five_fields(alias, fields):
     trigger = CronTrigger(alias, MADRID)
     runs = [trigger.first(start)]
     for _ in range(3):
-        runs.append(trigger.next_after(runs[-1], runs[-1]))
+        runs.append(trigger.next_after(runs[-1]))
     assert runs == cronsim_runs(fields, MADRID, start, 4)
 
 

@@ -1,3 +1,4 @@
+import datetime as dt
 import logging
 
 import schedule
@@ -5,6 +6,7 @@ from dependency_injector import providers
 
 from equipment.Scheduler.Runner import PUSH_RETURNED_FALSE
 from equipment.Scheduler.Scheduler import Scheduler
+from equipment.Scheduler.Trigger import IntervalTrigger
 from tests.Scheduler import jobs
 
 
@@ -123,10 +125,11 @@ def test_a_job_whose_next_run_cannot_be_computed_is_cancelled_not_the_loop(sched
     broken = scheduler.schedule.every(1).minutes.name("broken").do(lambda: None)
     scheduler.schedule.every(1).minutes.name("fine").do(jobs.cleanup)
 
-    def explode(previous, now):
-        raise ArithmeticError("bad calendar")
+    class Exploding(IntervalTrigger):
+        def first_at_or_after(self, previous, moment):
+            raise ArithmeticError("bad calendar")
 
-    broken.trigger.next_after = explode
+    broken.trigger = Exploding(1, "minutes", dt.UTC)
     clock.advance(60)
     scheduler.tick()
 

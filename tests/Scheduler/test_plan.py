@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,19 +87,21 @@ def test_plan_is_what_the_scheduler_then_does():
     ]
 
 
-def test_plan_leaves_the_real_jobs_untouched():
+def test_plan_leaves_the_real_jobs_untouched_and_draws_what_the_loop_draws():
     scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START))
-    scheduler.schedule.rng = random.Random(7)
     scheduler.schedule.every(5).to(10).minutes.do(report)
     job = scheduler.schedule.jobs[0]
-    next_run, rng_state = job.next_run_at, job.trigger.rng.getstate()
+    next_run, trigger = job.next_run_at, job.trigger
 
     runs = plan(scheduler, hours=6)
 
     assert job.next_run_at == next_run
-    assert job.trigger.rng.getstate() == rng_state
+    assert job.trigger == trigger
     spacings = {b.scheduled_at - a.scheduled_at for a, b in zip(runs, runs[1:], strict=False)}
     assert spacings <= {dt.timedelta(minutes=m) for m in range(5, 11)}
+    assert len(spacings) > 1  # real draws, not one fixed spacing
+    done = travel(scheduler, START + dt.timedelta(hours=6) - dt.timedelta(microseconds=1))
+    assert [r.scheduled_at for r in done] == [r.scheduled_at for r in runs]
 
 
 def test_my_report_runs_at_three_madrid_time_every_day_next_march():

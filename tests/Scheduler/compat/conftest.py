@@ -48,10 +48,6 @@ HELPERS = (
 
 #: Upstream tests that assert what Equipment deliberately does differently, with why.
 #: Each entry is documented in docs/schedule-compatibility.md.
-DUPLICATE_ID = (
-    "registers the same callable on the same schedule twice; Equipment refuses a second job "
-    "with the same ID (give it .name()); the time assertions pass once IDs differ"
-)
 PYTZ_HELPER = (
     "tests Job._correct_utc_offset, upstream's private pytz helper (calls tz.normalize); "
     "Equipment keeps zoneinfo zones and computes wall times in Zones.wall_to_utc"
@@ -62,13 +58,6 @@ GRID = (
     "back between registration and run)"
 )
 DELIBERATE: dict[str, str] = {
-    "test_at_time": DUPLICATE_ID,
-    "test_at_time_hour": DUPLICATE_ID,
-    "test_at_time_minute": DUPLICATE_ID,
-    "test_cancel_jobs": DUPLICATE_ID,
-    "test_get_by_tag": DUPLICATE_ID,
-    "test_next_run_time": DUPLICATE_ID,
-    "test_time_range": DUPLICATE_ID,
     "test_align_utc_offset_no_change": PYTZ_HELPER,
     "test_align_utc_offset_with_dst_gap": PYTZ_HELPER,
     "test_align_utc_offset_with_dst_fold": PYTZ_HELPER,

@@ -1,0 +1,146 @@
+"""What to do with occurrences already past: the one place that decides it.
+
+- In a running process, a job found late (the loop was blocked, the machine suspended)
+  runs once, for the latest occurrence that is due (`latest_due`), and its next run is the
+  first occurrence strictly after now (`next_run`): no burst, no double run.
+- At start, occurrences that fell due while no scheduler ran are skipped and reported,
+  unless the job (or `config/scheduler.yaml`) asks to catch up (`resume`): the latest one
+  inside the window runs once (coalesced, like systemd's `Persistent=`), or with `all=True`
+  each one inside the window runs, oldest first, at most `CATCH_UP_LIMIT` of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass, field
+
+from equipment.Scheduler.State.StateStore import JobState
+from equipment.Scheduler.Trigger import STEP_LIMIT, Trigger
+
+#: `catch_up(all=True)` runs at most this many missed occurrences (the latest ones).
+CATCH_UP_LIMIT = 100
+#: Missed occurrences are counted exactly up to this many (beyond, "at least").
+COUNT_CAP = 100_000
+_TICK = dt.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """A job's rule for occurrences missed while no scheduler ran."""
+
+    #: How far back missed occurrences still run; None or zero: they are skipped.
+    within: dt.timedelta | None = None
+    #: Run every missed occurrence inside the window, not just the latest.
+    all: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.within)
+
+
+@dataclass(frozen=True)
+class Missed:
+    """Occurrences that fell due while no scheduler ran."""
+
+    count: int
+    first: dt.datetime
+    last: dt.datetime
+    #: False when there were more than `COUNT_CAP` (the count is a lower bound).
+    complete: bool
+    #: How many of them will run now (0: all skipped).
+    caught_up: int
+
+
+@dataclass
+class Resumption:
+    """Where a registered job's grid stands: its anchor, next run and any backlog."""
+
+    anchor: dt.datetime
+    next_run_at: dt.datetime
+    backlog: deque[dt.datetime] = field(default_factory=deque)
+    missed: Missed | None = None
+    #: The job had a stored grid for another definition: this one starts afresh.
+    redefined: bool = False
+
+
+def latest_due(trigger: Trigger, first_due: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The latest occurrence from `first_due` on that is not after `now`."""
+    if first_due >= now:
+        return first_due
+    fixed = trigger.fixed_period()
+    if fixed is not None:
+        return first_due + ((now - first_due) // fixed) * fixed
+    current = first_due
+    if now - trigger.period() > current:
+        probe = trigger.first_at_or_after(current, now - trigger.period())
+        if probe <= now:
+            current = probe
+    following = trigger.next_after(current)
+    while following <= now:
+        current, following = following, trigger.next_after(following)
+    return current
+
+
+def next_run(trigger: Trigger, scheduled: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The first occurrence after `scheduled` that is strictly after `now`."""
+    return trigger.first_at_or_after(scheduled, max(now + _TICK, scheduled))
+
+
+def count_between(trigger: Trigger, first: dt.datetime, last: dt.datetime) -> tuple[int, bool]:
+    """How many occurrences lie in [first, last] (both on the grid); (count, complete)."""
+    fixed = trigger.fixed_period()
+    if fixed is not None:
+        return (last - first) // fixed + 1, True
+    count, moment = 1, first
+    while moment < last:
+        if count >= COUNT_CAP:
+            return count, False
+        moment, count = trigger.next_after(moment), count + 1
+    return count, True
+
+
+def resume(
+    trigger: Trigger,
+    fingerprint: str,
+    stored: JobState | None,
+    now: dt.datetime,
+    catch_up: CatchUp,
+) -> Resumption:
+    """Continue a job's stored grid (or start one at `now`), applying its catch-up rule."""
+    if stored is None or stored.fingerprint != fingerprint:
+        return Resumption(now, trigger.anchored(now).first(now), redefined=stored is not None)
+    anchored = trigger.anchored(stored.anchor)
+    if stored.last_scheduled is None:
+        due = anchored.first(stored.anchor)
+    else:
+        due = anchored.next_after(stored.last_scheduled)
+    if due > now:
+        return Resumption(stored.anchor, due)
+    last = latest_due(anchored, due, now)
+    count, complete = count_between(anchored, due, last)
+    backlog = _backlog(anchored, due, last, now, catch_up)
+    after = next_run(anchored, last, now)
+    missed = Missed(count, due, last, complete, caught_up=len(backlog))
+    return Resumption(stored.anchor, backlog[0] if backlog else after, backlog, missed)
+
+
+def _backlog(
+    trigger: Trigger, due: dt.datetime, last: dt.datetime, now: dt.datetime, rule: CatchUp
+) -> deque[dt.datetime]:
+    """The missed occurrences that run now, oldest first."""
+    if not rule.enabled or rule.within is None:
+        return deque()
+    window_start = now - rule.within
+    if last < window_start:
+        return deque()
+    if not rule.all:
+        return deque([last])
+    moment = due if due >= window_start else trigger.first_at_or_after(due, window_start)
+    runs: deque[dt.datetime] = deque(maxlen=CATCH_UP_LIMIT)
+    for _ in range(STEP_LIMIT):
+        if moment > last:
+            break
+        runs.append(moment)
+        moment = trigger.next_after(moment)
+    return deque(runs)

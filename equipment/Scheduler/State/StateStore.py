@@ -1,0 +1,137 @@
+"""What the scheduler remembers per job and per process, behind one small contract.
+
+A backend keeps, per job ID: the grid's anchor (the instant the job was first registered,
+ever) with the fingerprint of the definition it was anchored for, the last handled
+scheduled instant, and how that run went. Per scheduler process: a heartbeat. The loop
+loads everything once at start (`load`), proposes anchors for the jobs it registered
+(`adopt`, insert-if-absent, so every process of a project continues the same grid), and
+writes what happened at the end of each pass (`record`, one batch). Readers in other
+processes (`equipment schedule list`, health checks, a status page) use the same calls.
+
+Backends: `MemoryStateStore` (tests, a bare `Scheduler()`), `SqliteStateStore` (a project's
+default, one file shared by the processes of one host).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from equipment.Errors import EquipmentError
+from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
+
+
+class StateStoreError(EquipmentError):
+    """The state store cannot be opened or written (a path, permissions, a full disk)."""
+
+
+@dataclass
+class JobState:
+    job_id: str
+    fingerprint: str
+    #: The instant the job was first registered with this definition: its grid's origin.
+    anchor: dt.datetime
+    #: The last scheduled instant that was handled (ran, failed or was skipped).
+    last_scheduled: dt.datetime | None = None
+    last_run_id: str | None = None
+    last_outcome: str | None = None
+    last_error: str | None = None
+    last_started: dt.datetime | None = None
+    last_finished: dt.datetime | None = None
+    last_duration: float | None = None
+    consecutive_failures: int = 0
+    #: Marks the grid after a backward clock step moved it ('' before any step).
+    epoch: str = ""
+
+    def after(self, record: RunRecord) -> JobState:
+        """This state once `record` has been handled."""
+        failures = self.consecutive_failures
+        if record.outcome == SUCCESS:
+            failures = 0
+        elif record.outcome == FAILURE:
+            failures += 1
+        ran = record.started_at is not None
+        return replace(
+            self,
+            last_scheduled=record.scheduled_at,
+            last_run_id=record.run_id,
+            last_outcome=record.outcome,
+            last_error=record.error_line(),
+            last_started=record.started_at if ran else self.last_started,
+            last_finished=record.finished_at if ran else self.last_finished,
+            last_duration=record.duration if ran else self.last_duration,
+            consecutive_failures=failures,
+            epoch=record.epoch,
+        )
+
+
+@dataclass
+class ProcessInfo:
+    """One scheduler process of the project, as its heartbeats describe it."""
+
+    host: str
+    pid: int
+    started_at: dt.datetime
+    heartbeat_at: dt.datetime
+    process_id: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.process_id:
+            self.process_id = f"{self.host}:{self.pid}:{self.started_at:%Y%m%dT%H%M%S}"
+
+    @classmethod
+    def this_process(cls, now: dt.datetime) -> ProcessInfo:
+        return cls(socket.gethostname(), os.getpid(), now, now)
+
+    def is_alive(self, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+        """Whether the process still runs: a fresh heartbeat, and on this host a live pid."""
+        if now - self.heartbeat_at > stale_after:
+            return False
+        if self.host != socket.gethostname():
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+class StateStore(ABC):
+    #: Where the state lives, for log lines ('memory', a file path, a Redis URL).
+    location: str = "memory"
+
+    @abstractmethod
+    def load(self) -> dict[str, JobState]:
+        """Every job's state, in one read."""
+
+    @abstractmethod
+    def adopt(self, proposals: Iterable[JobState]) -> dict[str, JobState]:
+        """Store each proposed anchor unless the job already has one for the same
+        fingerprint (a changed fingerprint replaces the row: a fresh grid). Returns what is
+        stored for these jobs afterwards, which may be another process's anchor."""
+
+    @abstractmethod
+    def record(self, records: Iterable[RunRecord]) -> None:
+        """Remember how these occurrences were handled (one batch, one transaction)."""
+
+    @abstractmethod
+    def heartbeat(self, process: ProcessInfo) -> None:
+        """Say that `process` is alive now (`process.heartbeat_at`)."""
+
+    @abstractmethod
+    def processes(self) -> list[ProcessInfo]:
+        """Every scheduler process that has sent a heartbeat and not said goodbye."""
+
+    @abstractmethod
+    def forget(self, process_id: str) -> None:
+        """Remove a process's heartbeat (it stopped, or it is long dead)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections and files."""
