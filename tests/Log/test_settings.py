@@ -76,6 +76,12 @@ def test_bad_days_and_json_values_are_named() -> None:
     )
 
 
+def test_days_too_large_for_the_calendar_is_refused_at_start() -> None:
+    assert error_for({"channels": {"daily": {"days": 10**9}}}) == (
+        "log.channels.daily.days must be at most 3650, got 1000000000"
+    )
+
+
 def test_the_documented_yaml_parses_including_an_unquoted_null(tmp_path: Path) -> None:
     config = yaml.safe_load(
         "default: console\n"
