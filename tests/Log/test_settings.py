@@ -48,7 +48,9 @@ def test_a_setting_the_driver_does_not_have_is_named() -> None:
         "log.channels.console.path is not a setting of the console driver; "
         "valid settings: driver, level, json"
     )
-    assert error_for({"chanels": {}}).startswith("log.chanels is not a log setting")
+    assert error_for({"chanels": {}}) == (
+        "config/log.yaml: unknown key 'chanels' (known keys: channels, default, level)"
+    )
 
 
 def test_stack_of_an_unknown_channel_is_named() -> None:
