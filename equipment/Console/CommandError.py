@@ -9,11 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 import click
+import schedule
 
 from equipment.Errors import EquipmentError
 
 #: The exit code for a user's mistake: click uses 2 for usage errors too.
 USER_ERROR = 2
+
+#: What a user's mistake raises: ours, and `schedule`'s own errors for a wrong schedule
+#: (`every(2).monday`), which registration may let through unchanged.
+USER_MISTAKES = (EquipmentError, schedule.ScheduleError)
 
 
 class CommandError(click.ClickException):
@@ -26,10 +31,10 @@ class CommandError(click.ClickException):
 
 
 class EquipmentGroup(click.Group):
-    """A group whose commands' `EquipmentError`s become `CommandError`s."""
+    """A group whose commands' `EquipmentError`s (and `ScheduleError`s) become `CommandError`s."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except EquipmentError as error:
+        except USER_MISTAKES as error:
             raise CommandError(str(error)) from error
