@@ -11,9 +11,9 @@ from equipment.Errors import ConfigError
 from equipment.Scheduler.Errors import ScheduleValueError
 from equipment.Scheduler.Zones import resolve_zone
 
-#: The bounds checked at start. A longer sleep would only delay noticing a changed clock,
+#: The bounds checked at start: a day each. A longer sleep only delays noticing a changed clock,
 #: and a grace beyond a day is a typo (10**12 overflowed the stop's timer, at the stop).
-MAX_SLEEP_LIMIT = 3600.0
+MAX_SLEEP_LIMIT = 86400.0
 SHUTDOWN_GRACE_LIMIT = 86400.0
 
 
