@@ -13,6 +13,7 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from equipment.Config.AppSettings import check_app_config
 from equipment.Config.ConfigLoader import load_config
 from equipment.Log.LoggerFactory import LoggerFactory
 from equipment.Queue.QueueFactory import QueueFactory
@@ -60,8 +61,10 @@ class Equipment(containers.DeclarativeContainer):
         key = (cls, path)
         with _instances_lock:
             if key not in _instances:
+                config = load_config(path)
+                check_app_config(config.get("app"))
                 container = cls()
-                container.config.from_dict(load_config(path))
+                container.config.from_dict(config)
                 container.config.base_path.from_value(str(path))
                 _instances[key] = container
             return _instances[key]

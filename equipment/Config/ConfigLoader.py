@@ -25,6 +25,7 @@ import yaml
 from dotenv import load_dotenv
 from dotenv.parser import parse_stream
 
+from equipment.Config.UniqueKeys import DuplicateKeyError, load_json, load_yaml
 from equipment.Errors import ConfigError
 
 _SUFFIXES = (".ini", ".yaml", ".yml", ".json")
@@ -72,14 +73,23 @@ def load_env_file(path: Path, base: Path | None = None) -> None:
         raise ConfigError(f"{name}: cannot be read: {type(error).__name__}") from None
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
-            original = binding.original
-            blank = original.string[: len(original.string) - len(original.string.lstrip())]
-            line = original.line + blank.count("\n")
             raise ConfigError(
-                f"{name}:{line}: cannot parse this line (expected KEY=value; "
+                f"{name}:{_env_line(binding)}: cannot parse this line (expected KEY=value; "
                 "check for an unclosed quote)"
             )
+        if binding.key is not None and binding.value is None:  # a bare word: python-dotenv
+            raise ConfigError(  # would set nothing and say nothing
+                f"{name}:{_env_line(binding)}: this line has no '=' (expected KEY=value; "
+                "write KEY= for an empty value)"
+            )
     load_dotenv(stream=io.StringIO(text), override=False)
+
+
+def _env_line(binding: Any) -> int:
+    """The line of `binding`'s text, past the blank lines python-dotenv counts into it."""
+    original = binding.original
+    blank = original.string[: len(original.string) - len(original.string.lstrip())]
+    return int(original.line + blank.count("\n"))
 
 
 def config_files(folder: Path) -> list[Path]:
@@ -191,7 +201,9 @@ class _Placeholders:
 
 def _parse_yaml(text: str, name: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
+    except DuplicateKeyError as error:
+        raise ConfigError(f"{name}{_at(error.line)}: {error}") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -205,7 +217,9 @@ def _parse_yaml(text: str, name: str) -> Any:
 
 def _parse_json(text: str, name: str) -> Any:
     try:
-        return json.loads(text) if text.strip() else None
+        return load_json(text) if text.strip() else None
+    except DuplicateKeyError as error:
+        raise ConfigError(f"{name}{_at(error.line)}: {error}") from None
     except json.JSONDecodeError as error:
         if _TOKEN.match(text, error.pos):
             raise ConfigError(
@@ -267,6 +281,10 @@ def _merge(target: dict[str, Any], source: dict[str, Any]) -> None:
             _merge(target[key], value)
         else:
             target[key] = value
+
+
+def _at(line: int | None) -> str:
+    return f":{line}" if line is not None else ""
 
 
 def _display_name(path: Path, base: Path | None) -> str:

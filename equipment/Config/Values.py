@@ -23,8 +23,20 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def as_seconds(value: Any, key: str, default: float, *, minimum: float = 0.0) -> float:
-    """A non-negative number of seconds (int, float or numeric string)."""
+def as_seconds(
+    value: Any,
+    key: str,
+    default: float,
+    *,
+    minimum: float = 0.0,
+    maximum: float | None = None,
+    above_minimum: bool = False,
+) -> float:
+    """A finite number of seconds (int, float or numeric string) within the given bounds.
+
+    `above_minimum` makes the minimum itself invalid (`max_sleep` must be more than 0). Every
+    value out of range gets the same message, stating the whole range.
+    """
     if _blank(value):
         return default
     try:
@@ -33,9 +45,20 @@ def as_seconds(value: Any, key: str, default: float, *, minimum: float = 0.0) ->
         raise ConfigError(f"{key} must be a number of seconds, got {value!r}") from None
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         raise ConfigError(f"{key} must be a finite number of seconds, got {value!r}")
-    if seconds < minimum:
-        raise ConfigError(f"{key} must be at least {minimum:g} seconds, got {value!r}")
+    low = seconds <= minimum if above_minimum else seconds < minimum
+    if low or (maximum is not None and seconds > maximum):
+        bounds = _range(minimum, maximum, above_minimum)
+        raise ConfigError(f"{key} must be {bounds} seconds, got {value!r}")
     return seconds
+
+
+def _range(minimum: float, maximum: float | None, above_minimum: bool) -> str:
+    low = f"more than {minimum:g}" if above_minimum else f"at least {minimum:g}"
+    if maximum is None:
+        return low
+    if above_minimum:
+        return f"{low} and at most {maximum:g}"
+    return f"between {minimum:g} and {maximum:g}"
 
 
 def as_int(

@@ -1,6 +1,7 @@
 """`@entrypoint` for a project's scripts (`main.py`, `scheduler.py`, `queues.py`).
 
-A user's mistake (an `EquipmentError`: bad config, a job registered wrongly) is one line,
+A user's mistake (an `EquipmentError`: bad config, a job registered wrongly; or one of the
+`schedule` library's own `ScheduleError`s, which it raises for a wrong schedule) is one line,
 `error: <message>`, on stderr and exit code 2, not a traceback; Ctrl-C that reaches the
 script is one line and exit code 130. Anything else is a bug and keeps its traceback.
 """
@@ -12,8 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from equipment.Console.CommandError import USER_ERROR
-from equipment.Errors import EquipmentError
+from equipment.Console.CommandError import USER_ERROR, USER_MISTAKES
 
 INTERRUPTED = 130
 
@@ -22,7 +22,7 @@ def run_entrypoint(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
     """Call `fn` and return the exit code a script should end with."""
     try:
         result = fn(*args, **kwargs)
-    except EquipmentError as error:
+    except USER_MISTAKES as error:
         print(f"error: {error}", file=sys.stderr)
         return USER_ERROR
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from equipment.Console.CommandError import EquipmentCommand
 from equipment.Errors import EquipmentError
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "Template"
@@ -145,7 +146,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-@click.command("new")
+@click.command("new", cls=EquipmentCommand)
 @click.argument("name")
 @click.option(
     "--path",

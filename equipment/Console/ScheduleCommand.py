@@ -130,6 +130,9 @@ def plan_command(
     click.echo(
         f"{more}{total:,} run(s) from {format_instant(start, zone)} to {format_instant(end, zone)}"
     )
+    reason = _before_first_run(chosen, end, zone, bool(job_patterns)) if total == 0 else None
+    if reason:
+        click.echo(reason)
     if collapsed:
         click.echo(
             f"{len(collapsed)} job(s) with more than {collapse:,} runs each, summed up "
@@ -152,6 +155,24 @@ def plan_command(
             rest = f"more than {rest}"
         runs = "run" if rest == "1" else "runs"
         click.echo(f"... and {rest} more {runs} (narrow with --job or a shorter window)")
+
+
+def _before_first_run(
+    jobs: list[Any], end: dt.datetime, zone: dt.tzinfo, chosen: bool
+) -> str | None:
+    """Why a window has no run, when it is because every job starts after it ends."""
+    firsts = [getattr(job, "next_run_at", None) for job in jobs]
+    if not jobs or any(first is None or first < end for first in firsts):
+        return None
+    first, job = min(zip(firsts, jobs, strict=True), key=lambda pair: pair[0])
+    which = ("the chosen job" if len(jobs) == 1 else "every chosen job") if chosen else (
+        "every job"
+    )
+    earliest = "its first run" if len(jobs) == 1 else f"the earliest first run ({job.id})"
+    return (
+        f"The window ends before the first run of {which}: {earliest} is at "
+        f"{format_instant(first, zone)}."
+    )
 
 
 def _parse_hours(text: str | None) -> float:

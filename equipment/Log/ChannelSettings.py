@@ -11,6 +11,7 @@ from equipment.Errors import ConfigError
 
 DEFAULT_PATH = "storage/logs/equipment.log"
 DEFAULT_DAYS = 14
+MAX_DAYS = 3650  # ten years; far larger would overflow the date arithmetic of pruning
 
 # The keys each driver understands; anything else is a typo worth reporting.
 DRIVER_KEYS: dict[str, tuple[str, ...]] = {
@@ -47,7 +48,9 @@ class ChannelSettings:
             level=as_level(raw.get("level"), f"{key}.level", None),
             json=_optional_bool(raw.get("json"), f"{key}.json"),
             path=as_path(raw.get("path"), f"{key}.path", base_path, DEFAULT_PATH),
-            days=as_int(raw.get("days"), f"{key}.days", DEFAULT_DAYS, minimum=0),
+            days=as_int(
+                raw.get("days"), f"{key}.days", DEFAULT_DAYS, minimum=0, maximum=MAX_DAYS
+            ),
             channels=as_list(raw.get("channels"), f"{key}.channels", []),
         )
 

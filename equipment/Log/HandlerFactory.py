@@ -9,6 +9,7 @@ from pathlib import Path
 from equipment.Errors import ConfigError
 from equipment.Log.ChannelSettings import ChannelSettings
 from equipment.Log.ConsoleHandler import ConsoleHandler
+from equipment.Log.DailyFileHandler import DailyFileHandler
 from equipment.Log.JsonFormatter import JsonFormatter
 from equipment.Log.LogSettings import LogSettings
 from equipment.Log.TextFormatter import TextFormatter
@@ -61,14 +62,19 @@ def _make(channel: ChannelSettings) -> logging.Handler:
         return logging.NullHandler()
     path = _prepare(channel)
     if channel.driver == "single":
-        return logging.FileHandler(path, encoding="utf-8", delay=True)
-    return logging.handlers.TimedRotatingFileHandler(
-        path, when="midnight", backupCount=channel.days, encoding="utf-8", delay=True
-    )
+        # Follows the file when logrotate (or anyone) moves it away: the next record
+        # reopens `path`, so nothing is written into the moved file after the move.
+        return logging.handlers.WatchedFileHandler(path, encoding="utf-8", delay=True)
+    return DailyFileHandler(path, channel.days)
 
 
 def _prepare(channel: ChannelSettings) -> Path:
     assert channel.path is not None  # ChannelSettings always resolves one
+    if channel.path.is_dir():
+        raise ConfigError(
+            f"log.channels.{channel.name}.path: {channel.path} is a folder; give the path "
+            f"of a file in it (e.g. {channel.path / 'app.log'})"
+        )
     try:
         channel.path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from equipment.Config.KnownKeys import check_known_keys
 from equipment.Config.Values import as_choice, as_level
 from equipment.Errors import ConfigError
 from equipment.Log.ChannelSettings import ChannelSettings
@@ -67,10 +68,7 @@ class LogSettings:
 
 
 def _check_keys(config: dict[str, Any]) -> None:
-    for key in config:
-        if key not in _TOP_KEYS:
-            raise ConfigError(f"log.{key} is not a log setting; valid settings: "
-                              f"{', '.join(_TOP_KEYS)}")
+    check_known_keys(config, "config/log.yaml", _TOP_KEYS)
 
 
 def _channels(raw: Any, base_path: Path) -> dict[str, ChannelSettings]:

@@ -14,6 +14,10 @@ from equipment.Scheduler.Occurrences import CatchUp
 from equipment.Scheduler.Zones import resolve_zone
 
 STATE_KINDS = ("memory", "sqlite")
+#: The bounds checked at start: a day each. A longer sleep only delays noticing a changed clock,
+#: and a grace beyond a day is a typo (10**12 overflowed the stop's timer, at the stop).
+MAX_SLEEP_LIMIT = 86400.0
+SHUTDOWN_GRACE_LIMIT = 86400.0
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,19 @@ class SchedulerSettings:
             resolve_zone(timezone, "scheduler.timezone")
         except ScheduleValueError as error:
             raise ConfigError(str(error)) from None
-        max_sleep = as_seconds(section.get("max_sleep"), "scheduler.max_sleep", 30.0)
-        if max_sleep <= 0:
-            raise ConfigError(f"scheduler.max_sleep must be more than 0 seconds, got {max_sleep:g}")
-        grace = as_seconds(section.get("shutdown_grace"), "scheduler.shutdown_grace", 20.0)
+        max_sleep = as_seconds(
+            section.get("max_sleep"),
+            "scheduler.max_sleep",
+            30.0,
+            above_minimum=True,
+            maximum=MAX_SLEEP_LIMIT,
+        )
+        grace = as_seconds(
+            section.get("shutdown_grace"),
+            "scheduler.shutdown_grace",
+            20.0,
+            maximum=SHUTDOWN_GRACE_LIMIT,
+        )
         return cls(
             timezone=timezone,
             max_sleep=max_sleep,

@@ -366,3 +366,52 @@ def test_a_yaml_tag_that_does_not_fit_is_one_line_naming_the_placeholder(tmp_pat
     message = str(error.value)
     assert message.startswith("config/app.yaml: a value does not fit its YAML tag")
     assert "${PORT}" in message and "EQPH" not in message and "12" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("A=1\nJUSTAWORD\nB=2\n", 2), ("# a comment\n\nexport TOKEN\n", 3)],
+)
+def test_an_env_line_without_equals_is_an_error(tmp_project, monkeypatch, text, line) -> None:
+    monkeypatch.delenv("A", raising=False)
+    tmp_project.write(".env", text)
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_project.path)
+
+    assert str(caught.value).startswith(f".env:{line}: this line has no '='")
+    assert "A" not in os.environ
+
+
+def test_an_env_key_with_an_empty_value_is_fine(tmp_project, monkeypatch) -> None:
+    monkeypatch.delenv("EMPTY", raising=False)
+    tmp_project.write(".env", "EMPTY=\n")
+
+    load_config(tmp_project.path)
+
+    assert os.environ["EMPTY"] == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("app.yaml", "name: a\nenv: x\nname: b\n", "config/app.yaml:3: the key 'name'"),
+        ("log.yaml", "channels:\n  a: {}\n  b: {}\n  a: {}\n", "config/log.yaml:4: the key 'a'"),
+        ("x.yaml", "a: {k: 1, k: 2}\n", "config/x.yaml:1: the key 'k'"),
+        ("app.json", '{"name": "a", "name": "b"}', "config/app.json: the key 'name'"),
+        ("x.json", '{"a": {"k": 1, "k": 2}}', "config/x.json: the key 'k'"),
+    ],
+)
+def test_a_key_written_twice_in_yaml_or_json_is_refused(tmp_project, name, text, message) -> None:
+    tmp_project.config(name, text)
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_project.path)
+
+    assert str(caught.value) == f"{message} appears twice in one mapping"
+
+
+def test_a_yaml_merge_may_still_override_merged_keys(tmp_project) -> None:
+    tmp_project.config("x.yaml", "base: &b {k: 1, j: 2}\nuse:\n  <<: *b\n  k: 3\n")
+
+    assert load_config(tmp_project.path)["x"]["use"] == {"k": 3, "j": 2}

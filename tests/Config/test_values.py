@@ -74,3 +74,17 @@ def test_existing_converters_take_strings_from_the_environment() -> None:
     assert as_str(" text ", "k", "") == "text"
     with pytest.raises(ConfigError, match="queue.port must be a whole number, got 'abc'"):
         as_int("abc", "queue.port", 0)
+
+
+@pytest.mark.parametrize("value", ["-1", "0", 0, "3601", "1e12"])
+def test_as_seconds_states_the_whole_range_on_either_side(value) -> None:
+    with pytest.raises(ConfigError) as caught:
+        as_seconds(value, "k", 1.0, above_minimum=True, maximum=3600)
+
+    assert str(caught.value) == f"k must be more than 0 and at most 3600 seconds, got {value!r}"
+
+
+def test_as_seconds_with_an_inclusive_range() -> None:
+    assert as_seconds("0", "k", 1.0, maximum=10) == 0
+    with pytest.raises(ConfigError, match=r"^k must be between 0 and 10 seconds, got '11'$"):
+        as_seconds("11", "k", 1.0, maximum=10)

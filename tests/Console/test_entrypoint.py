@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import schedule
 
 from equipment.Console.Entrypoint import entrypoint, run_entrypoint
 from equipment.Errors import ConfigError, EquipmentError
@@ -73,3 +74,21 @@ def test_run_entrypoint_returns_instead_of_exiting() -> None:
         raise EquipmentError("bad")
 
     assert run_entrypoint(main) == 2
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        schedule.ScheduleError("bad"),
+        schedule.ScheduleValueError("bad"),
+        schedule.IntervalError("bad"),
+    ],
+)
+def test_schedules_own_errors_are_one_line_and_exit_two(
+    error: Exception, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def main() -> None:
+        raise error
+
+    assert exit_code(main) == 2
+    assert capsys.readouterr().err == "error: bad\n"

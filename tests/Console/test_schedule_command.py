@@ -366,3 +366,33 @@ def test_the_generated_project_plans_a_fixed_window_and_one_job_in_full(generate
     assert lines[0].startswith("43,200 run(s) from ") and f"({start}T00:00:00Z)" in lines[0]
     assert len(lines) == 2 + 500 + 1
     assert lines[-1] == "... and 42,700 more runs (narrow with --job or a shorter window)"
+
+
+def test_an_empty_window_before_every_first_run_says_so(project):
+    result = invoke("plan", "--from", "2026-03-28T13:30", "--until", "2026-03-28T14:30")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "0 run(s) from 2026-03-28 13:30:00 CET (2026-03-28T12:30:00Z) to "
+        "2026-03-28 14:30:00 CET (2026-03-28T13:30:00Z)",
+        "The window ends before the first run of every job: the earliest first run (sync) is "
+        "at 2026-03-28 17:00:00 CET (2026-03-28T16:00:00Z).",
+    ]
+
+
+def test_an_empty_window_before_the_chosen_jobs_first_run_says_when_it_is(project):
+    result = invoke("plan", "--job", "standup", "--from", "2026-03-29T00:00", "--hours", "12")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "The window ends before the first run of the chosen job: its first run is at "
+        "2026-03-30 15:00:00 CEST (2026-03-30T13:00:00Z)."
+    )
+
+
+def test_an_empty_window_between_runs_gives_no_such_reason(project):
+    result = invoke("plan", "--job", "nightly-report", "--from", "2026-03-29T12:00", "--hours", "1")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("0 run(s)")
+    assert "first run" not in result.output

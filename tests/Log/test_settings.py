@@ -48,7 +48,9 @@ def test_a_setting_the_driver_does_not_have_is_named() -> None:
         "log.channels.console.path is not a setting of the console driver; "
         "valid settings: driver, level, json"
     )
-    assert error_for({"chanels": {}}).startswith("log.chanels is not a log setting")
+    assert error_for({"chanels": {}}) == (
+        "config/log.yaml: unknown key 'chanels' (known keys: channels, default, level)"
+    )
 
 
 def test_stack_of_an_unknown_channel_is_named() -> None:
@@ -73,6 +75,12 @@ def test_bad_days_and_json_values_are_named() -> None:
     )
     assert error_for({"channels": {"console": {"json": "maybe"}}}).startswith(
         "log.channels.console.json must be true or false"
+    )
+
+
+def test_days_too_large_for_the_calendar_is_refused_at_start() -> None:
+    assert error_for({"channels": {"daily": {"days": 10**9}}}) == (
+        "log.channels.daily.days must be at most 3650, got 1000000000"
     )
 
 

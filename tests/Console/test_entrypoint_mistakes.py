@@ -1,0 +1,66 @@
+"""A generated project's scripts turn every user mistake into one line and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.Console.test_generated_project import HEADER, project, run_python, with_scheduler
+
+__all__ = ["project"]  # the fixture, shared with test_generated_project
+
+
+def assert_one_line(result, *words: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("error: ")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    for word in words:
+        assert word in result.stderr
+
+
+@pytest.mark.parametrize("script", ["main.py", "scheduler.py"])
+def test_a_log_path_that_is_a_folder_is_one_line(project: Path, script: str) -> None:
+    (project / "storage" / "logs" / "app.log").mkdir(parents=True)
+
+    result = run_python(project, script, LOG_CHANNEL="single")
+
+    assert_one_line(result, "log.channels.single.path", "is a folder")
+
+
+@pytest.mark.parametrize(
+    "registration",
+    [
+        # schedule's own errors, raised by a call the scheduler passes through unchanged
+        "raise schedule.IntervalError('every(2).monday: use every().monday')",
+        "raise schedule.ScheduleValueError('a wrong time')",
+        # ours, from registration
+        "self.schedule.every(0).seconds.do(print)",
+        "self.schedule.every().day.at('25:00').do(print)",
+    ],
+)
+def test_a_registration_mistake_is_one_line(project: Path, registration: str) -> None:
+    with_scheduler(project, "import schedule\n" + HEADER + (
+        "class Scheduler(Equipment):\n"
+        "    def run(self) -> None:\n"
+        f"        {registration}\n"
+        "        super().run()\n"
+    ))
+
+    assert_one_line(run_python(project, "scheduler.py"))
+
+
+def test_a_config_mistake_in_the_worker_is_one_line(project: Path) -> None:
+    result = run_python(project, "queues.py", "--burst", SCHEDULER_TIMEZONE="Mars/Olympus")
+
+    # The worker reports through the app's logger (a time-stamped line), still one line.
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "Mars/Olympus" in result.stderr
+
+
+def test_an_unknown_app_key_is_one_line(project: Path) -> None:
+    with (project / "config" / "app.yaml").open("a") as file:
+        file.write("debug: true\n")
+
+    assert_one_line(run_python(project, "main.py"), "config/app.yaml", "'debug'")
