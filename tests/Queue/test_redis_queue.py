@@ -182,3 +182,21 @@ def test_recovers_when_redis_answers_again(settings, log, redis_conn, queue_name
     assert queue.push(jobs.noop) is True
     assert log.find("answers again after", logging.WARNING)
     assert "2 pushes failed" in log.find("answers again after")[0].message
+
+
+@pytest.mark.parametrize("delay", [float("inf"), 1e12])
+def test_a_delay_out_of_range_is_refused_before_anything_is_queued(
+    queue, log, redis_conn, queue_name, delay
+):
+    assert queue.push_in(delay, jobs.noop) is False
+    assert ScheduledJobRegistry(queue_name, connection=redis_conn).get_job_ids() == []
+    [line] = log.messages(logging.ERROR)
+    assert "from 0 to 315360000 seconds" in line and repr(delay) in line
+
+
+def test_push_at_in_the_spring_forward_gap_uses_the_schedulers_rule(redis_conn, queue_name, log):
+    queue = RedisQueue(make_settings(queue_name, timezone="Europe/Madrid"), log)
+    assert queue.push_at(dt.datetime(2099, 3, 29, 2, 30), jobs.noop) is True
+    [job_id] = ScheduledJobRegistry(queue_name, connection=redis_conn).get_job_ids()
+    due = ScheduledJobRegistry(queue_name, connection=redis_conn).get_scheduled_time(job_id)
+    assert due == dt.datetime(2099, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST, the end of the gap
