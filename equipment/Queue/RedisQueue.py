@@ -39,10 +39,13 @@ class RedisQueue(AbstractQueue):
         self.settings = settings
         self.log = log or NullLogger()
         r = settings.redis
-        self.connection = connection or make_redis(r)
-        self.queue = Queue(
-            r.queues[0], connection=self.connection, default_timeout=r.job_timeout
-        )
+        # A reply never takes longer than the push's budget (a stalled Redis accepts the
+        # connection and never answers); during an outage, one quick attempt: connect_timeout.
+        reply = min(r.socket_timeout, max(r.push_retry_seconds, r.connect_timeout))
+        self.connection = connection or make_redis(r, socket_timeout=reply)
+        self.queue = Queue(r.queues[0], connection=self.connection, default_timeout=r.job_timeout)
+        quick = connection or make_redis(r, socket_timeout=min(reply, r.connect_timeout))
+        self._outage_queue = Queue(r.queues[0], connection=quick, default_timeout=r.job_timeout)
         self.guard = guard or OutageGuard(
             self.log,
             r.display,
@@ -117,9 +120,10 @@ class RedisQueue(AbstractQueue):
             spec["retry"] = RQRetry(max=options.retry.max, interval=list(options.retry.intervals))
         if options.job_timeout:
             spec["job_timeout"] = options.job_timeout
+        queue = self._outage_queue if self.guard.down else self.queue
         if due is None:
-            return self.queue.enqueue(fn, **spec)
-        return self.queue.enqueue_at(due, fn, **spec)
+            return queue.enqueue(fn, **spec)
+        return queue.enqueue_at(due, fn, **spec)
 
     def _log_pushed(self, job: Job, what: str, run_id: str | None, due: dt.datetime | None) -> None:
         when = f" for {due.isoformat()}" if due else ""

@@ -44,16 +44,14 @@ from rq.utils import now
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
+from equipment.Queue.RedisConnection import TRANSIENT_ERRORS
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
 
 T = TypeVar("T")
 
-# Redis did not answer: worth waiting for.
-REDIS_DOWN: tuple[type[BaseException], ...] = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-)
+# Redis did not answer (or something else answered on its port): worth waiting for.
+REDIS_DOWN: tuple[type[BaseException], ...] = TRANSIENT_ERRORS
 FIRST_PAUSE = 0.25
 MAX_PAUSE = 2.0
 # How often a scheduler process that died is looked for (and started again).

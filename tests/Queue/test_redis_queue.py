@@ -176,7 +176,7 @@ def test_recovers_when_redis_answers_again(settings, log, redis_conn, queue_name
     queue = RedisQueue(settings, log)
     queue.guard.budget = 0
     down = redis.exceptions.ConnectionError("down")
-    with mock.patch.object(queue.queue, "enqueue", side_effect=down):
+    with mock.patch.object(Queue, "enqueue", side_effect=down):
         assert queue.push(jobs.noop) is False
         assert queue.push(jobs.noop) is False
     assert queue.push(jobs.noop) is True
