@@ -67,12 +67,12 @@ def run_worker(
         return EXIT_FAILED
     worker = build_worker(settings, log, connection, names, simple=simple)
     log.info(
-        f"Worker {worker.name} started on {', '.join(names)} at {settings.display} "
-        f"(scheduler on{', burst' if burst else ''})",
-        extra={"worker": worker.name, "queues": names},
+        f"Worker {worker.name} started: queue driver {settings.description(names)}, "
+        f"scheduler on{', burst' if burst else ''}",
+        extra={"worker": worker.name, "queues": names, "redis": settings.display},
     )
     try:
-        with rq_logs_to(log):
+        with rq_logs_to(log, settings.secrets):
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     except redis.exceptions.RedisError as exc:
         # RQ's work loop catches everything itself; only its start-up (registering the worker

@@ -53,7 +53,8 @@ def test_forking_worker_in_burst_runs_jobs_and_logs_through_the_app(
     assert work(fake_app(config, log), burst=True) == 0
     assert recorded(redis_conn, key) == ["done"]
     messages = log.messages()
-    assert any(m.startswith("Worker ") and f"started on {queue_name}" in m for m in messages)
+    start = f"started: queue driver redis at redis://127.0.0.1:6379/15 (queues: {queue_name})"
+    assert any(m.startswith("Worker ") and start in m for m in messages)
     # RQ's own lines arrive through the app logger (demoted from INFO to DEBUG)
     assert any("Listening on" in m for m in log.messages(logging.DEBUG))
 
@@ -148,3 +149,21 @@ def test_a_last_write_that_fails_is_a_warning_not_a_crash(log, redis_conn, queue
     expected = f"Worker {worker.name}: register_death failed (ResponseError: READONLY"
     assert warning.startswith(expected)
     assert warning.endswith("its registration expires on its own")
+
+
+def test_a_password_in_the_url_query_never_reaches_a_log_line(log, server):
+    """redis-py reads `?password=`; the worker's start line, the pushes and RQ's own lines
+    all show it masked."""
+    from urllib.parse import quote
+
+    from tests.Queue.helpers import PASSWORD
+
+    url = f"redis://127.0.0.1:{server.port}/0?password={quote(PASSWORD)}"
+    config = {"connection": "redis", "redis": {"url": url, "queues": "masked"}}
+    assert QueueFactory(config, log).push(jobs.noop) is True
+    assert work(fake_app(config, log), burst=True) == 0
+    shown = f"redis://127.0.0.1:{server.port}/0?password=***"
+    assert any(f"queue driver redis at {shown} (queues: masked)" in m for m in log.messages())
+    for record in log.records:
+        text = f"{record.message} {record.extra} {record.traceback}"
+        assert "s3cret" not in text and "s3cret" not in text.replace("%20", " ")
