@@ -55,6 +55,7 @@ def run_worker(
     """Build the worker and run it; `simple=True` runs jobs in this process (no fork)."""
     import redis
 
+    from equipment.Log.Arrival import loggers_arrive_in
     from equipment.Queue.RedisConnection import make_redis
     from equipment.Queue.WorkerLogging import rq_logs_to
 
@@ -72,7 +73,7 @@ def run_worker(
         extra={"worker": worker.name, "queues": names, "redis": settings.display},
     )
     try:
-        with rq_logs_to(log, settings.secrets):
+        with loggers_arrive_in(log), rq_logs_to(log, settings.secrets):
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     except redis.exceptions.RedisError as exc:
         # RQ's work loop catches everything itself; only its start-up (registering the worker

@@ -73,3 +73,8 @@ def renamed() -> None:
 alias = renamed
 renamed_away = renamed
 del renamed  # the function's __qualname__ no longer names a top-level attribute
+
+
+def say(log, text: str) -> None:
+    """Like the template's `_inspire`: a job that logs through the logger it was given."""
+    log.info(text)

@@ -200,3 +200,12 @@ def test_push_at_in_the_spring_forward_gap_uses_the_schedulers_rule(redis_conn, 
     [job_id] = ScheduledJobRegistry(queue_name, connection=redis_conn).get_job_ids()
     due = ScheduledJobRegistry(queue_name, connection=redis_conn).get_scheduled_time(job_id)
     assert due == dt.datetime(2099, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST, the end of the gap
+
+
+def test_a_pushed_logger_logs_through_the_workers_logger(settings, log, tmp_path):
+    from equipment.Log.LoggerFactory import LoggerFactory
+
+    silent = LoggerFactory(name="app", base_path=tmp_path, config={"default": "null"})
+    assert RedisQueue(settings, silent).push(jobs.say, silent, "heard in the worker") is True
+    assert burst(settings, log) == 0
+    assert log.find("heard in the worker", logging.INFO)
