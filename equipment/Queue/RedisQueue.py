@@ -92,8 +92,9 @@ class RedisQueue(AbstractQueue):
             return self._refuse(fn, problem)
         run_id = get_run_id()
         what = describe(fn)
+        meta = {"run_id": run_id, "function": what}  # the worker logs the same name
         ok, job = self.guard.call(
-            lambda: self._enqueue(due, fn, args, kwargs, options, run_id), what
+            lambda: self._enqueue(due, fn, args, kwargs, options, meta), what
         )
         if not ok or job is None:
             return False
@@ -107,12 +108,12 @@ class RedisQueue(AbstractQueue):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         options: PushOptions,
-        run_id: str | None,
+        meta: dict[str, Any],
     ) -> Job:
         spec: dict[str, Any] = {
             "args": args,
             "kwargs": kwargs,
-            "meta": {"run_id": run_id},
+            "meta": meta,
             "result_ttl": self.settings.redis.result_ttl,
             "failure_ttl": self.settings.redis.failure_ttl,
         }

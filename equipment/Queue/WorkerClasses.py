@@ -44,6 +44,7 @@ from rq.utils import now
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
+from equipment.Queue.Pushable import describe
 from equipment.Queue.RedisConnection import TRANSIENT_ERRORS
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
@@ -419,7 +420,7 @@ class EquipmentWorkerMixin:
         run_id = job.meta.get("run_id")
         extra = job_extra(job)
         self.app_log.info(
-            f"Job {job.id} started: {job.func_name} (run {run_id or '-'})", extra=extra
+            f"Job {job.id} started: {extra['function']} (run {run_id or '-'})", extra=extra
         )
         started = time.monotonic()
         with run_context(run_id):
@@ -427,7 +428,8 @@ class EquipmentWorkerMixin:
         if ok:
             elapsed = time.monotonic() - started
             self.app_log.info(
-                f"Job {job.id} finished: {job.func_name} in {elapsed:.3f}s (run {run_id or '-'})",
+                f"Job {job.id} finished: {extra['function']} in {elapsed:.3f}s "
+                f"(run {run_id or '-'})",
                 extra={**extra, "seconds": round(elapsed, 3)},
             )
         return ok
@@ -524,9 +526,9 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
     def log_failure(job: Job, exc_type: type, exc_value: BaseException, tb: Any) -> bool:
         run_id = job.meta.get("run_id")
         retries_left = job.retries_left or 0
-        base = f"Job {job.id} failed: {job.func_name} (run {run_id or '-'}): "
-        reason = f"{exc_type.__name__}: {exc_value}"
         extra = {**job_extra(job), "retries_left": retries_left}
+        base = f"Job {job.id} failed: {extra['function']} (run {run_id or '-'}): "
+        reason = f"{exc_type.__name__}: {exc_value}"
         if retries_left > 0:
             log.warning(f"{base}{reason}; {retries_left} retries left", extra=extra)
         else:
@@ -544,6 +546,23 @@ def job_extra(job: Job) -> dict[str, Any]:
     return {
         "rq_job_id": job.id,
         "run_id": job.meta.get("run_id"),
-        "function": job.func_name,
+        "function": job_name(job),
         "queue": job.origin,
     }
+
+
+def job_name(job: Job) -> str:
+    """The name the pusher logged (`Pushable.describe`, kept in the job's meta); for a job
+    pushed by other code, the same rule applied to what the job will call."""
+    name = job.meta.get("function")
+    if isinstance(name, str) and name:
+        return name
+    try:
+        instance = job.instance
+        if instance is None:
+            return job.func_name
+        if job.func_name == "__call__":
+            return describe(instance)
+        return describe(getattr(instance, job.func_name))
+    except Exception:  # the job's data cannot be loaded here; RQ reports that itself
+        return job.func_name

@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -209,3 +210,28 @@ def test_a_pushed_logger_logs_through_the_workers_logger(settings, log, tmp_path
     assert RedisQueue(settings, silent).push(jobs.say, silent, "heard in the worker") is True
     assert burst(settings, log) == 0
     assert log.find("heard in the worker", logging.INFO)
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda key: (jobs.Holder().method, key), "tests.Queue.jobs.Holder.method"),
+        (lambda key: (functools.partial(jobs.record, key),), "tests.Queue.jobs.record"),
+    ],
+    ids=["bound method", "partial"],
+)
+def test_the_pusher_and_the_worker_log_one_name(queue, settings, log, key, make, name):
+    fn, *args = make(key)
+    assert queue.push(fn, *args) is True
+    assert burst(settings, log) == 0
+    assert log.find(f"Queued {name} as RQ job", logging.INFO)
+    assert log.find(f"started: {name} (run", logging.INFO)
+    assert log.find(f"finished: {name} in", logging.INFO)
+
+
+def test_a_job_enqueued_by_rq_itself_is_named_by_the_same_rule(
+    settings, log, redis_conn, queue_name, key
+):
+    Queue(queue_name, connection=redis_conn).enqueue(functools.partial(jobs.record, key))
+    assert burst(settings, log) == 0
+    assert log.find("started: tests.Queue.jobs.record (run -)", logging.INFO)
