@@ -11,6 +11,7 @@ A stop signal during the outage exits 0 (after the running job, if any).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,6 +122,7 @@ def build_worker(
     ]
     worker = cls(rq_queues, connection=connection, exception_handlers=[failure_logger(log)])
     worker.app_log = log
+    worker.worker_pid = os.getpid()  # its children die with this process
     worker.redis_target = settings.display
     worker.redis_secrets = settings.secrets
     worker.outage_summary_seconds = settings.outage_summary_seconds

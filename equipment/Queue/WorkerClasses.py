@@ -44,6 +44,7 @@ from rq.utils import now
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
+from equipment.Queue.ParentDeath import die_with_parent
 from equipment.Queue.Pushable import describe
 from equipment.Queue.RedisConnection import TRANSIENT_ERRORS
 from equipment.Queue.RunContext import run_context
@@ -88,6 +89,17 @@ class EquipmentScheduler(RQScheduler):
 
     The worker starts it again once Redis answers; it then takes its lock again.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.worker_pid = os.getpid()  # made by the worker; started as its child
+
+    def register_birth(self) -> None:
+        """In the child, RQ's `work()` calls this right after installing its SIGTERM handler:
+        from then on, the worker's death is a SIGTERM (a clean stop, lock released)."""
+        if os.getpid() != self.worker_pid:
+            die_with_parent(signal.SIGTERM, self.worker_pid)
+        super().register_birth()
 
     def work(self) -> None:
         try:
@@ -440,6 +452,14 @@ class EquipmentWorkerMixin:
 
 
 class EquipmentWorker(EquipmentWorkerMixin, Worker):
+    worker_pid = 0
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        """The work horse dies with the worker (SIGKILL: a job's own SIGTERM handler must
+        not keep it running with nobody to record its result)."""
+        die_with_parent(signal.SIGKILL, self.worker_pid or os.getppid())
+        super().main_work_horse(job, queue)
+
     def monitor_work_horse(self, job: Job, queue: Queue, execution: Execution) -> None:
         """RQ 3.0's `monitor_work_horse`, riding out an outage while the horse runs.
 

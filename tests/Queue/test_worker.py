@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 
 from equipment.Console.Cli import cli
@@ -167,3 +168,46 @@ def test_a_password_in_the_url_query_never_reaches_a_log_line(log, server):
     for record in log.records:
         text = f"{record.message} {record.extra} {record.traceback}"
         assert "s3cret" not in text and "s3cret" not in text.replace("%20", " ")
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie nobody reaped yet has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in found.stdout.split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_workers_children_end_within_seconds(tmp_path, log, redis_conn, queue_name, key):
+    """kill -9 of the worker left its work horse and RQ's scheduler process running for
+    minutes, the scheduler holding its lock. Bounded: about 10 s."""
+    write_print_app(tmp_path, redis_config(queue_name))
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
+    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    lock = f"rq:scheduler-lock:{queue_name}"
+    kids: list[int] = []
+    try:
+        assert wait_for(lambda: redis_conn.exists(lock), 10)
+        assert QueueFactory(redis_config(queue_name), log).push(jobs.slow_record, key, 60)
+        assert wait_for(lambda: recorded(redis_conn, f"{key}:started"), 10)
+        kids = children(proc.pid)
+        assert len(kids) == 2  # the scheduler process and the work horse
+        proc.kill()
+        proc.wait(5)
+        assert wait_for(lambda: not any(alive(pid) for pid in kids), 5), kids
+        assert wait_for(lambda: not redis_conn.exists(lock), 5)  # released by a clean stop
+    finally:
+        for pid in [proc.pid, *kids]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
