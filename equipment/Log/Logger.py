@@ -28,8 +28,9 @@ class Logger(AbstractLogger):
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the recipe, so a logger passed to a queued job logs in the worker too.
 
-        Handlers (open files, streams) cannot cross processes; the worker rebuilds the same
-        channels from the same config instead.
+        Handlers (open files, streams) cannot cross processes. A worker uses its own logger
+        in its place (`Arrival.loggers_arrive_in`); any other process rebuilds the same
+        channels from the same config.
         """
         if self.recipe is None:
             raise TypeError(

@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Log.Arrival import receiving_logger
 from equipment.Log.HandlerFactory import HandlerFactory
 from equipment.Log.Logger import Logger
 from equipment.Log.LogSettings import LogSettings
@@ -64,6 +66,9 @@ class LoggerFactory:
         return logger
 
 
-def rebuild_logger(name: str, base_path: str, config: dict[str, Any] | None) -> Logger:
-    """Unpickle a `Logger`: the same channels, opened afresh in this process (a worker)."""
-    return LoggerFactory.make(name, base_path, config)
+def rebuild_logger(
+    name: str, base_path: str, config: dict[str, Any] | None
+) -> AbstractLogger:
+    """Unpickle a `Logger`: the receiving process's own logger when it has named one (a
+    worker, see `Arrival`), else the same channels opened afresh in this process."""
+    return receiving_logger() or LoggerFactory.make(name, base_path, config)

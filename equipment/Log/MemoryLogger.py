@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Log.Arrival import receiving_logger
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class MemoryLogger(AbstractLogger):
         self.records: list[LogRecord] = []
         self._lock = threading.Lock()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the recipe (the level), never the records: a test pushing `self.log`
+        through the sync queue's "would it pickle?" check must not copy every record so far.
+        Unpickled in a worker, it is the worker's logger (see `Arrival`)."""
+        return arrived_memory_logger, (self.level,)
+
     def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
         if level < self.level:
             return
@@ -51,6 +58,11 @@ class MemoryLogger(AbstractLogger):
     def clear(self) -> None:
         with self._lock:
             self.records.clear()
+
+
+def arrived_memory_logger(level: int) -> AbstractLogger:
+    """Unpickle a `MemoryLogger`: the receiving process's logger, or an empty one."""
+    return receiving_logger() or MemoryLogger(level)
 
 
 def _traceback(kwargs: dict[str, Any]) -> str | None:

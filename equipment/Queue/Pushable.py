@@ -9,6 +9,7 @@ warns, so the mistake shows on a laptop before it fails in production.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import pickle
@@ -17,7 +18,12 @@ from typing import Any
 
 
 def describe(fn: Any) -> str:
-    """A readable name for logs: `module.qualname`, or the repr of odd callables."""
+    """The one name of a pushed callable, in the pusher's log lines and the worker's (it
+    travels in `job.meta["function"]`): `module.qualname`, so a bound method is
+    `module.Class.method`; a partial is named after the function it wraps, a callable
+    object after its class; anything else by its repr."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
     target = getattr(fn, "__func__", fn)
     module = getattr(target, "__module__", None)
     qualname = getattr(target, "__qualname__", None)

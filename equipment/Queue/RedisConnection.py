@@ -14,15 +14,18 @@ from redis.retry import Retry as RedisRetry
 
 from equipment.Queue.Settings import RedisSettings
 
-# Redis did not answer (down, refused, timed out, loading); worth another try.
+# Redis did not answer (down, refused, timed out, loading), or something that is not Redis
+# answered on its port (InvalidResponse: an HTTP server, say): an outage either way.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
+    redis.exceptions.InvalidResponse,
 )
-# Redis answered "no": retrying cannot help.
+# The server answered "no", or not in Redis's protocol: retrying at once cannot help.
 FATAL_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.AuthenticationError,
     redis.exceptions.AuthorizationError,
+    redis.exceptions.InvalidResponse,
 )
 
 

@@ -39,10 +39,13 @@ class RedisQueue(AbstractQueue):
         self.settings = settings
         self.log = log or NullLogger()
         r = settings.redis
-        self.connection = connection or make_redis(r)
-        self.queue = Queue(
-            r.queues[0], connection=self.connection, default_timeout=r.job_timeout
-        )
+        # A reply never takes longer than the push's budget (a stalled Redis accepts the
+        # connection and never answers); during an outage, one quick attempt: connect_timeout.
+        reply = min(r.socket_timeout, max(r.push_retry_seconds, r.connect_timeout))
+        self.connection = connection or make_redis(r, socket_timeout=reply)
+        self.queue = Queue(r.queues[0], connection=self.connection, default_timeout=r.job_timeout)
+        quick = connection or make_redis(r, socket_timeout=min(reply, r.connect_timeout))
+        self._outage_queue = Queue(r.queues[0], connection=quick, default_timeout=r.job_timeout)
         self.guard = guard or OutageGuard(
             self.log,
             r.display,
@@ -89,8 +92,9 @@ class RedisQueue(AbstractQueue):
             return self._refuse(fn, problem)
         run_id = get_run_id()
         what = describe(fn)
+        meta = {"run_id": run_id, "function": what}  # the worker logs the same name
         ok, job = self.guard.call(
-            lambda: self._enqueue(due, fn, args, kwargs, options, run_id), what
+            lambda: self._enqueue(due, fn, args, kwargs, options, meta), what
         )
         if not ok or job is None:
             return False
@@ -104,12 +108,12 @@ class RedisQueue(AbstractQueue):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         options: PushOptions,
-        run_id: str | None,
+        meta: dict[str, Any],
     ) -> Job:
         spec: dict[str, Any] = {
             "args": args,
             "kwargs": kwargs,
-            "meta": {"run_id": run_id},
+            "meta": meta,
             "result_ttl": self.settings.redis.result_ttl,
             "failure_ttl": self.settings.redis.failure_ttl,
         }
@@ -117,9 +121,10 @@ class RedisQueue(AbstractQueue):
             spec["retry"] = RQRetry(max=options.retry.max, interval=list(options.retry.intervals))
         if options.job_timeout:
             spec["job_timeout"] = options.job_timeout
+        queue = self._outage_queue if self.guard.down else self.queue
         if due is None:
-            return self.queue.enqueue(fn, **spec)
-        return self.queue.enqueue_at(due, fn, **spec)
+            return queue.enqueue(fn, **spec)
+        return queue.enqueue_at(due, fn, **spec)
 
     def _log_pushed(self, job: Job, what: str, run_id: str | None, due: dt.datetime | None) -> None:
         when = f" for {due.isoformat()}" if due else ""

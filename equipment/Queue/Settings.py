@@ -7,10 +7,10 @@ converters, so a bad value fails at start-up with a `ConfigError` naming its key
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from equipment.Config.Values import as_bool, as_int, as_seconds, as_str
@@ -49,13 +49,15 @@ class RedisSettings:
             auth = f"{self.username}@"
         return f"{scheme}://{auth}{self.host}:{self.port}/{self.db}"
 
+    def description(self, queues: Sequence[str] | None = None) -> str:
+        """'redis at redis://127.0.0.1:6379/0 (queues: default)', password masked."""
+        return f"redis at {self.display} (queues: {', '.join(queues or self.queues)})"
+
     @property
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never reach a log line (scrubbed from error messages)."""
-        found = [self.password or ""]
-        if self.url:
-            found.append(urlsplit(self.url).password or "")
-        return tuple(s for s in found if s)
+        found = [self.password or "", *url_secrets(self.url or "")]
+        return tuple(dict.fromkeys(s for s in found if s))
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,18 @@ class QueueSettings:
     timezone: str = "local"
     redis: RedisSettings = RedisSettings()
 
+    @property
+    def description(self) -> str:
+        """The driver in a few words, safe to log: 'sync', or
+        'redis at redis://127.0.0.1:6379/0 (queues: default)' with any password masked."""
+        return self.redis.description() if self.connection == "redis" else self.connection
+
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> QueueSettings:
         config = config or {}
         if not isinstance(config, Mapping):
             raise ConfigError(f"queue config must be a mapping, got {config!r}")
+        check_keys(config, ("connection", "timezone", "redis"), "")
         connection = as_str(config.get("connection"), "queue.connection", "sync").lower()
         if connection not in DRIVERS:
             raise ConfigError(
@@ -83,6 +92,7 @@ def redis_settings(section: Any) -> RedisSettings:
     section = section or {}
     if not isinstance(section, Mapping):
         raise ConfigError(f"queue.redis must be a mapping, got {section!r}")
+    check_keys(section, tuple(RedisSettings.__dataclass_fields__), "redis.")
     d = RedisSettings()
 
     def key(name: str) -> tuple[Any, str]:
@@ -110,6 +120,17 @@ def redis_settings(section: Any) -> RedisSettings:
             *key("outage_summary_seconds"), d.outage_summary_seconds, minimum=1
         ),
     )
+
+
+def check_keys(section: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:
+    """A misspelt key would silently fall back to a default (the sync driver, no password)."""
+    unknown = sorted(str(key) for key in section if key not in known)
+    if unknown:
+        where = f" under {prefix.rstrip('.')}" if prefix else ""
+        raise ConfigError(
+            f"config/queue.yaml: unknown key '{prefix}{unknown[0]}' "
+            f"(known keys{where}: {', '.join(sorted(known))})"
+        )
 
 
 def queue_names(value: Any) -> tuple[str, ...]:
@@ -176,23 +197,56 @@ def check_zone(name: str, key: str) -> None:
 
 
 def mask_url(url: str) -> str:
-    """`redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`.
+    """The URL with every credential redis-py would read from it masked.
 
-    Works on the text, so a URL with a bad port is still shown, and still masked.
+    `redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`, and a password in
+    the query (`?password=...`, `?ssl_password=...`, redis-py reads any `*password*`
+    argument) -> `?password=***`. Works on the text, so a URL with a bad port is still
+    shown, and still masked.
     """
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable url>"
     userinfo, at, hostport = parts.netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    user = userinfo.partition(":")[0]
-    return urlunsplit((parts.scheme, f"{user}:***@{hostport}", parts.path, parts.query, ""))
+    netloc = parts.netloc
+    if at and ":" in userinfo:
+        netloc = f"{userinfo.partition(':')[0]}:***@{hostport}"
+    query = "&".join(_mask_pair(pair) for pair in parts.query.split("&")) if parts.query else ""
+    shown = f"{parts.scheme}://{netloc}{parts.path}"
+    return shown + (f"?{query}" if query else "") + ("#***" if parts.fragment else "")
+
+
+def _mask_pair(pair: str) -> str:
+    name, equals, _ = pair.partition("=")
+    return f"{name}=***" if equals and _is_secret_name(name) else pair
+
+
+def _is_secret_name(name: str) -> bool:
+    return "password" in unquote(name).lower()
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """Every credential in `url`, as written and as redis-py decodes it."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ()
+    found: list[str] = []
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        found.append(userinfo.partition(":")[2])
+    for pair in parts.query.split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and _is_secret_name(name):
+            found.append(value)
+    decoded = [unquote(secret) for secret in found] + [unquote_plus(s) for s in found]
+    return tuple(dict.fromkeys(s for s in [*found, *decoded] if s))
 
 
 def scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """Remove every secret from `text` (an exception message may quote a URL)."""
-    for secret in secrets:
+    """Remove every secret from `text` (an exception message may quote a URL); longest
+    first, so a secret that contains another is removed whole."""
+    for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
     return text

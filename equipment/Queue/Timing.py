@@ -1,26 +1,38 @@
 """When a delayed push is due: naive datetimes in the configured zone, aware ones as they are.
 
-`timezone: local` (the default) reads a naive datetime in the machine's zone, with that
-date's DST offset; an IANA name (`Europe/Madrid`) reads it there. The result is aware UTC,
-rounded up to the whole second because RQ's scheduled registry stores whole seconds and a
-job must never start before the instant it was given.
+`timezone: local` (the default) reads a naive datetime in the machine's zone, an IANA name
+(`Europe/Madrid`) reads it there, with the scheduler's one DST rule (`Zones.wall_to_utc`): a
+wall time in the spring-forward gap is the first instant after the gap, one in the fall-back
+overlap its first occurrence. The result is aware UTC, rounded up to the whole second because
+RQ's scheduled registry stores whole seconds and a job must never start before the instant
+it was given. A delay is at most `MAX_DELAY_DAYS`: anything longer (1e12 s, infinity) is a
+mistake, refused with a `DelayError` before anything is queued.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from zoneinfo import ZoneInfo
+
+from equipment.Queue.Errors import DelayError
+from equipment.Scheduler.Zones import resolve_zone, wall_to_utc
 
 UTC = dt.UTC
+MAX_DELAY_DAYS = 3650
+MAX_DELAY_SECONDS = MAX_DELAY_DAYS * 86400
 
 
 def to_utc(when: dt.datetime, zone: str) -> dt.datetime:
     if not isinstance(when, dt.datetime):
         raise TypeError(f"push_at needs a datetime, got {type(when).__name__} {when!r}")
-    if when.tzinfo is None:
-        when = _localize(when, zone)
-    return _ceil_second(when.astimezone(UTC))
+    try:
+        if when.tzinfo is None:
+            return _ceil_second(wall_to_utc(when, resolve_zone(zone, "queue.timezone")))
+        return _ceil_second(when.astimezone(UTC))
+    except OverflowError:
+        raise DelayError(
+            f"push_at needs an instant between years 1 and 9999 in UTC, got {when.isoformat()}"
+        ) from None
 
 
 def after(delay: dt.timedelta | float, now: dt.datetime | None = None) -> dt.datetime:
@@ -37,17 +49,12 @@ def as_delay_seconds(delay: dt.timedelta | float) -> float:
     else:
         kind = type(delay).__name__
         raise TypeError(f"push_in needs a timedelta or seconds, got {kind} {delay!r}")
-    if seconds != seconds or seconds < 0:
-        raise ValueError(f"push_in needs a delay >= 0, got {delay!r}")
+    if not 0 <= seconds <= MAX_DELAY_SECONDS:  # also false for NaN
+        raise DelayError(
+            f"push_in needs a delay from 0 to {MAX_DELAY_SECONDS} seconds "
+            f"({MAX_DELAY_DAYS} days), got {delay!r}"
+        )
     return seconds
-
-
-def _localize(when: dt.datetime, zone: str) -> dt.datetime:
-    if zone.lower() == "local":
-        return when.astimezone()  # Python reads a naive value as local time, DST included
-    if zone.upper() == "UTC":
-        return when.replace(tzinfo=UTC)
-    return when.replace(tzinfo=ZoneInfo(zone))
 
 
 def _ceil_second(moment: dt.datetime) -> dt.datetime:

@@ -11,6 +11,7 @@ A stop signal during the outage exits 0 (after the running job, if any).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +56,7 @@ def run_worker(
     """Build the worker and run it; `simple=True` runs jobs in this process (no fork)."""
     import redis
 
+    from equipment.Log.Arrival import loggers_arrive_in
     from equipment.Queue.RedisConnection import make_redis
     from equipment.Queue.WorkerLogging import rq_logs_to
 
@@ -67,12 +69,12 @@ def run_worker(
         return EXIT_FAILED
     worker = build_worker(settings, log, connection, names, simple=simple)
     log.info(
-        f"Worker {worker.name} started on {', '.join(names)} at {settings.display} "
-        f"(scheduler on{', burst' if burst else ''})",
-        extra={"worker": worker.name, "queues": names},
+        f"Worker {worker.name} started: queue driver {settings.description(names)}, "
+        f"scheduler on{', burst' if burst else ''}",
+        extra={"worker": worker.name, "queues": names, "redis": settings.display},
     )
     try:
-        with rq_logs_to(log):
+        with loggers_arrive_in(log), rq_logs_to(log, settings.secrets):
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     except redis.exceptions.RedisError as exc:
         # RQ's work loop catches everything itself; only its start-up (registering the worker
@@ -120,6 +122,7 @@ def build_worker(
     ]
     worker = cls(rq_queues, connection=connection, exception_handlers=[failure_logger(log)])
     worker.app_log = log
+    worker.worker_pid = os.getpid()  # its children die with this process
     worker.redis_target = settings.display
     worker.redis_secrets = settings.secrets
     worker.outage_summary_seconds = settings.outage_summary_seconds

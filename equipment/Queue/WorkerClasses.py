@@ -44,16 +44,16 @@ from rq.utils import now
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
+from equipment.Queue.ParentDeath import die_with_parent
+from equipment.Queue.Pushable import describe
+from equipment.Queue.RedisConnection import TRANSIENT_ERRORS
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
 
 T = TypeVar("T")
 
-# Redis did not answer: worth waiting for.
-REDIS_DOWN: tuple[type[BaseException], ...] = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-)
+# Redis did not answer (or something else answered on its port): worth waiting for.
+REDIS_DOWN: tuple[type[BaseException], ...] = TRANSIENT_ERRORS
 FIRST_PAUSE = 0.25
 MAX_PAUSE = 2.0
 # How often a scheduler process that died is looked for (and started again).
@@ -89,6 +89,17 @@ class EquipmentScheduler(RQScheduler):
 
     The worker starts it again once Redis answers; it then takes its lock again.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.worker_pid = os.getpid()  # made by the worker; started as its child
+
+    def register_birth(self) -> None:
+        """In the child, RQ's `work()` calls this right after installing its SIGTERM handler:
+        from then on, the worker's death is a SIGTERM (a clean stop, lock released)."""
+        if os.getpid() != self.worker_pid:
+            die_with_parent(signal.SIGTERM, self.worker_pid)
+        super().register_birth()
 
     def work(self) -> None:
         try:
@@ -421,7 +432,7 @@ class EquipmentWorkerMixin:
         run_id = job.meta.get("run_id")
         extra = job_extra(job)
         self.app_log.info(
-            f"Job {job.id} started: {job.func_name} (run {run_id or '-'})", extra=extra
+            f"Job {job.id} started: {extra['function']} (run {run_id or '-'})", extra=extra
         )
         started = time.monotonic()
         with run_context(run_id):
@@ -429,7 +440,8 @@ class EquipmentWorkerMixin:
         if ok:
             elapsed = time.monotonic() - started
             self.app_log.info(
-                f"Job {job.id} finished: {job.func_name} in {elapsed:.3f}s (run {run_id or '-'})",
+                f"Job {job.id} finished: {extra['function']} in {elapsed:.3f}s "
+                f"(run {run_id or '-'})",
                 extra={**extra, "seconds": round(elapsed, 3)},
             )
         return ok
@@ -440,6 +452,14 @@ class EquipmentWorkerMixin:
 
 
 class EquipmentWorker(EquipmentWorkerMixin, Worker):
+    worker_pid = 0
+
+    def main_work_horse(self, job: Job, queue: Queue) -> None:
+        """The work horse dies with the worker (SIGKILL: a job's own SIGTERM handler must
+        not keep it running with nobody to record its result)."""
+        die_with_parent(signal.SIGKILL, self.worker_pid or os.getppid())
+        super().main_work_horse(job, queue)
+
     def monitor_work_horse(self, job: Job, queue: Queue, execution: Execution) -> None:
         """RQ 3.0's `monitor_work_horse`, riding out an outage while the horse runs.
 
@@ -526,9 +546,9 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
     def log_failure(job: Job, exc_type: type, exc_value: BaseException, tb: Any) -> bool:
         run_id = job.meta.get("run_id")
         retries_left = job.retries_left or 0
-        base = f"Job {job.id} failed: {job.func_name} (run {run_id or '-'}): "
-        reason = f"{exc_type.__name__}: {exc_value}"
         extra = {**job_extra(job), "retries_left": retries_left}
+        base = f"Job {job.id} failed: {extra['function']} (run {run_id or '-'}): "
+        reason = f"{exc_type.__name__}: {exc_value}"
         if retries_left > 0:
             log.warning(f"{base}{reason}; {retries_left} retries left", extra=extra)
         else:
@@ -546,6 +566,23 @@ def job_extra(job: Job) -> dict[str, Any]:
     return {
         "rq_job_id": job.id,
         "run_id": job.meta.get("run_id"),
-        "function": job.func_name,
+        "function": job_name(job),
         "queue": job.origin,
     }
+
+
+def job_name(job: Job) -> str:
+    """The name the pusher logged (`Pushable.describe`, kept in the job's meta); for a job
+    pushed by other code, the same rule applied to what the job will call."""
+    name = job.meta.get("function")
+    if isinstance(name, str) and name:
+        return name
+    try:
+        instance = job.instance
+        if instance is None:
+            return job.func_name
+        if job.func_name == "__call__":
+            return describe(instance)
+        return describe(getattr(instance, job.func_name))
+    except Exception:  # the job's data cannot be loaded here; RQ reports that itself
+        return job.func_name

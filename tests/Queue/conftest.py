@@ -7,6 +7,7 @@ CI=true, where a missing Redis is a failure (CI starts one).
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ import pytest
 
 from equipment.Log.MemoryLogger import MemoryLogger
 from equipment.Queue.Settings import QueueSettings, redis_settings
+from tests.Queue.helpers import RedisServer, free_port
 
 REDIS_DB = 15
 
@@ -63,3 +65,18 @@ def key(redis_conn: object) -> Iterator[str]:
     name = f"test-key-{uuid.uuid4().hex[:12]}"
     yield name
     redis_conn.delete(name, f"{name}:calls", f"{name}:started")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def server() -> Iterator[RedisServer]:
+    """A throwaway redis-server (password helpers.PASSWORD) on a free port, killed after."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is not installed; CI=true requires it")
+        pytest.skip("redis-server is not installed (needed to stop and start a Redis)")
+    pytest.importorskip("redis")
+    redis_server = RedisServer(binary, free_port())
+    redis_server.start()
+    yield redis_server
+    redis_server.stop()

@@ -73,3 +73,15 @@ def renamed() -> None:
 alias = renamed
 renamed_away = renamed
 del renamed  # the function's __qualname__ no longer names a top-level attribute
+
+
+def say(log, text: str) -> None:
+    """Like the template's `_inspire`: a job that logs through the logger it was given."""
+    log.info(text)
+
+
+class Holder:
+    """A picklable object whose bound method, and a partial of it, are pushed."""
+
+    def method(self, key: str) -> None:
+        record(key, "held")

@@ -1,4 +1,5 @@
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -176,9 +177,61 @@ def test_recovers_when_redis_answers_again(settings, log, redis_conn, queue_name
     queue = RedisQueue(settings, log)
     queue.guard.budget = 0
     down = redis.exceptions.ConnectionError("down")
-    with mock.patch.object(queue.queue, "enqueue", side_effect=down):
+    with mock.patch.object(Queue, "enqueue", side_effect=down):
         assert queue.push(jobs.noop) is False
         assert queue.push(jobs.noop) is False
     assert queue.push(jobs.noop) is True
     assert log.find("answers again after", logging.WARNING)
     assert "2 pushes failed" in log.find("answers again after")[0].message
+
+
+@pytest.mark.parametrize("delay", [float("inf"), 1e12])
+def test_a_delay_out_of_range_is_refused_before_anything_is_queued(
+    queue, log, redis_conn, queue_name, delay
+):
+    assert queue.push_in(delay, jobs.noop) is False
+    assert ScheduledJobRegistry(queue_name, connection=redis_conn).get_job_ids() == []
+    [line] = log.messages(logging.ERROR)
+    assert "from 0 to 315360000 seconds" in line and repr(delay) in line
+
+
+def test_push_at_in_the_spring_forward_gap_uses_the_schedulers_rule(redis_conn, queue_name, log):
+    queue = RedisQueue(make_settings(queue_name, timezone="Europe/Madrid"), log)
+    assert queue.push_at(dt.datetime(2099, 3, 29, 2, 30), jobs.noop) is True
+    [job_id] = ScheduledJobRegistry(queue_name, connection=redis_conn).get_job_ids()
+    due = ScheduledJobRegistry(queue_name, connection=redis_conn).get_scheduled_time(job_id)
+    assert due == dt.datetime(2099, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST, the end of the gap
+
+
+def test_a_pushed_logger_logs_through_the_workers_logger(settings, log, tmp_path):
+    from equipment.Log.LoggerFactory import LoggerFactory
+
+    silent = LoggerFactory(name="app", base_path=tmp_path, config={"default": "null"})
+    assert RedisQueue(settings, silent).push(jobs.say, silent, "heard in the worker") is True
+    assert burst(settings, log) == 0
+    assert log.find("heard in the worker", logging.INFO)
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda key: (jobs.Holder().method, key), "tests.Queue.jobs.Holder.method"),
+        (lambda key: (functools.partial(jobs.record, key),), "tests.Queue.jobs.record"),
+    ],
+    ids=["bound method", "partial"],
+)
+def test_the_pusher_and_the_worker_log_one_name(queue, settings, log, key, make, name):
+    fn, *args = make(key)
+    assert queue.push(fn, *args) is True
+    assert burst(settings, log) == 0
+    assert log.find(f"Queued {name} as RQ job", logging.INFO)
+    assert log.find(f"started: {name} (run", logging.INFO)
+    assert log.find(f"finished: {name} in", logging.INFO)
+
+
+def test_a_job_enqueued_by_rq_itself_is_named_by_the_same_rule(
+    settings, log, redis_conn, queue_name, key
+):
+    Queue(queue_name, connection=redis_conn).enqueue(functools.partial(jobs.record, key))
+    assert burst(settings, log) == 0
+    assert log.find("started: tests.Queue.jobs.record (run -)", logging.INFO)

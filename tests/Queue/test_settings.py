@@ -119,3 +119,41 @@ def test_mask_url_keeps_a_bad_port_visible_and_the_password_hidden():
 def test_port_field_must_be_a_tcp_port():
     with pytest.raises(ConfigError, match="queue.redis.port must be at most 65535"):
         redis_settings({"port": "99999"})
+
+
+def test_every_credential_redis_py_reads_from_a_url_is_masked():
+    assert mask_url("redis://h:6390/9?password=s3cret") == "redis://h:6390/9?password=***"
+    assert mask_url("unix:///run/r.sock?db=9&password=s3cret") == (
+        "unix:///run/r.sock?db=9&password=***"
+    )
+    assert mask_url("rediss://u:a%23b@h/0?ssl_password=k3y&socket_timeout=1") == (
+        "rediss://u:***@h/0?ssl_password=***&socket_timeout=1"
+    )
+    r = redis_settings({"url": "redis://u:a%23b@h/0?password=s3%40cret&ssl_password=k3y"})
+    assert set(r.secrets) >= {"a%23b", "a#b", "s3%40cret", "s3@cret", "k3y"}
+    assert scrub("AUTH failed for s3@cret", r.secrets) == "AUTH failed for ***"
+
+
+def test_the_description_names_the_driver_and_masks_the_password():
+    assert QueueSettings.from_config(None).description == "sync"
+    settings = QueueSettings.from_config(
+        {"connection": "redis", "redis": {"password": "s3cret", "queues": "high,default"}}
+    )
+    assert settings.description == "redis at redis://:***@127.0.0.1:6379/0 (queues: high, default)"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"conection": "redis"}, "config/queue.yaml: unknown key 'conection' (known keys: "
+         "connection, redis, timezone)"),
+        ({"redis": {"pasword": "x"}}, "config/queue.yaml: unknown key 'redis.pasword' "
+         "(known keys under redis: connect_timeout, db, failure_ttl, host, job_timeout, "
+         "outage_summary_seconds, password, port, push_retry_seconds, queues, result_ttl, "
+         "socket_timeout, ssl, url, username)"),
+    ],
+)
+def test_an_unknown_key_is_refused_with_the_known_ones(config, message):
+    with pytest.raises(ConfigError) as info:
+        QueueSettings.from_config(config)
+    assert str(info.value) == message

@@ -113,3 +113,11 @@ def test_run_id_is_visible_inside_the_job(queue):
         queue.push(lambda: seen.append(get_run_id()))
     assert seen == ["abc"]
     assert get_run_id() is None
+
+
+@pytest.mark.parametrize("delay", [float("inf"), 1e12])
+def test_a_delay_out_of_range_is_refused_not_run(queue, log, delay):
+    assert queue.push_in(delay, remember, "x") is False
+    assert calls == []
+    [line] = log.messages(logging.ERROR)
+    assert "from 0 to 315360000 seconds" in line and repr(delay) in line

@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 
+from equipment.Errors import EquipmentError
+from equipment.Queue.Errors import DelayError
 from equipment.Queue.Options import split_options
 from equipment.Queue.Retry import Retry, as_retry
 from equipment.Queue.Timing import after, to_utc
@@ -53,3 +55,31 @@ def test_split_options_keeps_the_functions_kwargs():
     assert rest == {"report_id": 7}
     with pytest.raises(ValueError, match="job_timeout"):
         split_options({"job_timeout": 0})
+
+
+def test_a_naive_time_in_the_spring_forward_gap_is_the_end_of_the_gap():
+    # Madrid skips 02:00-03:00 on 2026-03-29: 02:30 does not exist; the scheduler's rule
+    # (Zones.wall_to_utc) makes it 03:00 CEST = 01:00 UTC, not 03:30.
+    assert to_utc(dt.datetime(2026, 3, 29, 2, 30), "Europe/Madrid") == dt.datetime(
+        2026, 3, 29, 1, 0, tzinfo=UTC
+    )
+
+
+def test_a_naive_time_in_the_fall_back_overlap_is_its_first_occurrence():
+    # 02:30 on 2026-10-25 happens twice in Madrid; the first is CEST (UTC+2).
+    assert to_utc(dt.datetime(2026, 10, 25, 2, 30), "Europe/Madrid") == dt.datetime(
+        2026, 10, 25, 0, 30, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize("delay", [float("inf"), 1e12, float("nan"), -1, dt.timedelta(days=4000)])
+def test_a_delay_out_of_range_is_one_clear_error(delay):
+    with pytest.raises(DelayError, match=r"from 0 to 315360000 seconds \(3650 days\), got") as info:
+        after(delay, dt.datetime(2026, 1, 1, tzinfo=UTC))
+    assert isinstance(info.value, ValueError) and isinstance(info.value, EquipmentError)
+    assert "\n" not in str(info.value)
+
+
+def test_an_instant_beyond_the_calendar_is_a_delay_error():
+    with pytest.raises(DelayError, match="push_at needs an instant"):
+        to_utc(dt.datetime.max.replace(tzinfo=UTC), "Europe/Madrid")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 
 from equipment.Console.Cli import cli
@@ -53,7 +54,8 @@ def test_forking_worker_in_burst_runs_jobs_and_logs_through_the_app(
     assert work(fake_app(config, log), burst=True) == 0
     assert recorded(redis_conn, key) == ["done"]
     messages = log.messages()
-    assert any(m.startswith("Worker ") and f"started on {queue_name}" in m for m in messages)
+    start = f"started: queue driver redis at redis://127.0.0.1:6379/15 (queues: {queue_name})"
+    assert any(m.startswith("Worker ") and start in m for m in messages)
     # RQ's own lines arrive through the app logger (demoted from INFO to DEBUG)
     assert any("Listening on" in m for m in log.messages(logging.DEBUG))
 
@@ -148,3 +150,64 @@ def test_a_last_write_that_fails_is_a_warning_not_a_crash(log, redis_conn, queue
     expected = f"Worker {worker.name}: register_death failed (ResponseError: READONLY"
     assert warning.startswith(expected)
     assert warning.endswith("its registration expires on its own")
+
+
+def test_a_password_in_the_url_query_never_reaches_a_log_line(log, server):
+    """redis-py reads `?password=`; the worker's start line, the pushes and RQ's own lines
+    all show it masked."""
+    from urllib.parse import quote
+
+    from tests.Queue.helpers import PASSWORD
+
+    url = f"redis://127.0.0.1:{server.port}/0?password={quote(PASSWORD)}"
+    config = {"connection": "redis", "redis": {"url": url, "queues": "masked"}}
+    assert QueueFactory(config, log).push(jobs.noop) is True
+    assert work(fake_app(config, log), burst=True) == 0
+    shown = f"redis://127.0.0.1:{server.port}/0?password=***"
+    assert any(f"queue driver redis at {shown} (queues: masked)" in m for m in log.messages())
+    for record in log.records:
+        text = f"{record.message} {record.extra} {record.traceback}"
+        assert "s3cret" not in text and "s3cret" not in text.replace("%20", " ")
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie nobody reaped yet has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(line) for line in found.stdout.split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_workers_children_end_within_seconds(tmp_path, log, redis_conn, queue_name, key):
+    """kill -9 of the worker left its work horse and RQ's scheduler process running for
+    minutes, the scheduler holding its lock. Bounded: about 10 s."""
+    write_print_app(tmp_path, redis_config(queue_name))
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
+    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    lock = f"rq:scheduler-lock:{queue_name}"
+    kids: list[int] = []
+    try:
+        assert wait_for(lambda: redis_conn.exists(lock), 10)
+        assert QueueFactory(redis_config(queue_name), log).push(jobs.slow_record, key, 60)
+        assert wait_for(lambda: recorded(redis_conn, f"{key}:started"), 10)
+        kids = children(proc.pid)
+        assert len(kids) == 2  # the scheduler process and the work horse
+        proc.kill()
+        proc.wait(5)
+        assert wait_for(lambda: not any(alive(pid) for pid in kids), 5), kids
+        assert wait_for(lambda: not redis_conn.exists(lock), 5)  # released by a clean stop
+    finally:
+        for pid in [proc.pid, *kids]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -6,9 +6,7 @@ except under CI=true, where that is a failure.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,74 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.Queue.helpers import wait_for, write_print_app
+from tests.Queue.helpers import PASSWORD, wait_for, write_print_app
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "*pw-s3cret #x"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    def __init__(self, binary: str, port: int) -> None:
-        self.binary, self.port = binary, port
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--requirepass",
-                PASSWORD,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        assert wait_for(self.answers, 10), "redis-server did not start"
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def client(self):
-        import redis
-
-        return redis.Redis(port=self.port, password=PASSWORD, socket_connect_timeout=0.5)
-
-    def answers(self) -> bool:
-        try:
-            return bool(self.client().ping())
-        except Exception:
-            return False
-
-
-@pytest.fixture
-def server():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is not installed; CI=true requires it")
-        pytest.skip("redis-server is not installed (needed to stop and start a Redis)")
-    pytest.importorskip("redis")
-    redis_server = RedisServer(binary, free_port())
-    redis_server.start()
-    yield redis_server
-    redis_server.stop()
-
-
 class Output:
     """The worker's output, read line by line on a thread (so waiting never blocks)."""
 

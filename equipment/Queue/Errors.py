@@ -1,0 +1,13 @@
+"""The queue's own errors: subclasses of `EquipmentError`, and of the built-in they refine."""
+
+from __future__ import annotations
+
+from equipment.Errors import EquipmentError
+
+
+class QueueError(EquipmentError):
+    """A push the queue cannot accept as given."""
+
+
+class DelayError(QueueError, ValueError):
+    """A `push_in` delay or `push_at` instant outside what a queue can hold."""
