@@ -41,20 +41,45 @@ def _app_option(command: Callable[..., Any]) -> Callable[..., Any]:
 @schedule.command(name="list")
 @_app_option
 def list_command(app_spec: str) -> None:
-    """Each job: ID, schedule in words, zone, next run (local and UTC), last run."""
+    """Each job: ID, schedule in words, zone, next run (local and UTC), last run and outcome."""
     scheduler = _load_scheduler(app_spec)
     jobs = sorted(scheduler.schedule.jobs)
-    click.echo(f"Scheduler time zone: {zone_name(scheduler.schedule.zone)}; {len(jobs)} job(s)")
-    rows = [("ID", "SCHEDULE", "ZONE", "NEXT RUN (LOCAL, UTC)", "LAST RUN")]
-    rows += [_job_row(job) for job in jobs]
+    states = scheduler.state.load()
+    click.echo(
+        f"Scheduler time zone: {zone_name(scheduler.schedule.zone)}; {len(jobs)} job(s); "
+        f"state: {scheduler.state.location}"
+    )
+    rows = [("ID", "SCHEDULE", "ZONE", "NEXT RUN (LOCAL, UTC)", "LAST RUN", "OUTCOME")]
+    rows += [_job_row(job, states.get(job.id)) for job in jobs]
     if jobs:
         click.echo(_table(rows))
 
 
-def _job_row(job: Any) -> tuple[str, ...]:
+def _job_row(job: Any, state: Any) -> tuple[str, ...]:
     zone = job.trigger.zone
-    last = format_instant(job.last_run_at, zone) if job.last_run_at else "unknown"
-    return (job.id, job.describe(), zone_name(zone), format_instant(job.next_run_at, zone), last)
+    next_run = format_instant(job.next_run_at, zone)
+    if state is None or state.last_scheduled is None:
+        return (job.id, job.describe(), zone_name(zone), next_run, "never", "")
+    return (
+        job.id,
+        job.describe(),
+        zone_name(zone),
+        next_run,
+        format_instant(state.last_started or state.last_scheduled, zone),
+        _outcome(state),
+    )
+
+
+def _outcome(state: Any) -> str:
+    """'success in 12.0 ms', 'failure: ValueError: ...', 'skipped (condition)'."""
+    outcome = state.last_outcome or "unknown"
+    if outcome == "failure" and state.last_error:
+        outcome = f"failure: {state.last_error}"
+    elif outcome == "success" and state.last_duration is not None:
+        outcome = f"success in {state.last_duration * 1000:.1f} ms"
+    if state.consecutive_failures > 1:
+        outcome += f" ({state.consecutive_failures} failures in a row)"
+    return outcome
 
 
 #: The longest window `plan` looks at.

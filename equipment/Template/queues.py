@@ -5,12 +5,11 @@ Start as many as the work needs, on as many machines as reach the same Redis.
 """
 
 import argparse
-from pathlib import Path
 
 from equipment.Console.Entrypoint import entrypoint
 from equipment.Queue.Worker import work
 
-from app import App
+from app import app
 
 
 @entrypoint
@@ -19,8 +18,7 @@ def main() -> int:
     parser.add_argument("queues", nargs="*", help="queue names (default: config/queue.yaml)")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     args = parser.parse_args()
-    app = App.make(Path(__file__).resolve().parent)
-    return work(app, queues=args.queues or None, burst=args.burst)
+    return work(app(), queues=args.queues or None, burst=args.burst)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,11 @@ PROJECT_VARIABLES = ("APP_", "LOG_", "QUEUE_", "REDIS_", "SCHEDULER_")
 ONE_PASS = textwrap.dedent(
     """
     import json
-    from pathlib import Path
 
-    from app import App
+    from app import app
+    app = app()  # the original framework's idiom
 
-    scheduler = App.make(Path.cwd()).scheduler()
+    scheduler = app.scheduler()
     scheduler.should_exit = True
     scheduler.run()
     print("JOBS=" + json.dumps(sorted(job.id for job in scheduler.schedule.get_jobs())))

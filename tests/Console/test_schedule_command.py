@@ -85,7 +85,7 @@ def test_list_prints_each_job_with_zone_and_next_run_local_and_utc(project):
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "Scheduler time zone: Europe/Madrid; 3 job(s)"
+    assert lines[0] == "Scheduler time zone: Europe/Madrid; 3 job(s); state: memory"
     assert lines[1].split() == [
         "ID",
         "SCHEDULE",
@@ -96,6 +96,7 @@ def test_list_prints_each_job_with_zone_and_next_run_local_and_utc(project):
         "UTC)",
         "LAST",
         "RUN",
+        "OUTCOME",
     ]
     by_id = {line.split()[0]: line for line in lines[2:]}
     assert set(by_id) == {"nightly-report", "sync", "standup"}
@@ -103,7 +104,65 @@ def test_list_prints_each_job_with_zone_and_next_run_local_and_utc(project):
     assert "2026-03-29 03:00:00 CEST (2026-03-29T01:00:00Z)" in by_id["nightly-report"]
     assert "2026-03-30 09:00:00 EDT (2026-03-30T13:00:00Z)" in by_id["standup"]
     assert "America/New_York" in by_id["standup"]
-    assert by_id["sync"].rstrip().endswith("unknown")
+    assert by_id["sync"].rstrip().endswith("never")
+
+
+STATEFUL_PROJECT = '''
+import datetime as dt
+
+from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.Scheduler import Scheduler
+
+START = dt.datetime(2026, 3, 28, 12, tzinfo=dt.timezone.utc)
+
+
+def fine():
+    pass
+
+
+def broken():
+    raise ValueError("the report server said no")
+
+
+class Jobs(Scheduler):
+    def run(self):
+        self.schedule.every(10).minutes.name("fine").do(fine)
+        self.schedule.every(10).minutes.name("broken").do(broken)
+        super().run()
+
+
+class App:
+    def __init__(self, base_path):
+        self.base_path = base_path
+
+    @classmethod
+    def make(cls, base_path):
+        return cls(base_path)
+
+    def scheduler(self, minutes=0):
+        settings = {"timezone": "UTC", "state": "sqlite", "state_path": "storage/state.db"}
+        clock = FakeClock(START + dt.timedelta(minutes=minutes))
+        return Jobs(clock=clock, settings=settings)
+'''
+
+
+def test_list_shows_each_jobs_last_run_and_outcome_from_the_state(tmp_path, monkeypatch):
+    from equipment.Console.AppLoader import load_app
+    from equipment.Scheduler.Testing import run_until
+
+    write_app(tmp_path, monkeypatch, STATEFUL_PROJECT)
+    scheduler = load_app("app:App", tmp_path).scheduler()
+    run_until(scheduler, dt.timedelta(minutes=25))  # two runs each, the second at 12:20
+    scheduler.state.close()
+
+    result = invoke("list")
+
+    assert result.exit_code == 0, result.output
+    by_id = {line.split()[0]: line for line in result.output.splitlines()[2:]}
+    assert "2026-03-28 12:20:00 UTC" in by_id["fine"]
+    assert "success in" in by_id["fine"]
+    assert "failure: ValueError: the report server said no (2 failures in a row)" in by_id["broken"]
+    assert "state: " + str(tmp_path / "storage" / "state.db") in result.output
 
 
 def test_plan_prints_every_run_in_order_across_a_dst_day(project):

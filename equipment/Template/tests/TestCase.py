@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import os
 import unittest
-from pathlib import Path
 from unittest import mock
 
 from dependency_injector import providers
 from equipment.Log.MemoryLogger import MemoryLogger
 from equipment.Scheduler.Clock import FakeClock
 
-from app import App
-
-BASE_PATH = Path(__file__).resolve().parent.parent
+from app import BASE_PATH, App, app
 
 
 class TestCase(unittest.TestCase):
     #: Environment for every test: the sync queue runs pushed work at once.
-    environment = {"APP_ENV": "testing", "LOG_CHANNEL": "null", "QUEUE_CONNECTION": "sync"}
+    #: Job state stays in memory: a test never reads or writes storage/.
+    environment = {
+        "APP_ENV": "testing",
+        "LOG_CHANNEL": "null",
+        "QUEUE_CONNECTION": "sync",
+        "SCHEDULER_STATE": "memory",
+    }
 
     def setUp(self) -> None:
         super().setUp()
@@ -35,7 +38,7 @@ class TestCase(unittest.TestCase):
 
         App.forget(BASE_PATH)
         self.addCleanup(App.forget, BASE_PATH)
-        self.app = App.make(BASE_PATH)
+        self.app = app()
 
         # Every service gets this logger: tests read what was logged with `self.log.find()`.
         self.log = MemoryLogger()
