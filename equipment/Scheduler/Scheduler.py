@@ -225,13 +225,22 @@ class Scheduler:
     def _log_startup(self, signals: bool) -> None:
         jobs = self.schedule.get_jobs()
         zone = self.schedule.zone
+        queue = self.queue.describe()
         self.log.info(
-            "Scheduler starting: %d job(s), time zone %s, pid %d%s",
+            "Scheduler starting: %d job(s), time zone %s, queue %s, state %s, pid %d%s",
             len(jobs),
             zone_name(zone),
+            queue,
+            self.state.location,
             os.getpid(),
             "" if signals else " (no signal handlers: not the main thread)",
-            extra={"jobs": len(jobs), "timezone": zone_name(zone), "pid": os.getpid()},
+            extra={
+                "jobs": len(jobs),
+                "timezone": zone_name(zone),
+                "queue": queue,
+                "state": self.state.location,
+                "pid": os.getpid(),
+            },
         )
         for job in sorted(jobs):
             self.log.info(
