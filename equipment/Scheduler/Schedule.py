@@ -53,6 +53,7 @@ class Schedule(schedule.Scheduler):
     ) -> None:
         self.index = DueIndex()
         self._by_id: dict[str, Job] = {}
+        self._twins: dict[str, int] = {}  # derived ID -> last ordinal given to a twin
         super().__init__()  # assigns self.jobs: the property below wraps it
         self.clock = clock or SystemClock()
         self.log = log or NullLogger()
@@ -78,12 +79,14 @@ class Schedule(schedule.Scheduler):
     @jobs.setter
     def jobs(self, jobs: Iterable[Any]) -> None:
         self._by_id.clear()
+        self._twins.clear()
         self.index.clear()
         self._jobs = JobList(jobs, self._jobs_changed)
 
     def _jobs_changed(self, added: list[Any], removed: list[Any]) -> None:
         for job in removed:
             self.index.discard(job)
+            self._twins.pop(getattr(job, "derived_id", None), None)  # ordinals may free up
             job_id = getattr(job, "_id", None)
             if self._by_id.get(job_id) is job:
                 del self._by_id[job_id]
@@ -166,10 +169,16 @@ class Schedule(schedule.Scheduler):
                     "before .do()"
                 )
             return name
-        candidate, ordinal = job.derived_id, 1
+        base = job.derived_id
+        if base not in self._by_id:
+            return base
+        # Twins: the next free ordinal, remembered so that N twins cost N steps, not N².
+        ordinal = self._twins.get(base, 1)
+        candidate = base
         while candidate in self._by_id:
             ordinal += 1
-            candidate = twin_id(job.derived_id, ordinal)
+            candidate = twin_id(base, ordinal)
+        self._twins[base] = ordinal
         return candidate
 
     def _admits(self, job: Job) -> bool:

@@ -131,6 +131,9 @@ class Scheduler:
         self.should_exit = True
 
     def _request_stop(self, signal_name: str) -> None:
+        # Halted first: from here on, an interrupt inside the running job is the stop's, not
+        # the job's own, even if a second signal lands while the lines below are written.
+        self.stop()
         running = self.schedule.dispatcher.runner.current
         grace = self.settings.shutdown_grace
         if running is not None:
@@ -145,7 +148,6 @@ class Scheduler:
             self.log.info("Scheduler stopping (%s)", signal_name)
         # Armed even when no job seems to run: one may be starting this very instant.
         self._signals.arm_grace(grace)
-        self.stop()
 
     # -- registration checks -------------------------------------------------------------------
 
