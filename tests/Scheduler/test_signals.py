@@ -12,17 +12,18 @@ import pytest
 
 CHILD = Path(__file__).with_name("signal_child.py")
 ROOT = Path(__file__).resolve().parents[2]
+NOHUP = (
+    "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 class Child:
     def __init__(self, job_seconds: float, grace: float, kind: str, ignore_sighup: bool) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(CHILD), str(job_seconds), str(grace), kind],
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-            preexec_fn=_ignore_sighup if ignore_sighup else None,  # as `nohup` does
-        )
+        command = [sys.executable, str(CHILD), str(job_seconds), str(grace), kind]
+        if ignore_sighup:  # as `nohup` does: ignore SIGHUP, then exec (which keeps it ignored)
+            command = [sys.executable, "-c", NOHUP, *command]
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -34,7 +35,10 @@ class Child:
 
     def wait_for(self, text: str, timeout: float = 30, times: int = 1) -> None:
         while sum(text in line for line in self.seen) < times:
-            self.seen.append(self.lines.get(timeout=timeout))
+            try:
+                self.seen.append(self.lines.get(timeout=timeout))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} within {timeout}s:\n{self.output()}") from None
 
     def finish(self, timeout: float = 30) -> int:
         try:
@@ -51,10 +55,6 @@ class Child:
 
     def output(self) -> str:
         return "\n".join(self.seen)
-
-
-def _ignore_sighup() -> None:
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 @pytest.fixture
