@@ -4,7 +4,10 @@ hard stop.
 Handlers are installed only in the main thread (Python allows nothing else) and restored
 when the loop ends, so a scheduler run inside tests or another app leaves no trace. After a
 stop signal the process is on its way out instead: a `StopWatchdog` makes sure it ends, and
-a further stop signal, even after the loop ended, still ends it at once with code 130.
+a further stop signal, even after the loop ended, still ends it at once with code 130 when
+the main thread can run the handler (Python runs handlers only there: a main thread blocked
+for good, as in interpreter exit joining a leftover thread, runs it only when it wakes; the
+watchdog's bound still applies).
 
 SIGHUP (the terminal closed, or a process manager's hang-up) is a graceful stop like
 SIGTERM; when the process was started with SIGHUP ignored (`nohup`), it stays ignored.

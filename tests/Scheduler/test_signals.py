@@ -157,19 +157,6 @@ def test_a_thread_left_running_by_a_job_is_abandoned_at_the_end_of_the_grace(chi
     assert out.index("Scheduler stopped") < out.index("stuck-poller")
 
 
-def test_a_second_sigterm_after_the_loop_ended_still_exits_130(child_factory):
-    child = child_factory(job_seconds=0, grace=30, kind="thread")
-    child.wait_for("Job slow finished")
-    child.process.send_signal(signal.SIGTERM)
-    child.wait_for("Scheduler stopped")
-    child.process.send_signal(signal.SIGTERM)
-
-    assert child.finish(timeout=10) == 130
-    assert "Scheduler stopping at once (second SIGTERM); threads left running: stuck-poller" in (
-        child.output()
-    )
-
-
 # SIGHUP (the terminal went away, or `docker stop`-like managers) is a graceful stop.
 
 
