@@ -78,7 +78,10 @@ class Scheduler:
         self._collect_only = False
         self._loop_entered = False
         self._run_depth = 0
-        self._signals = StopSignals(self._request_stop)
+        # What a stop "at once" names as abandoned: the run in progress, if any.
+        self._signals = StopSignals(
+            self._request_stop, lambda: self.schedule.runner.current, lambda: self.log
+        )
         self._clock_watch = ClockWatch(self.clock, self.log)
 
     # -- services --------------------------------------------------------------------------
