@@ -50,7 +50,8 @@ def versions() -> str:
     aps4 = runner.APS4_PYTHON.parent.parent / "lib"
     dists = sorted(aps4.glob("python*/site-packages/apscheduler-*.dist-info"))
     if dists:
-        found.append(f"APScheduler {dists[-1].name.split('-')[1]} (own venv)")
+        version = dists[-1].name.removesuffix(".dist-info").split("-")[1]
+        found.append(f"APScheduler {version} (own venv)")
     return ", ".join(found)
 
 

@@ -123,6 +123,8 @@ def ratio(ours: float, theirs: float, higher_is_better: bool) -> str:
     if min(ours, theirs) < 1e-9:
         return ""
     times = ours / theirs if higher_is_better else theirs / ours
+    if times < 1:
+        return f" ({times:.2g}×)"
     return f" ({times:.1f}×)" if times < 10 else f" ({times:,.0f}×)"
 
 
