@@ -80,7 +80,7 @@ class Scheduler:
         self._run_depth = 0
         # What a stop "at once" names as abandoned: the run in progress, if any.
         self._signals = StopSignals(
-            self._request_stop, lambda: self.schedule.runner.current, lambda: self.log
+            self._request_stop, lambda: self.schedule.dispatcher.runner.current, lambda: self.log
         )
         self._clock_watch = ClockWatch(self.clock, self.log)
 
