@@ -150,6 +150,18 @@ class Job(schedule.Job):
         else:
             self.next_run_at = value.astimezone(dt.UTC)
 
+    @property
+    def last_run(self) -> dt.datetime | None:  # type: ignore[override]
+        """The last run's end as a naive local datetime, as `schedule` exposes it."""
+        at = getattr(self, "last_run_at", None)
+        return None if at is None else to_local(at, local_zone())
+
+    @last_run.setter
+    def last_run(self, value: dt.datetime | None) -> None:
+        if value is not None and value.tzinfo is None:
+            value = wall_to_utc(value, local_zone())
+        self.last_run_at = value
+
     def __lt__(self, other: schedule.Job) -> bool:
         return self._sort_key() < other._sort_key()  # type: ignore[attr-defined]
 
@@ -428,9 +440,7 @@ class Job(schedule.Job):
 
     def remember(self, record: RunRecord) -> None:
         """Keep `record` as this job's last run (`last_run`, as in `schedule`, is local)."""
-        finished = record.finished_at or self._clock().now()
-        self.last_run_at = finished
-        self.last_run = to_local(finished, local_zone())
+        self.last_run_at = record.finished_at or self._clock().now()
         self.last_record = record
 
     def describe(self) -> str:
