@@ -38,11 +38,20 @@ def noop() -> None:
     """A job that does nothing: what is measured is the scheduler."""
 
 
-def ours(state: Any = None, log: Any = None):
+def ours(state: Any = None, log: Any = None, size: int = 0, named: bool = False):
+    """Our scheduler; with `size`, a subclass whose `run()` registers that many jobs, as an
+    application's does (`collect()` registers them without starting the loop)."""
     from equipment.Log.NullLogger import NullLogger
     from equipment.Scheduler.Scheduler import Scheduler
 
-    return Scheduler(log=log or NullLogger(), settings={"timezone": "UTC"}, state=state)
+    class Jobs(Scheduler):
+        def run(self) -> None:
+            for number in range(size):
+                job = self.schedule.every(10).seconds
+                (job.name(f"job-{number}") if named else job).do(noop)
+            super().run()
+
+    return Jobs(log=log or NullLogger(), settings={"timezone": "UTC"}, state=state)
 
 
 def median_call_ms(call, repeat: int) -> float:
@@ -65,10 +74,9 @@ def register(size: int) -> dict[str, float]:
     for _ in range(size):
         plain.every(10).seconds.do(noop)
     plain_seconds = time.perf_counter() - started
-    scheduler = ours()
+    scheduler = ours(size=size)
     started = time.perf_counter()
-    for _ in range(size):
-        scheduler.schedule.every(10).seconds.do(noop)
+    scheduler.collect()
     return {"ours_s": time.perf_counter() - started, "schedule_s": plain_seconds}
 
 
@@ -132,15 +140,13 @@ def startup(size: int, folder: str) -> dict[str, float]:
     from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
 
     path = Path(folder) / "scheduler.sqlite3"
-    first = ours(state=SqliteStateStore(path))
-    for number in range(size):
-        first.schedule.every(10).seconds.name(f"job-{number}").do(noop)
+    first = ours(state=SqliteStateStore(path), size=size, named=True)
+    first.collect()
     first.schedule.sync_state()
     first.state.close()
     started = time.perf_counter()
-    second = ours(state=SqliteStateStore(path))
-    for number in range(size):
-        second.schedule.every(10).seconds.name(f"job-{number}").do(noop)
+    second = ours(state=SqliteStateStore(path), size=size, named=True)
+    second.collect()
     second.tick()
     return {"startup_s": time.perf_counter() - started}
 

@@ -145,7 +145,8 @@ class Schedule(schedule.Scheduler):
         job.assign_id(self._free_id(job))
         if not self._admits(job):
             return
-        self._resume(job, self._stored_state().get(job.id))
+        stored = self._stored_state().get(job.id)
+        self._resume(job, stored)
         job.check_deadline()
         if self.lifecycle.phase is Phase.RUNNING:
             self.log.warning(
@@ -154,7 +155,8 @@ class Schedule(schedule.Scheduler):
                 job.id,
                 extra={"job_id": job.id},
             )
-        self._unsynced.append(job)
+        if stored is None or stored.fingerprint != job.fingerprint:
+            self._unsynced.append(job)  # its anchor is new: store it (others are stored)
         job.order = next(self._registrations)
         self.jobs.append(job)
 

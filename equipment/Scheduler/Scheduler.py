@@ -27,6 +27,7 @@ from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.ClockWatch import ClockWatch
+from equipment.Scheduler.CollectorPause import CollectorPause
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Presence import Presence
@@ -78,6 +79,7 @@ class Scheduler:
         self._collect_only = False
         self._loop_entered = False
         self._run_depth = 0
+        self._collector = CollectorPause()
         # What a stop "at once" names as abandoned: the run in progress, if any.
         self._signals = StopSignals(
             self._request_stop, lambda: self.schedule.dispatcher.runner.current, lambda: self.log
@@ -173,6 +175,7 @@ class Scheduler:
     def run(self) -> None:
         """Run registered jobs on time until `should_exit` is set or a stop signal arrives."""
         self._loop_entered = True
+        self._collector.end()
         if self._collect_only:
             return
         self.lifecycle.phase = Phase.RUNNING
@@ -286,11 +289,15 @@ def _checked_run(user_run: Any) -> Any:
 
     @functools.wraps(user_run)
     def run(self: Scheduler, *args: Any, **kwargs: Any) -> Any:
+        if self._run_depth == 0:
+            self._collector.begin()
         self._run_depth += 1
         try:
             result = user_run(self, *args, **kwargs)
         finally:
             self._run_depth -= 1
+            if self._run_depth == 0:
+                self._collector.end()
         if self._run_depth == 0 and not self._loop_entered:
             cls = type(self)
             raise SchedulerError(
