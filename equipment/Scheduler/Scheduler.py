@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +37,7 @@ from equipment.Scheduler.Signals import ShutdownGraceExpired, StopSignals
 from equipment.Scheduler.State.StateFactory import make_state_store
 from equipment.Scheduler.State.StateStore import StateStore
 from equipment.Scheduler.StateWriter import StateWriter
+from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
 
 
@@ -74,7 +74,7 @@ class Scheduler:
         )
         self._writer = StateWriter(self.state, self.log)
         self._presence = Presence(self.state, self.clock, self.log, self.settings.max_sleep)
-        self._wake = threading.Event()
+        self._wake = Wakeup()
         self._should_exit = False
         self._collect_only = False
         self._loop_entered = False
@@ -199,6 +199,7 @@ class Scheduler:
                 self.lifecycle.phase = Phase.STOPPED
             self._writer.write(self.schedule.dispatcher.drain())
             self._presence.leave()
+            self._wake.close()
             self.log.info("Scheduler stopped")
 
     def _loop(self) -> None:
