@@ -98,9 +98,12 @@ def idle_pass(size: int) -> dict[str, float]:
     }
 
 
-def load(size: int, window: float) -> dict[str, float]:
+def load(size: int, window: float, state_folder: str | None = None) -> dict[str, float]:
+    """The load test; with `state_folder`, job state goes to SQLite there, as in a project."""
     import resource
     import threading
+
+    from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
 
     lateness: list[float] = []
 
@@ -112,7 +115,8 @@ def load(size: int, window: float) -> dict[str, float]:
 
     from equipment.Log.NullLogger import NullLogger
 
-    scheduler = Measured(log=NullLogger(), settings={"timezone": "UTC"})
+    state = SqliteStateStore(Path(state_folder) / "state.db") if state_folder else None
+    scheduler = Measured(log=NullLogger(), settings={"timezone": "UTC"}, state=state)
     first = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
     for number in range(size):
         job = scheduler.schedule.every(10).seconds.do(noop)
@@ -234,12 +238,14 @@ def main() -> None:
             f"| next wake-up | {size:,} | {r['ours_wake_ms']:.4f} ms | "
             f"{r['schedule_wake_ms']:.3f} ms | {ratio(r['schedule_wake_ms'], r['ours_wake_ms'])} |"
         )
-    r = in_subprocess("load", 10_000, window)
-    rows.append(
-        f"| every 10 s, {window:.0f} s window | 10,000 | {r['runs_per_s']:.0f} runs/s, "
-        f"CPU {r['cpu_share']:.1%}, lateness median {r['lateness_median_ms']:.2f} ms, "
-        f"p99 {r['lateness_p99_ms']:.2f} ms, max {r['lateness_max_ms']:.2f} ms | | |"
-    )
+    for label, folder in (("memory", None), ("SQLite", tempfile.mkdtemp())):
+        r = in_subprocess("load", 10_000, window, folder)
+        rows.append(
+            f"| every 10 s, {window:.0f} s window, state in {label} | 10,000 | "
+            f"{r['runs_per_s']:.0f} runs/s, CPU {r['cpu_share']:.1%}, lateness median "
+            f"{r['lateness_median_ms']:.2f} ms, p99 {r['lateness_p99_ms']:.2f} ms, max "
+            f"{r['lateness_max_ms']:.2f} ms | | |"
+        )
     with tempfile.TemporaryDirectory() as folder:
         r = in_subprocess("startup", 100_000, folder)
     rows.append(f"| start-up with stored state | 100,000 | {r['startup_s']:.2f} s | | |")
