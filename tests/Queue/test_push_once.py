@@ -82,7 +82,7 @@ def test_a_push_under_the_current_lease_is_queued(
 
 @pytest.mark.parametrize("holder", ["8|other:2", None])
 def test_a_stale_leaders_push_is_refused_and_said_so(
-    queue, log, redis_conn, queue_name, key, lease_key, holder
+    run_id, queue, log, redis_conn, queue_name, key, lease_key, holder
 ):
     if holder:
         redis_conn.set(lease_key, holder)  # another replica took the lease over
