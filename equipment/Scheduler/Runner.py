@@ -22,6 +22,7 @@ from equipment.Scheduler.Signals import ShutdownGraceExpired
 
 if TYPE_CHECKING:
 
+    from equipment.Queue.RunContext import Fence
     from equipment.Scheduler.Job import Job
 
 
@@ -43,20 +44,22 @@ class Runner:
         self.current: RunRecord | None = None
         self.interrupted: RunRecord | None = None  # a run cut short by a BaseException
 
-    def run(self, job: Job, record: RunRecord) -> None:
-        self._execute(job, record)
+    def run(self, job: Job, record: RunRecord, fence: Fence | None = None) -> None:
+        """Run `job` for `record`; its pushes are named after the run and, with a `fence`,
+        queued only while this process still holds the lease the run was claimed under."""
+        self._execute(job, record, fence)
         self._report(job, record)
         self._call_hooks(job, record)
 
-    def _execute(self, job: Job, record: RunRecord) -> None:
-        from equipment.Queue.RunContext import run_context
+    def _execute(self, job: Job, record: RunRecord, fence: Fence | None) -> None:
+        from equipment.Queue.RunContext import PushScope, push_scope
 
         record.started_at = self.clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
         self.log.info("Job %s started", job.id, extra=record.start_fields())
         started = self._started = self.clock.monotonic()
         try:
-            with run_context(record.run_id):
+            with push_scope(PushScope(record.run_id, fence)):
                 record.result = job.job_func()
             if record.result is False and getattr(job, "pushes_to_queue", False):
                 record.outcome = FAILURE

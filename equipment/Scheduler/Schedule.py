@@ -224,6 +224,20 @@ class Schedule(schedule.Scheduler):
         if self._stored is not None:
             self._stored.update(stored)
 
+    def take_over(self) -> list[Job]:
+        """This process has just become the one that runs jobs (a replica took the lead):
+        continue every job from the shared state, as a restart would, so the grid goes on
+        and what nobody ran meanwhile follows each job's catch-up rule. Returns the jobs
+        that missed occurrences."""
+        self._stored = self.state.load()
+        missed = []
+        for job in list(self._by_id.values()):
+            if isinstance(job, Job):
+                self._resume(job, self._stored.get(job.id))
+                if job.missed is not None:
+                    missed.append(job)
+        return missed
+
     # -- running -----------------------------------------------------------------------------------
 
     def tick(self) -> None:
@@ -236,7 +250,9 @@ class Schedule(schedule.Scheduler):
 
     def run_due(self) -> None:
         """Run every job due now, earliest first, taking them from the index."""
-        for job in self.index.pop_due(self.clock.now()):
+        due = self.index.pop_due(self.clock.now())
+        self.dispatcher.prepare(due)  # the pass's claims, in one batch
+        for job in due:
             try:
                 result = job.run()
             finally:
