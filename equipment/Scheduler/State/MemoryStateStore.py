@@ -36,7 +36,7 @@ class MemoryStateStore(StateStore):
             for record in records:
                 stored = self._jobs.get(record.job_id)
                 if stored is not None:
-                    self._jobs[record.job_id] = stored.after(record)
+                    stored.apply(record)
 
     def heartbeat(self, process: ProcessInfo) -> None:
         with self._lock:

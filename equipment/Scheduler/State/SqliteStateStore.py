@@ -223,6 +223,11 @@ class SqliteStateStore(StateStore):
         with self._lock:
             self._db.close()
 
+    def db_mode(self) -> str:
+        """The journal mode in use ('wal' once opened by us)."""
+        with self._lock:
+            return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
