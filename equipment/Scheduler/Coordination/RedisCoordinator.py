@@ -144,11 +144,14 @@ class RedisCoordinator(Coordinator):
 
     # -- the campaign ----------------------------------------------------------------------
 
-    def start(self, on_change: Callable[[], None]) -> None:
+    def start(self, on_change: Callable[[], None], campaign: bool = True) -> None:
         """Take part: one round now (a lone replica leads from its first pass), then a
-        thread that renews the lease or waits for it."""
+        thread that renews the lease or waits for it (`campaign=False`: the caller takes
+        each `step()`, as tests do with a fake clock)."""
         self._on_change = on_change
         self.step()
+        if not campaign:
+            return
         self._stop.clear()
         self._thread = threading.Thread(target=self._campaign, name="scheduler-lease", daemon=True)
         self._thread.start()
@@ -217,7 +220,6 @@ class RedisCoordinator(Coordinator):
             "pushes nothing it no longer owns",
             extra={"fencing_token": token, "replica": self.replica},
         )
-        self._on_change()
 
     def _unprovable(self, error: BaseException) -> None:
         """A claim Redis did not answer: nothing is ours until a renewal proves it again."""

@@ -103,7 +103,7 @@ class RedisStateStore(StateStore):
         states = {job_id: _job(value) for job_id, value in current.items() if value is not None}
         for record in records:
             if record.job_id in states:
-                states[record.job_id] = states[record.job_id].after(record)
+                states[record.job_id].apply(record)
         pipe.multi()
         if states:
             pipe.hset(
