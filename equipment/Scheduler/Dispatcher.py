@@ -36,6 +36,8 @@ from equipment.Scheduler.Runner import Runner
 from equipment.Scheduler.RunRecord import CONDITION, OVERLAP, RunRecord, run_id_for
 
 NOT_THE_OWNER = "not the owner"
+# When an occurrence's record is complete (see Dispatcher._handle).
+NOW, LATER, NEVER = "now", "later", "never"
 
 
 class Dispatcher:
@@ -65,8 +67,7 @@ class Dispatcher:
             return None  # stopping: no new runs start
         scheduled = self._occurrence(job, now)
         record = _record(job, scheduled)
-        handled = self._handle(job, record)
-        if handled is not None:
+        if self._handle(job, record) is NOW:
             self._complete(job, record)
         try:
             job.next_run_at = self._next(job, scheduled)
@@ -117,15 +118,15 @@ class Dispatcher:
             return job.backlog[0]
         return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
 
-    def _handle(self, job: Any, record: RunRecord) -> bool | None:
-        """Claim, check and run (or hand to the pool); None when the occurrence is not
-        ours, True when it went to the background pool (its record comes later)."""
+    def _handle(self, job: Any, record: RunRecord) -> str:
+        """Claim, check and run (or hand to the pool). Returns when the record is complete:
+        NOW, LATER (a background run completes it) or NEVER (not ours: no record)."""
         if not self._claimed(record):
             self._skip(job, record, NOT_THE_OWNER)
-            return None
+            return NEVER
         if not self._conditions_hold(job, record):
             self._skip(job, record, CONDITION)
-            return False
+            return NOW
         if job.exclusive and not self.coordinator.locks.acquire(job.id, record.run_id):
             record.reason = OVERLAP
             self.log.info(
@@ -135,15 +136,15 @@ class Dispatcher:
                 record.run_id,
                 extra=record.log_fields(),
             )
-            return False
+            return NOW
         if job.background:
             self.background.submit(record, lambda: self._run_background(job, record))
-            return True
+            return LATER
         try:
             self.runner.run(job, record, self.coordinator.fence())
         finally:
             self._unlock(job, record)
-        return False
+        return NOW
 
     def _claimed(self, record: RunRecord) -> bool:
         prepared = self._claims.pop(record.run_id, None)
