@@ -233,7 +233,10 @@ class Schedule(schedule.Scheduler):
         missed = []
         for job in list(self._by_id.values()):
             if isinstance(job, Job):
-                self._resume(job, self._stored.get(job.id))
+                stored = self._stored.get(job.id)
+                self._resume(job, stored)
+                if stored is None:  # the shared state was lost (a Redis without persistence)
+                    self._unsynced.append(job)
                 if job.missed is not None:
                     missed.append(job)
         return missed

@@ -99,6 +99,7 @@ class Scheduler:
         )
         #: Whether this process dispatches: always alone; a replica once it has taken over.
         self._leading = not self.coordinated
+        self._led_with: int | None = None  # the fencing token this replica took over with
         self._wake = threading.Event()
         self._should_exit = False
         self._collect_only = False
@@ -260,14 +261,15 @@ class Scheduler:
         return records
 
     def _follow_lead(self) -> None:
-        """Under coordination: dispatch only while leading; on becoming the leader, go on
-        from the shared state first."""
+        """Under coordination: dispatch only while leading; on taking the lead (a new
+        fencing token), go on from the shared state first."""
         if not self.coordinated:
             return
-        leading = self.coordinator.is_leader
-        if leading and not self._leading:
-            leading = self._take_over()
-        self._leading = leading
+        token = self.coordinator.fencing_token  # None unless this replica leads
+        if token is not None and token != self._led_with and not self._take_over():
+            token = None
+        self._led_with = token
+        self._leading = token is not None
 
     def _take_over(self) -> bool:
         try:

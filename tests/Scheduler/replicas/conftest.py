@@ -71,3 +71,13 @@ def make_coordinator(client: Any, prefix: str, clock: FakeClock) -> Callable[...
         )
 
     return make
+
+
+@pytest.fixture
+def queue_name(client: Any) -> Iterator[str]:
+    """A queue of its own per test, deleted with its jobs after it."""
+    from rq import Queue
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    Queue(name, connection=client).delete(delete_jobs=True)

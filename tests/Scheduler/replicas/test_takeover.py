@@ -107,3 +107,12 @@ def test_a_stale_leader_runs_nothing_and_writes_nothing(replica, clock, client):
     assert a.coordinator.log.find("lost the scheduler lease", logging.WARNING)
     run_for(clock, 10, a, b)
     assert [who for who, _ in history(a)] == ["a:1"] * 2 + ["b:2"] * 2
+
+
+def test_a_leader_finding_the_shared_state_lost_writes_it_again(replica, clock, client):
+    a = replica("a:1")
+    run_for(clock, 10, a)
+    client.delete(a.state.jobs_key, a.coordinator.lease.key)  # Redis restarted empty
+    run_for(clock, 11, a)
+    stored = a.state.load()[JOB]
+    assert stored.last_outcome == "success" and stored.last_scheduled is not None
