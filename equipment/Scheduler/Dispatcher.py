@@ -57,6 +57,7 @@ class Dispatcher:
         self.completed: list[RunRecord] = []  # handled since the last drain()
         self._completed_lock = threading.Lock()
         self._claims: dict[str, bool] = {}  # this pass's claims, made by prepare()
+        self._prepared: dict[str, Any] = {}  # job ID -> the next run it was prepared for
 
     def fire(self, job: Any) -> Any:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
@@ -88,17 +89,22 @@ class Dispatcher:
         return records
 
     def prepare(self, jobs: Iterable[Any]) -> None:
-        """Claim the due occurrences of `jobs` in one batch (a pass's claims in one round
-        trip); `fire` then finds its answer here. An occurrence that is not the one
-        prepared when it fires (a slow pass) is claimed on its own."""
+        """Claim the due (or next) occurrences of `jobs` in one batch (a pass's claims in
+        one round trip, possibly made just before they fall due); `fire` then finds its
+        answer here. An occurrence that is not the one prepared when it fires (a slow
+        pass) is claimed on its own."""
         if not self.coordinator.batches_claims:
             return
         now = self.clock.now()
-        records = [_record(job, self._occurrence(job, now, peek=True)) for job in jobs]
+        prepared = self._prepared
+        fresh = [job for job in jobs if job.backlog or prepared.get(job.id) != job.next_run_at]
+        records = [_record(job, self._occurrence(job, now, peek=True)) for job in fresh]
+        records = [record for record in records if record.run_id not in self._claims]
         if not records:
             return
         granted = self.coordinator.claim_many(records)
-        self._claims = {record.run_id: record.run_id in granted for record in records}
+        self._claims.update({record.run_id: record.run_id in granted for record in records})
+        self._prepared.update({job.id: job.next_run_at for job in fresh})
 
     def _complete(self, job: Any, record: RunRecord) -> None:
         with self._completed_lock:

@@ -264,6 +264,14 @@ class Schedule(schedule.Scheduler):
             if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
                 self.cancel_job(job)
 
+    def claim_ahead(self, until: dt.datetime) -> None:
+        """Claim now, in one batch, the occurrences falling due up to `until`, so that the
+        claims' round trip to a coordinator is not paid when they are due."""
+        coming = self.index.pop_due(until)
+        for job in coming:
+            self.index.push(job)
+        self.dispatcher.prepare(coming)
+
     def get_job(self, job_id: str) -> Job | None:
         return self._by_id.get(job_id)
 

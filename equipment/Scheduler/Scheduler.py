@@ -16,6 +16,7 @@ the due index), the `Dispatcher` (one occurrence, due to rescheduled), the state
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import threading
@@ -46,6 +47,9 @@ from equipment.Scheduler.Zones import format_instant, zone_name
 #: The longest a standby sleeps between looks at the lease (it is woken at once when it
 #: takes the lead; this only bounds a missed wake-up).
 STANDBY_SLEEP = 1.0
+#: A leader claims the occurrences of its next wake-up before sleeping, when that is at most
+#: this many seconds away, so that their claims cost nothing once they are due.
+CLAIM_AHEAD = 1.0
 
 
 class Scheduler:
@@ -317,6 +321,12 @@ class Scheduler:
             self.clock.sleep(min(self.settings.max_sleep, STANDBY_SLEEP), self._wake)
             return
         idle = self.schedule.idle_seconds
+        if self.coordinated and idle is not None and idle > 0:
+            if idle > CLAIM_AHEAD:  # wake up in time to claim ahead
+                idle -= CLAIM_AHEAD / 2
+            else:
+                self.schedule.claim_ahead(self.clock.now() + dt.timedelta(seconds=idle))
+                idle = self.schedule.idle_seconds
         timeout = self.settings.max_sleep if idle is None else min(idle, self.settings.max_sleep)
         if timeout > 0:
             self.clock.sleep(timeout, self._wake)
