@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.ClockWatch import ClockWatch
+from equipment.Scheduler.CollectorPause import CollectorPause
 from equipment.Scheduler.Coordination.CoordinationFactory import Coordination, make_coordination
 from equipment.Scheduler.Coordination.Coordinator import Coordinator
 from equipment.Scheduler.Dispatcher import Dispatcher
@@ -42,6 +42,7 @@ from equipment.Scheduler.Signals import ShutdownGraceExpired, StopSignals
 from equipment.Scheduler.State.StateFactory import make_state_store
 from equipment.Scheduler.State.StateStore import StateStore
 from equipment.Scheduler.StateWriter import StateWriter
+from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
 
 #: The longest a standby sleeps between looks at the lease (it is woken at once when it
@@ -104,12 +105,16 @@ class Scheduler:
         #: Whether this process dispatches: always alone; a replica once it has taken over.
         self._leading = not self.coordinated
         self._led_with: int | None = None  # the fencing token this replica took over with
-        self._wake = threading.Event()
+        self._wake = Wakeup()
         self._should_exit = False
         self._collect_only = False
         self._loop_entered = False
         self._run_depth = 0
-        self._signals = StopSignals(self._request_stop)
+        self._collector = CollectorPause()
+        # What a stop "at once" names as abandoned: the run in progress, if any.
+        self._signals = StopSignals(
+            self._request_stop, lambda: self.schedule.dispatcher.runner.current, lambda: self.log
+        )
         self._clock_watch = ClockWatch(self.clock, self.log)
 
     # -- services --------------------------------------------------------------------------
@@ -172,6 +177,9 @@ class Scheduler:
         self.should_exit = True
 
     def _request_stop(self, signal_name: str) -> None:
+        # Halted first: from here on, an interrupt inside the running job is the stop's, not
+        # the job's own, even if a second signal lands while the lines below are written.
+        self.stop()
         running = self.schedule.dispatcher.runner.current
         grace = self.settings.shutdown_grace
         if running is not None:
@@ -186,7 +194,6 @@ class Scheduler:
             self.log.info("Scheduler stopping (%s)", signal_name)
         # Armed even when no job seems to run: one may be starting this very instant.
         self._signals.arm_grace(grace)
-        self.stop()
 
     # -- registration checks -------------------------------------------------------------------
 
@@ -209,6 +216,7 @@ class Scheduler:
     def run(self) -> None:
         """Run registered jobs on time until `should_exit` is set or a stop signal arrives."""
         self._loop_entered = True
+        self._collector.end()
         if self._collect_only:
             return
         self.lifecycle.phase = Phase.RUNNING
@@ -236,6 +244,7 @@ class Scheduler:
             self._writer.write(self.schedule.dispatcher.drain())
             self._presence.leave()
             self.coordinator.close()  # after the records: the next leader reads them
+            self._wake.close()
             self.log.info("Scheduler stopped")
 
     def _loop(self) -> None:
@@ -334,13 +343,22 @@ class Scheduler:
     def _log_startup(self, signals: bool) -> None:
         jobs = self.schedule.get_jobs()
         zone = self.schedule.zone
+        queue = self.queue.describe()
         self.log.info(
-            "Scheduler starting: %d job(s), time zone %s, pid %d%s",
+            "Scheduler starting: %d job(s), time zone %s, queue %s, state %s, pid %d%s",
             len(jobs),
             zone_name(zone),
+            queue,
+            self.state.location,
             os.getpid(),
             "" if signals else " (no signal handlers: not the main thread)",
-            extra={"jobs": len(jobs), "timezone": zone_name(zone), "pid": os.getpid()},
+            extra={
+                "jobs": len(jobs),
+                "timezone": zone_name(zone),
+                "queue": queue,
+                "state": self.state.location,
+                "pid": os.getpid(),
+            },
         )
         for job in sorted(jobs):
             self.log.info(
@@ -398,11 +416,15 @@ def _checked_run(user_run: Any) -> Any:
 
     @functools.wraps(user_run)
     def run(self: Scheduler, *args: Any, **kwargs: Any) -> Any:
+        if self._run_depth == 0:
+            self._collector.begin()
         self._run_depth += 1
         try:
             result = user_run(self, *args, **kwargs)
         finally:
             self._run_depth -= 1
+            if self._run_depth == 0:
+                self._collector.end()
         if self._run_depth == 0 and not self._loop_entered:
             cls = type(self)
             raise SchedulerError(
