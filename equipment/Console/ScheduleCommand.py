@@ -44,7 +44,7 @@ def list_command(app_spec: str) -> None:
     """Each job: ID, schedule in words, zone, next run (local and UTC), last run and outcome."""
     scheduler = _load_scheduler(app_spec)
     jobs = sorted(scheduler.schedule.jobs)
-    states = scheduler.state.load()
+    states = _reading_state(scheduler.state.load)
     click.echo(
         f"Scheduler time zone: {zone_name(scheduler.schedule.zone)}; {len(jobs)} job(s); "
         f"state: {scheduler.state.location}"
@@ -53,6 +53,51 @@ def list_command(app_spec: str) -> None:
     rows += [_job_row(job, states.get(job.id)) for job in jobs]
     if jobs:
         click.echo(_table(rows))
+    if getattr(scheduler, "coordinated", False):
+        _reading_state(lambda: _echo_replicas(scheduler))
+
+
+def _reading_state(read: Callable[[], Any]) -> Any:
+    """`read()`, with a Redis (coordination's state) that does not answer as one line."""
+    try:
+        return read()
+    except Exception as error:
+        if not type(error).__module__.startswith("redis"):
+            raise
+        raise EquipmentError(
+            f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error})"
+        ) from None
+
+
+def _echo_replicas(scheduler: Any) -> None:
+    """The replicas (from their heartbeats), which one leads and its fencing token."""
+    coordinator = scheduler.coordinator
+    holder = coordinator.holder()
+    lead = (
+        f"{holder.replica} leads with fencing token {holder.token}"
+        if holder
+        else "no replica leads now"
+    )
+    click.echo(
+        f"Coordination: {coordinator.mode} at {coordinator.where}, lease "
+        f"{scheduler.settings.lease_seconds:g}s; {lead}"
+    )
+    processes = sorted(scheduler.state.processes(), key=lambda p: p.started_at)
+    if not processes:
+        return
+    zone = scheduler.schedule.zone
+    rows = [("REPLICA", "STARTED", "LAST HEARTBEAT", "ROLE")]
+    for process in processes:
+        leads = holder is not None and process.process_id.startswith(f"{holder.replica}:")
+        rows.append(
+            (
+                process.process_id,
+                format_instant(process.started_at, zone),
+                format_instant(process.heartbeat_at, zone),
+                f"leader (fencing token {holder.token})" if leads and holder else "standby",
+            )
+        )
+    click.echo(_table(rows))
 
 
 def _job_row(job: Any, state: Any) -> tuple[str, ...]:
@@ -370,7 +415,7 @@ def _load_scheduler(app_spec: str) -> Any:
         raise EquipmentError(f"{app_spec}: the container has no 'scheduler'")
     scheduler = provider if hasattr(provider, "collect") else provider()
     if not scheduler.schedule.jobs:
-        scheduler.collect()
+        _reading_state(scheduler.collect)  # registration reads the state
     return scheduler
 
 

@@ -3,6 +3,11 @@
 Every push is checked first (can a worker import the function, do the arguments pickle?) and
 refused with one error line when not. Accepted jobs carry the scheduler's run ID in
 `job.meta["run_id"]`, and the push is logged with the RQ job ID next to it.
+
+A push made by a scheduled run (`RunContext.PushScope`) uses an RQ job ID derived from the
+run ID and is enqueued in one optimistic transaction (WATCH ... MULTI/EXEC): nothing is
+queued when a job of that ID exists already (a retried push), nor when the scheduler lease
+the run was claimed under has changed hands (a stale leader's push, see `Fence`).
 """
 
 from __future__ import annotations
@@ -23,9 +28,13 @@ from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from equipment.Queue.RedisConnection import FATAL_ERRORS, TRANSIENT_ERRORS, make_redis
-from equipment.Queue.RunContext import get_run_id
+from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id
 from equipment.Queue.Settings import QueueSettings, scrub
 from equipment.Queue.Timing import after, to_utc
+
+#: How often a once-only push looks again when a watched key changed under it (a lease
+#: renewal touches the lease key, so one retry is ordinary).
+WATCH_ATTEMPTS = 20
 
 
 class RedisQueue(AbstractQueue):
@@ -96,11 +105,22 @@ class RedisQueue(AbstractQueue):
         run_id = get_run_id()
         what = describe(fn)
         meta = {"run_id": run_id, "function": what}  # the worker logs the same name
-        ok, job = self.guard.call(
-            lambda: self._enqueue(due, fn, args, kwargs, options, meta), what
+        scope = get_push_scope()
+        job_id = scope.next_job_id() if scope is not None else None  # once, for every retry
+        ok, outcome = self.guard.call(
+            lambda: self._enqueue(due, fn, args, kwargs, options, meta, job_id, scope), what
         )
-        if not ok or job is None:
+        if not ok or outcome is None:
             return False
+        job, fresh = outcome
+        if job is None:
+            return self._fenced(what, run_id)
+        if not fresh:
+            self.log.info(
+                f"{what} was already queued as RQ job {job.id} (run {run_id}): not queued again",
+                extra={"rq_job_id": job.id, "run_id": run_id, "function": what},
+            )
+            return True
         self._log_pushed(job, what, run_id, due)
         return True
 
@@ -112,7 +132,11 @@ class RedisQueue(AbstractQueue):
         kwargs: dict[str, Any],
         options: PushOptions,
         meta: dict[str, Any],
-    ) -> Job:
+        job_id: str | None = None,
+        scope: PushScope | None = None,
+    ) -> tuple[Job | None, bool]:
+        """(job, True) when queued now; (job, False) when that job ID was queued before;
+        (None, False) when the fence refused the push."""
         spec: dict[str, Any] = {
             "args": args,
             "kwargs": kwargs,
@@ -125,9 +149,50 @@ class RedisQueue(AbstractQueue):
         if options.job_timeout:
             spec["job_timeout"] = options.job_timeout
         queue = self._outage_queue if self.guard.down else self.queue
+        if job_id is None:
+            return self._put(queue, due, fn, spec), True
+        return self._put_once(queue, due, fn, spec, job_id, scope.fence if scope else None)
+
+    def _put(self, queue: Queue, due: dt.datetime | None, fn: Any, spec: dict[str, Any]) -> Job:
         if due is None:
             return queue.enqueue(fn, **spec)
         return queue.enqueue_at(due, fn, **spec)
+
+    def _put_once(
+        self,
+        queue: Queue,
+        due: dt.datetime | None,
+        fn: Any,
+        spec: dict[str, Any],
+        job_id: str,
+        fence: Fence | None,
+    ) -> tuple[Job | None, bool]:
+        """Enqueue as `job_id` unless it exists or `fence` no longer holds, atomically."""
+        job_key = Job.key_for(job_id)
+        watched = [job_key] + ([fence.key] if fence else [])
+        for _ in range(WATCH_ATTEMPTS):
+            with queue.connection.pipeline() as pipe:
+                try:
+                    pipe.watch(*watched)
+                    if fence is not None and pipe.get(fence.key) != fence.value.encode():
+                        return None, False
+                    if pipe.exists(job_key):
+                        return Job.fetch(job_id, connection=queue.connection), False
+                    pipe.multi()
+                    job = self._put(queue, due, fn, {**spec, "job_id": job_id, "pipeline": pipe})
+                    pipe.execute()
+                    return job, True
+                except redis.WatchError:
+                    continue  # the lease or the job changed meanwhile: look again
+        raise redis.WatchError(f"job {job_id}: its keys kept changing ({WATCH_ATTEMPTS} tries)")
+
+    def _fenced(self, what: str, run_id: str | None) -> bool:
+        self.log.warning(
+            f"{what} was not queued: run {run_id} was claimed under a scheduler lease this "
+            "process no longer holds (another replica leads now)",
+            extra={"run_id": run_id, "function": what, "queue": self.name, "fenced": True},
+        )
+        return False
 
     def _log_pushed(self, job: Job, what: str, run_id: str | None, due: dt.datetime | None) -> None:
         when = f" for {due.isoformat()}" if due else ""

@@ -3,13 +3,19 @@
 The scheduler sets it around each job it runs; the queue drivers read it so that every push
 logs the run ID next to the RQ job ID and the job carries it in its metadata; the worker sets
 it again around the job, so a push made from inside a job keeps the same run ID.
+
+A scheduled run also sets a `PushScope`: its pushes get RQ job IDs derived from the run ID
+(a retried push cannot queue twice) and, under coordination, carry the lease `Fence`.
 """
 
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 current_run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "equipment_run_id", default=None
@@ -29,3 +35,59 @@ def run_context(run_id: str | None) -> Iterator[str | None]:
 def get_run_id() -> str | None:
     """The run ID set by the innermost `run_context`, or None outside any run."""
     return current_run_id.get()
+
+
+@dataclass(frozen=True)
+class Fence:
+    """The scheduler lease a scheduled run was claimed under: a push from the run is
+    enqueued only while Redis key `key` still holds `value` (checked in the same step)."""
+
+    key: str
+    value: str
+
+
+@dataclass
+class PushScope:
+    """How the pushes of one scheduled run are named and fenced.
+
+    The n-th push of run R gets the RQ job ID `rq_job_id(R, n)`, so a retried push finds
+    its job already queued and queues nothing twice; with a `fence`, a push is enqueued
+    only while this process still holds the lease the run was claimed under."""
+
+    run_id: str
+    fence: Fence | None = None
+    pushes: int = 0
+
+    def next_job_id(self) -> str:
+        self.pushes += 1
+        return rq_job_id(self.run_id, self.pushes)
+
+
+current_scope: contextvars.ContextVar[PushScope | None] = contextvars.ContextVar(
+    "equipment_push_scope", default=None
+)
+
+
+@contextmanager
+def push_scope(scope: PushScope) -> Iterator[PushScope]:
+    """Run the block as scheduled run `scope.run_id`: its run ID, its push IDs, its fence."""
+    token = current_scope.set(scope)
+    try:
+        with run_context(scope.run_id):
+            yield scope
+    finally:
+        current_scope.reset(token)
+
+
+def get_push_scope() -> PushScope | None:
+    """The scheduled run pushing now, or None (a worker's job, a push outside any run)."""
+    return current_scope.get()
+
+
+def rq_job_id(run_id: str, ordinal: int) -> str:
+    """An RQ job ID for the `ordinal`-th push of run `run_id`: RQ allows letters, digits,
+    '_' and '-' only, so other characters become '_' and a hash of the whole run ID keeps
+    IDs that differ only there apart."""
+    readable = re.sub(r"[^A-Za-z0-9_-]", "_", run_id)[:120]
+    digest = hashlib.blake2b(run_id.encode(), digest_size=6).hexdigest()
+    return f"{readable}-{digest}-{ordinal}"

@@ -4,11 +4,13 @@
 
 1. *due*: which occurrence this is (`Occurrences`: a catch-up backlog first, else the
    latest due one) and so its run ID;
-2. *claim*: whether this process may run it (`Coordinator`);
-3. *conditions*: `.when()` / `.skip()`;
-4. *execute*: the `Runner` runs the job, logs it and calls its hooks;
-5. *record*: the `RunRecord` joins this pass's batch, which the scheduler writes to its
-   state store after the pass;
+2. *claim*: whether this process may run it (`Coordinator`; a pass's claims are made in
+   one batch beforehand by `prepare`); an occurrence that is not ours leaves no record;
+3. *conditions*: `.when()` / `.skip()`, then `.without_overlapping()`'s lock;
+4. *execute*: the `Runner` runs the job, logs it and calls its hooks: inline, or on the
+   background pool for `.in_background()` jobs;
+5. *record*: the `RunRecord` joins this pass's batch (a background run's when it ends),
+   which the scheduler writes to its state store after the pass;
 6. *reschedule*: the next run is the first occurrence strictly after now.
 
 Nothing here raises for a job's sake: a job whose next run cannot be computed is cancelled
@@ -18,6 +20,8 @@ alone, and the loop goes on.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 import schedule
@@ -26,11 +30,14 @@ from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Coordination.Coordinator import Coordinator, SingleProcess
+from equipment.Scheduler.Executors import BackgroundPool
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.Runner import Runner
-from equipment.Scheduler.RunRecord import CONDITION, RunRecord, run_id_for
+from equipment.Scheduler.RunRecord import CONDITION, OVERLAP, RunRecord, run_id_for
 
 NOT_THE_OWNER = "not the owner"
+# When an occurrence's record is complete (see Dispatcher._handle).
+NOW, LATER, NEVER = "now", "later", "never"
 
 
 class Dispatcher:
@@ -46,7 +53,11 @@ class Dispatcher:
         self.lifecycle = lifecycle or Lifecycle()
         self.coordinator = coordinator or SingleProcess()
         self.runner = Runner(clock, log, self.lifecycle)
+        self.background = BackgroundPool()
         self.completed: list[RunRecord] = []  # handled since the last drain()
+        self._completed_lock = threading.Lock()
+        self._claims: dict[str, bool] = {}  # this pass's claims, made by prepare()
+        self._prepared: dict[str, Any] = {}  # job ID -> the next run it was prepared for
 
     def fire(self, job: Any) -> Any:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
@@ -56,12 +67,9 @@ class Dispatcher:
         if not self.lifecycle.accepts_runs:
             return None  # stopping: no new runs start
         scheduled = self._occurrence(job, now)
-        record = RunRecord(
-            job.id, run_id_for(job.id, scheduled, job.epoch), scheduled, epoch=job.epoch
-        )
-        self._handle(job, record)
-        self.completed.append(record)
-        job.remember(record)
+        record = _record(job, scheduled)
+        if self._handle(job, record) is NOW:
+            self._complete(job, record)
         try:
             job.next_run_at = self._next(job, scheduled)
         except Exception:
@@ -76,12 +84,36 @@ class Dispatcher:
         return record.result
 
     def drain(self) -> list[RunRecord]:
-        records, self.completed = self.completed, []
+        with self._completed_lock:
+            records, self.completed = self.completed, []
         return records
 
-    def _occurrence(self, job: Any, now: dt.datetime) -> dt.datetime:
+    def prepare(self, jobs: Iterable[Any]) -> None:
+        """Claim the due (or next) occurrences of `jobs` in one batch (a pass's claims in
+        one round trip, possibly made just before they fall due); `fire` then finds its
+        answer here. An occurrence that is not the one prepared when it fires (a slow
+        pass) is claimed on its own."""
+        if not self.coordinator.batches_claims:
+            return
+        now = self.clock.now()
+        prepared = self._prepared
+        fresh = [job for job in jobs if job.backlog or prepared.get(job.id) != job.next_run_at]
+        records = [_record(job, self._occurrence(job, now, peek=True)) for job in fresh]
+        records = [record for record in records if record.run_id not in self._claims]
+        if not records:
+            return
+        granted = self.coordinator.claim_many(records)
+        self._claims.update({record.run_id: record.run_id in granted for record in records})
+        self._prepared.update({job.id: job.next_run_at for job in fresh})
+
+    def _complete(self, job: Any, record: RunRecord) -> None:
+        with self._completed_lock:
+            self.completed.append(record)
+        job.remember(record)
+
+    def _occurrence(self, job: Any, now: dt.datetime, peek: bool = False) -> dt.datetime:
         if job.backlog:
-            return job.backlog.popleft()
+            return job.backlog[0] if peek else job.backlog.popleft()
         due = job.next_run_at
         if due is None:
             return now
@@ -92,13 +124,63 @@ class Dispatcher:
             return job.backlog[0]
         return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
 
-    def _handle(self, job: Any, record: RunRecord) -> None:
-        if not self.coordinator.claim(record):
+    def _handle(self, job: Any, record: RunRecord) -> str:
+        """Claim, check and run (or hand to the pool). Returns when the record is complete:
+        NOW, LATER (a background run completes it) or NEVER (not ours: no record)."""
+        if not self._claimed(record):
             self._skip(job, record, NOT_THE_OWNER)
-        elif not self._conditions_hold(job, record):
+            return NEVER
+        if not self._conditions_hold(job, record):
             self._skip(job, record, CONDITION)
-        else:
-            self.runner.run(job, record)
+            return NOW
+        if job.exclusive and not self.coordinator.locks.acquire(job.id, record.run_id):
+            record.reason = OVERLAP
+            self.log.info(
+                "Job %s skipped occurrence %s: its previous run is still going "
+                "(without_overlapping)",
+                job.id,
+                record.run_id,
+                extra=record.log_fields(),
+            )
+            return NOW
+        if job.background:
+            self.background.submit(record, lambda: self._run_background(job, record))
+            return LATER
+        try:
+            self.runner.run(job, record, self.coordinator.fence())
+        finally:
+            self._unlock(job, record)
+        return NOW
+
+    def _claimed(self, record: RunRecord) -> bool:
+        prepared = self._claims.pop(record.run_id, None)
+        if prepared is None:
+            return self.coordinator.claim(record)
+        # Claimed earlier in this pass: still ours only if the lease is (a pass may be slow).
+        return prepared and self.coordinator.is_leader
+
+    def _run_background(self, job: Any, record: RunRecord) -> None:
+        try:
+            Runner(self.clock, self.log, self.lifecycle).run(job, record, self.coordinator.fence())
+        except BaseException:  # noqa: BLE001 - a pool thread must survive anything
+            self.log.exception("Job %s: background run ended abnormally", job.id)
+        finally:
+            self._unlock(job, record)
+            self._complete(job, record)
+
+    def _unlock(self, job: Any, record: RunRecord) -> None:
+        if not job.exclusive:
+            return
+        try:
+            self.coordinator.locks.release(job.id, record.run_id)
+        except Exception as error:  # the lock expires by itself (see RunLocks)
+            self.log.warning(
+                "Job %s: its overlap lock was not released (%s: %s); it expires by itself",
+                job.id,
+                type(error).__name__,
+                error,
+                extra=record.log_fields(),
+            )
 
     def _skip(self, job: Any, record: RunRecord, reason: str) -> None:
         record.reason = reason
@@ -119,3 +201,7 @@ class Dispatcher:
                 )
                 return False
         return True
+
+
+def _record(job: Any, scheduled: dt.datetime) -> RunRecord:
+    return RunRecord(job.id, run_id_for(job.id, scheduled, job.epoch), scheduled, epoch=job.epoch)

@@ -119,6 +119,10 @@ class Job(schedule.Job):
         self.backlog: deque[dt.datetime] | tuple[()] = ()
         #: What the job missed while no scheduler ran, as found at registration.
         self.missed: Missed | None = None
+        #: `.in_background()`: runs on the background pool, not in the loop.
+        self.background = False
+        #: `.without_overlapping()`: an occurrence due while a run is going is skipped.
+        self.exclusive = False
 
     # -- the two views of the next run -------------------------------------------------
 
@@ -230,6 +234,18 @@ class Job(schedule.Job):
         if self.job_func is not None:
             raise SchedulerError(f"job {where}: catch_up() must come before .do()")
         self.catch_up_rule = CatchUp(within, all)
+        return self
+
+    def in_background(self) -> Job:
+        """Run on the scheduler's pool of background threads, so that a slow run does not
+        delay the other jobs (the loop goes on at once)."""
+        self.background = True
+        return self
+
+    def without_overlapping(self) -> Job:
+        """Skip an occurrence that falls due while the previous run is still going (here, in
+        a background thread or on another replica); the skip is logged with its run ID."""
+        self.exclusive = True
         return self
 
     def environments(self, *names: str) -> Job:

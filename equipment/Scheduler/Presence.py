@@ -19,9 +19,15 @@ HEARTBEAT_INTERVAL = dt.timedelta(seconds=10)
 
 class Presence:
     def __init__(
-        self, state: StateStore, clock: Clock, log: AbstractLogger, max_sleep: float
+        self,
+        state: StateStore,
+        clock: Clock,
+        log: AbstractLogger,
+        max_sleep: float,
+        coordinated: bool = False,
     ) -> None:
         self.state = state
+        self.coordinated = coordinated  # replicas are expected: no warning about them
         self.clock = clock
         self.log = log
         #: A heartbeat older than this is a dead process's: the loop beats at least once
@@ -46,7 +52,7 @@ class Presence:
         """Start beating; warn if another process of this project is already running."""
         try:
             self.me = ProcessInfo.this_process(self.clock.now())
-            for other in self.others():
+            for other in [] if self.coordinated else self.others():
                 self.log.warning(
                     "Another scheduler of this project is running (pid %d on %s, since %s): "
                     "every job will run twice unless coordination is on",

@@ -12,6 +12,8 @@ SKIPPED = "skipped"
 
 #: Why an occurrence did not run (`RunRecord.reason` of a skipped record).
 CONDITION = "condition"
+#: `.without_overlapping()`: the previous run of the job was still going.
+OVERLAP = "overlap"
 
 
 def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:

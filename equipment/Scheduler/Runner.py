@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
-from equipment.Queue.RunContext import run_context
+from equipment.Queue.RunContext import PushScope, push_scope
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
@@ -24,6 +24,7 @@ from equipment.Scheduler.Signals import ShutdownGraceExpired
 
 if TYPE_CHECKING:
 
+    from equipment.Queue.RunContext import Fence
     from equipment.Scheduler.Job import Job
 
 
@@ -45,19 +46,21 @@ class Runner:
         self.current: RunRecord | None = None
         self.interrupted: RunRecord | None = None  # a run cut short by a BaseException
 
-    def run(self, job: Job, record: RunRecord) -> None:
-        self._execute(job, record)
+    def run(self, job: Job, record: RunRecord, fence: Fence | None = None) -> None:
+        """Run `job` for `record`; its pushes are named after the run and, with a `fence`,
+        queued only while this process still holds the lease the run was claimed under."""
+        self._execute(job, record, fence)
         self._report(job, record)
         self._call_hooks(job, record)
 
-    def _execute(self, job: Job, record: RunRecord) -> None:
+    def _execute(self, job: Job, record: RunRecord, fence: Fence | None) -> None:
         record.started_at = self.clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
         if self.log.is_enabled_for(logging.INFO):
             self.log.info("Job %s started", job.id, extra=record.start_fields())
         started = self._started = self.clock.monotonic()
         try:
-            with run_context(record.run_id):
+            with push_scope(PushScope(record.run_id, fence)):
                 record.result = job.job_func()
             if record.result is False and getattr(job, "pushes_to_queue", False):
                 record.outcome = FAILURE

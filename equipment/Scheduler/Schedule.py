@@ -235,6 +235,23 @@ class Schedule(schedule.Scheduler):
         if self._stored is not None:
             self._stored.update(stored)
 
+    def take_over(self) -> list[Job]:
+        """This process has just become the one that runs jobs (a replica took the lead):
+        continue every job from the shared state, as a restart would, so the grid goes on
+        and what nobody ran meanwhile follows each job's catch-up rule. Returns the jobs
+        that missed occurrences."""
+        self._stored = self.state.load()
+        missed = []
+        for job in list(self._by_id.values()):
+            if isinstance(job, Job):
+                stored = self._stored.get(job.id)
+                self._resume(job, stored)
+                if stored is None:  # the shared state was lost (a Redis without persistence)
+                    self._unsynced.append(job)
+                if job.missed is not None:
+                    missed.append(job)
+        return missed
+
     # -- running -----------------------------------------------------------------------------------
 
     def tick(self) -> None:
@@ -247,7 +264,9 @@ class Schedule(schedule.Scheduler):
 
     def run_due(self) -> None:
         """Run every job due now, earliest first, taking them from the index."""
-        for job in self.index.pop_due(self.clock.now()):
+        due = self.index.pop_due(self.clock.now())
+        self.dispatcher.prepare(due)  # the pass's claims, in one batch
+        for job in due:
             try:
                 result = job.run()
             finally:
@@ -255,6 +274,14 @@ class Schedule(schedule.Scheduler):
                     self.index.push(job)
             if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
                 self.cancel_job(job)
+
+    def claim_ahead(self, until: dt.datetime) -> None:
+        """Claim now, in one batch, the occurrences falling due up to `until`, so that the
+        claims' round trip to a coordinator is not paid when they are due."""
+        coming = self.index.pop_due(until)
+        for job in coming:
+            self.index.push(job)
+        self.dispatcher.prepare(coming)
 
     def get_job(self, job_id: str) -> Job | None:
         return self._by_id.get(job_id)

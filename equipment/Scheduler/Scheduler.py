@@ -16,6 +16,7 @@ the due index), the `Dispatcher` (one occurrence, due to rescheduled), the state
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from collections.abc import Mapping
@@ -27,7 +28,11 @@ from equipment.Queue.AbstractQueue import AbstractQueue
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.ClockWatch import ClockWatch
 from equipment.Scheduler.CollectorPause import CollectorPause
+from equipment.Scheduler.Coordination.CoordinationFactory import Coordination, make_coordination
+from equipment.Scheduler.Coordination.Coordinator import Coordinator
+from equipment.Scheduler.Dispatcher import Dispatcher
 from equipment.Scheduler.Errors import SchedulerError
+from equipment.Scheduler.Executors import BackgroundPool
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Presence import Presence
 from equipment.Scheduler.RunRecord import RunRecord
@@ -40,6 +45,13 @@ from equipment.Scheduler.StateWriter import StateWriter
 from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
 
+#: The longest a standby sleeps between looks at the lease (it is woken at once when it
+#: takes the lead; this only bounds a missed wake-up).
+STANDBY_SLEEP = 1.0
+#: A leader claims the occurrences of its next wake-up before sleeping, when that is at most
+#: this many seconds away, so that their claims cost nothing once they are due.
+CLAIM_AHEAD = 1.0
+
 
 class Scheduler:
     def __init__(
@@ -50,6 +62,7 @@ class Scheduler:
         settings: SchedulerSettings | Mapping[str, Any] | None = None,
         clock: Clock | None = None,
         state: StateStore | None = None,
+        coordinator: Coordinator | None = None,
         **services: Any,
     ) -> None:
         self.log = log or NullLogger()
@@ -60,9 +73,21 @@ class Scheduler:
         for name, service in services.items():
             setattr(self, name, service)
         self.lifecycle = Lifecycle()
-        self.state = state or make_state_store(
-            self.settings.state, self.settings.state_path, self._base_path(), self.log
+        coordination = (
+            Coordination(coordinator)
+            if coordinator is not None
+            else make_coordination(self.settings, queue, config, self.clock, self.log)
         )
+        self.coordinator = coordination.coordinator
+        self.state = (
+            state
+            or coordination.state
+            or make_state_store(
+                self.settings.state, self.settings.state_path, self._base_path(), self.log
+            )
+        )
+        dispatcher = Dispatcher(self.clock, self.log, self.lifecycle, self.coordinator)
+        dispatcher.background = BackgroundPool(self.settings.background_threads)
         self.schedule = Schedule(
             self.clock,
             self.log,
@@ -71,9 +96,15 @@ class Scheduler:
             state=self.state,
             lifecycle=self.lifecycle,
             catch_up=self.settings.catch_up(),
+            dispatcher=dispatcher,
         )
         self._writer = StateWriter(self.state, self.log)
-        self._presence = Presence(self.state, self.clock, self.log, self.settings.max_sleep)
+        self._presence = Presence(
+            self.state, self.clock, self.log, self.settings.max_sleep, self.coordinated
+        )
+        #: Whether this process dispatches: always alone; a replica once it has taken over.
+        self._leading = not self.coordinated
+        self._led_with: int | None = None  # the fencing token this replica took over with
         self._wake = Wakeup()
         self._should_exit = False
         self._collect_only = False
@@ -114,6 +145,16 @@ class Scheduler:
         except AttributeError:
             return None
         return str(path) if path else None
+
+    @property
+    def coordinated(self) -> bool:
+        """Whether this is one of several replicas (`coordination` is not `none`)."""
+        return self.coordinator.mode != "none"
+
+    @property
+    def leading(self) -> bool:
+        """Whether this process runs jobs now (alone, or the replicas' leader)."""
+        return self._leading
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -183,8 +224,10 @@ class Scheduler:
         self.schedule.sync_state()
         self._log_startup(installed)
         self._presence.announce()
+        self.coordinator.start(self._wake.set)
         try:
             self._loop()
+            self._finish_background()
         except ShutdownGraceExpired:
             running = self.schedule.dispatcher.runner.interrupted
             self.log.error(
@@ -197,8 +240,10 @@ class Scheduler:
             self._signals.restore()
             if self.lifecycle.phase is not Phase.HALTED:
                 self.lifecycle.phase = Phase.STOPPED
+            self._report_background()
             self._writer.write(self.schedule.dispatcher.drain())
             self._presence.leave()
+            self.coordinator.close()  # after the records: the next leader reads them
             self._wake.close()
             self.log.info("Scheduler stopped")
 
@@ -210,6 +255,7 @@ class Scheduler:
             self._sleep_until_due()
             if self.should_exit:
                 return
+            self._wake.clear()  # woken by the coordinator (a change of leader): go on
 
     def tick(self) -> list[RunRecord]:
         """One pass: run every job that is due now; return what ran (or was skipped).
@@ -218,15 +264,78 @@ class Scheduler:
         run outside a pass (`job.run()`) since the last one."""
         self._clock_watch.check(self.schedule)
         self.schedule.sync_state()
+        self._follow_lead()
         earlier = self.schedule.dispatcher.drain()
-        self.schedule.tick()
+        if self._leading:
+            self.schedule.tick()
         records = self.schedule.dispatcher.drain()
         self._writer.write(earlier + records)
         self._presence.beat()
         return records
 
+    def _follow_lead(self) -> None:
+        """Under coordination: dispatch only while leading; on taking the lead (a new
+        fencing token), go on from the shared state first."""
+        if not self.coordinated:
+            return
+        token = self.coordinator.fencing_token  # None unless this replica leads
+        if token is not None and token != self._led_with and not self._take_over():
+            token = None
+        self._led_with = token
+        self._leading = token is not None
+
+    def _take_over(self) -> bool:
+        try:
+            missed = self.schedule.take_over()
+        except Exception as error:
+            self.log.warning(
+                "Scheduler state could not be read to take over (%s: %s); retrying",
+                type(error).__name__,
+                error,
+            )
+            return False
+        self.log.info(
+            "Leading with fencing token %s: %d job(s) go on from the shared state",
+            self.coordinator.fencing_token,
+            len(self.schedule.get_jobs()),
+            extra={"fencing_token": self.coordinator.fencing_token},
+        )
+        for job in missed:
+            _log_missed(self.log, job, self.schedule.zone, "while no replica led")
+        return True
+
+    def _finish_background(self) -> None:
+        """At the stop: let background runs finish, up to `shutdown_grace`."""
+        pool = self.schedule.dispatcher.background
+        if pool.running():
+            self.log.info(
+                "Waiting up to %ss for %d background run(s)",
+                f"{self.settings.shutdown_grace:g}",
+                len(pool.running()),
+            )
+            pool.wait(self.settings.shutdown_grace)
+
+    def _report_background(self) -> None:
+        for record in self.schedule.dispatcher.background.running():
+            self.log.error(
+                "Background job %s did not finish within shutdown_grace (%ss); the process "
+                "exits without it",
+                record.job_id,
+                f"{self.settings.shutdown_grace:g}",
+                extra=record.start_fields(),
+            )
+
     def _sleep_until_due(self) -> None:
+        if not self._leading:  # a standby: the coordinator wakes it when it may lead
+            self.clock.sleep(min(self.settings.max_sleep, STANDBY_SLEEP), self._wake)
+            return
         idle = self.schedule.idle_seconds
+        if self.coordinated and idle is not None and idle > 0:
+            if idle > CLAIM_AHEAD:  # wake up in time to claim ahead
+                idle -= CLAIM_AHEAD / 2
+            else:
+                self.schedule.claim_ahead(self.clock.now() + dt.timedelta(seconds=idle))
+                idle = self.schedule.idle_seconds
         timeout = self.settings.max_sleep if idle is None else min(idle, self.settings.max_sleep)
         if timeout > 0:
             self.clock.sleep(timeout, self._wake)
@@ -259,13 +368,29 @@ class Scheduler:
                 format_instant(job.next_run_at, zone),
                 extra={"job_id": job.id},
             )
+        if self.coordinated:
+            self._log_coordination()
+            return  # what was missed is the leader's to report, when it takes over
         for job in jobs:
             if job.missed is not None:
                 _log_missed(self.log, job, zone)
 
+    def _log_coordination(self) -> None:
+        coordinator: Any = self.coordinator
+        self.log.info(
+            "Coordination: %s at %s, lease %ss; this replica is %s",
+            coordinator.mode,
+            getattr(coordinator, "where", "?"),
+            f"{self.settings.lease_seconds:g}",
+            getattr(coordinator, "replica", "?"),
+            extra={"coordination": coordinator.mode},
+        )
 
-def _log_missed(log: AbstractLogger, job: Any, zone: Any) -> None:
-    """One line per job that missed occurrences while no scheduler ran."""
+
+def _log_missed(
+    log: AbstractLogger, job: Any, zone: Any, when: str = "while no scheduler ran"
+) -> None:
+    """One line per job that missed occurrences while no scheduler ran (or led)."""
     missed = job.missed
     count = f"{missed.count}" if missed.complete else f"at least {missed.count}"
     if missed.caught_up == 0:
@@ -275,9 +400,10 @@ def _log_missed(log: AbstractLogger, job: Any, zone: Any) -> None:
     else:
         outcome = f"the latest {missed.caught_up} run now, oldest first (catch-up)"
     log.warning(
-        "Job %s missed %s occurrence(s) while no scheduler ran, from %s to %s: %s",
+        "Job %s missed %s occurrence(s) %s, from %s to %s: %s",
         job.id,
         count,
+        when,
         format_instant(missed.first, zone),
         format_instant(missed.last, zone),
         outcome,

@@ -7,13 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from equipment.Config.Values import as_bool, as_choice, as_seconds, as_str
+from equipment.Config.Values import as_bool, as_choice, as_int, as_seconds, as_str
 from equipment.Errors import ConfigError
 from equipment.Scheduler.Errors import ScheduleValueError
 from equipment.Scheduler.Occurrences import CatchUp
 from equipment.Scheduler.Zones import resolve_zone
 
 STATE_KINDS = ("memory", "sqlite")
+COORDINATION_KINDS = ("none", "redis")
+#: A lease shorter than a second renews too often to be reliable; longer than an hour
+#: leaves a project without a leader for that long after a crash.
+LEASE_LIMITS = (1.0, 3600.0)
 #: The bounds checked at start: a day each. A longer sleep only delays noticing a changed clock,
 #: and a grace beyond a day is a typo (10**12 overflowed the stop's timer, at the stop).
 MAX_SLEEP_LIMIT = 86400.0
@@ -39,6 +43,17 @@ class SchedulerSettings:
     catch_up_within: float = 0.0
     #: With `catch_up_within`: run each missed occurrence, not only the latest.
     catch_up_all: bool = False
+    #: "none" (one scheduler process) or "redis" (any number of replicas, one leader).
+    coordination: str = "none"
+    #: With coordination: the leader's lease, in seconds; a standby takes over at most
+    #: this long after the leader died (kill -9, a lost machine).
+    lease_seconds: float = 10.0
+    #: With coordination: its Redis, if not the queue's (config/queue.yaml's redis).
+    redis_url: str = ""
+    #: With coordination: the prefix of its Redis keys ('' : derived from app.name).
+    key_prefix: str = ""
+    #: How many `.in_background()` runs go at once.
+    background_threads: int = 8
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> SchedulerSettings:
@@ -82,6 +97,25 @@ class SchedulerSettings:
                 maximum=CATCH_UP_LIMIT,
             ),
             catch_up_all=as_bool(section.get("catch_up_all"), "scheduler.catch_up_all", False),
+            coordination=as_choice(
+                section.get("coordination"), "scheduler.coordination", COORDINATION_KINDS, "none"
+            ),
+            lease_seconds=as_seconds(
+                section.get("lease_seconds"),
+                "scheduler.lease_seconds",
+                10.0,
+                minimum=LEASE_LIMITS[0],
+                maximum=LEASE_LIMITS[1],
+            ),
+            redis_url=_redis_url(section.get("redis_url")),
+            key_prefix=as_str(section.get("key_prefix"), "scheduler.key_prefix", ""),
+            background_threads=as_int(
+                section.get("background_threads"),
+                "scheduler.background_threads",
+                8,
+                minimum=1,
+                maximum=256,
+            ),
         )
 
     def catch_up(self) -> CatchUp:
@@ -94,3 +128,16 @@ class SchedulerSettings:
         if isinstance(value, SchedulerSettings):
             return value
         return cls.from_config(value)
+
+
+def _redis_url(value: Any) -> str:
+    url = as_str(value, "scheduler.redis_url", "")
+    if url:
+        from equipment.Queue.Settings import check_url
+
+        try:
+            check_url(url)
+        except ConfigError as error:
+            message = str(error).replace("queue.redis.url", "scheduler.redis_url")
+            raise ConfigError(message) from None
+    return url

@@ -60,7 +60,10 @@ def test_interval_errors_are_also_schedules_own_error_types(scheduler):
         ({"max_sleep": 86401}, "scheduler.max_sleep must be more than 0 and at most 86400 seconds"),
         ({"shutdown_grace": "-1"}, "scheduler.shutdown_grace must be between 0 and 86400 seconds"),
         ({"shutdown_grace": "1e12"}, "scheduler.shutdown_grace must be between 0 and 86400"),
-        ({"max_slep": 3}, "scheduler.yaml: unknown key 'max_slep' (known keys: catch_up_all"),
+        (
+            {"max_slep": 3},
+            "scheduler.yaml: unknown key 'max_slep' (known keys: background_threads, catch_up_all",
+        ),
         (
             {"timezone": "Europe/Atlantis"},
             "scheduler.timezone: unknown time zone 'Europe/Atlantis'",

@@ -9,7 +9,8 @@ writes what happened at the end of each pass (`record`, one batch). Readers in o
 processes (`equipment schedule list`, health checks, a status page) use the same calls.
 
 Backends: `MemoryStateStore` (tests, a bare `Scheduler()`), `SqliteStateStore` (a project's
-default, one file shared by the processes of one host).
+default, one file shared by the processes of one host), `RedisStateStore` (replicas under
+`coordination: redis`, on any number of hosts).
 """
 
 from __future__ import annotations
@@ -95,6 +96,30 @@ class ProcessInfo:
         except PermissionError:
             return True
         return True
+
+
+@dataclass
+class HistoryEntry:
+    """One occurrence of one job as the history keeps it (or, for `missed`, derives it)."""
+
+    job_id: str
+    run_id: str
+    scheduled_at: dt.datetime
+    #: success | failure | skipped | missed
+    outcome: str
+    #: Why it was skipped: paused, condition, overlap, catch-up policy, not the owner.
+    reason: str | None = None
+    #: The error's type and first line.
+    error: str | None = None
+    #: The process that handled it (`ProcessInfo.process_id`).
+    replica: str | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    duration: float | None = None
+    #: Seconds between the scheduled instant and the start.
+    lateness: float | None = None
+    #: The queue's job ID when the run pushed work to a queue.
+    queue_job_id: str | None = None
 
 
 class StateStore(ABC):

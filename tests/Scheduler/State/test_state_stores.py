@@ -17,10 +17,12 @@ UTC = dt.UTC
 T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def store(request, tmp_path: Path):
     if request.param == "memory":
         yield MemoryStateStore()
+    elif request.param == "redis":  # tests/Scheduler/State/test_redis_state_store.py
+        yield request.getfixturevalue("redis_store")
     else:
         backend = SqliteStateStore(tmp_path / "storage" / "scheduler.sqlite3")
         yield backend

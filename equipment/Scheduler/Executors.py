@@ -1,0 +1,68 @@
+"""Where a run executes: inline in the loop (the default), or in a bounded pool of
+background threads (`.in_background()`), so that a slow job does not delay the others.
+
+The pool's threads are daemon threads: at a stop the scheduler waits for background runs
+up to `shutdown_grace` (`wait`), and a run still going after that does not keep the
+process alive.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from equipment.Scheduler.RunRecord import RunRecord
+
+#: Background runs at once, by default; more wait their turn in order.
+BACKGROUND_THREADS = 8
+
+
+class BackgroundPool:
+    def __init__(self, threads: int = BACKGROUND_THREADS) -> None:
+        self.threads = threads
+        self._work: queue.SimpleQueue[tuple[RunRecord, Callable[[], None]]] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._running: dict[str, RunRecord] = {}  # submitted and not finished, by run ID
+        self._idle = threading.Condition()
+
+    def submit(self, record: RunRecord, work: Callable[[], None]) -> None:
+        """Run `work()` (which never raises) on a pool thread."""
+        with self._idle:
+            self._running[record.run_id] = record
+        self._work.put((record, work))
+        if len(self._workers) < self.threads:
+            worker = threading.Thread(
+                target=self._serve, name=f"scheduler-background-{len(self._workers) + 1}",
+                daemon=True,
+            )
+            self._workers.append(worker)
+            worker.start()
+
+    def running(self) -> list[RunRecord]:
+        """Runs submitted and not yet finished, in submission order."""
+        with self._idle:
+            return list(self._running.values())
+
+    def wait(self, timeout: float) -> list[RunRecord]:
+        """Wait until every background run has finished, at most `timeout` seconds; return
+        those still running."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._running:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._idle.wait(min(left, 0.5))
+            return list(self._running.values())
+
+    def _serve(self) -> None:
+        while True:
+            record, work = self._work.get()
+            try:
+                work()
+            finally:
+                with self._idle:
+                    self._running.pop(record.run_id, None)
+                    self._idle.notify_all()

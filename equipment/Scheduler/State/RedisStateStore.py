@@ -1,0 +1,223 @@
+"""State in Redis, shared by every replica of a project (`coordination: redis`).
+
+    <prefix>jobs              hash: job ID -> JobState as JSON
+    <prefix>processes         hash: process ID -> ProcessInfo as JSON (heartbeats)
+    <prefix>paused            hash: job ID -> paused since (ISO 8601)
+    <prefix>history:<job ID>  list: HistoryEntry as JSON, newest first, at most HISTORY_CAP
+
+`adopt` is one Lua script per chunk (insert-if-absent, a changed fingerprint replaces), so
+replicas starting together agree on one anchor per job; `record` reads the batch's rows and
+writes them back in one MULTI/EXEC under WATCH, with the history rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+
+from equipment.Scheduler.RunRecord import RunRecord
+from equipment.Scheduler.State.StateStore import (
+    HistoryEntry,
+    JobState,
+    ProcessInfo,
+    StateStore,
+)
+
+ADOPT = """
+local stored = {}
+for i = 1, #ARGV, 3 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not current) or cjson.decode(current).fingerprint ~= ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+    current = ARGV[i + 2]
+  end
+  stored[#stored + 1] = current
+end
+return stored
+"""
+
+#: Proposals per adopt script call (a script runs alone in Redis: keep each one short).
+CHUNK = 500
+#: History rows kept per job at most, whatever `prune_history` is told.
+HISTORY_CAP = 1000
+WATCH_ATTEMPTS = 10
+
+_JOB_TIMES = ("anchor", "last_scheduled", "last_started", "last_finished")
+_ENTRY_TIMES = ("scheduled_at", "started_at", "finished_at")
+
+
+class RedisStateStore(StateStore):
+    def __init__(self, connection: Any, prefix: str, location: str, replica: str = "") -> None:
+        self.connection = connection
+        self.prefix = prefix
+        self.location = location
+        self.replica = replica
+        self.jobs_key = f"{prefix}jobs"
+        self.processes_key = f"{prefix}processes"
+        self.paused_key = f"{prefix}paused"
+        self._adopt = connection.register_script(ADOPT)
+
+    def history_key(self, job_id: str) -> str:
+        return f"{self.prefix}history:{job_id}"
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    def load(self) -> dict[str, JobState]:
+        rows = self.connection.hgetall(self.jobs_key)
+        return {_text(job_id): _job(value) for job_id, value in rows.items()}
+
+    def adopt(self, proposals: Iterable[JobState]) -> dict[str, JobState]:
+        proposals = list(proposals)
+        stored: dict[str, JobState] = {}
+        for start in range(0, len(proposals), CHUNK):
+            chunk = proposals[start : start + CHUNK]
+            args: list[str] = []
+            for proposal in chunk:
+                args += [proposal.job_id, proposal.fingerprint, _dump(proposal, _JOB_TIMES)]
+            values = self._adopt(keys=[self.jobs_key], args=args)
+            stored.update({p.job_id: _job(v) for p, v in zip(chunk, values, strict=True)})
+        return stored
+
+    def record(self, records: Iterable[RunRecord]) -> None:
+        records = list(records)
+        if not records:
+            return
+        job_ids = list(dict.fromkeys(record.job_id for record in records))
+        for _ in range(WATCH_ATTEMPTS):
+            with self.connection.pipeline() as pipe:
+                try:
+                    pipe.watch(self.jobs_key)
+                    self._write(pipe, job_ids, records)
+                    return
+                except redis.WatchError:
+                    continue  # another replica adopted a job meanwhile: read again
+        raise redis.WatchError(f"{self.jobs_key} kept changing ({WATCH_ATTEMPTS} tries)")
+
+    def _write(self, pipe: Any, job_ids: list[str], records: list[RunRecord]) -> None:
+        current = dict(zip(job_ids, pipe.hmget(self.jobs_key, job_ids), strict=True))
+        states = {job_id: _job(value) for job_id, value in current.items() if value is not None}
+        for record in records:
+            if record.job_id in states:
+                states[record.job_id].apply(record)
+        pipe.multi()
+        if states:
+            pipe.hset(
+                self.jobs_key,
+                mapping={job_id: _dump(state, _JOB_TIMES) for job_id, state in states.items()},
+            )
+        for record in records:
+            key = self.history_key(record.job_id)
+            pipe.lpush(key, _dump(self._entry(record), _ENTRY_TIMES))
+            pipe.ltrim(key, 0, HISTORY_CAP - 1)
+        pipe.execute()
+
+    def _entry(self, record: RunRecord) -> HistoryEntry:
+        ran = record.started_at is not None
+        return HistoryEntry(
+            job_id=record.job_id,
+            run_id=record.run_id,
+            scheduled_at=record.scheduled_at,
+            outcome=record.outcome,
+            reason=record.reason,
+            error=record.error_line(),
+            replica=getattr(record, "replica", None) or self.replica or None,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            duration=record.duration if ran else None,
+            lateness=record.lateness if ran else None,
+            queue_job_id=getattr(record, "queue_job_id", None),
+        )
+
+    # -- history and pauses ----------------------------------------------------------------
+
+    def history(
+        self,
+        job_id: str,
+        limit: int = 50,
+        before: dt.datetime | None = None,
+        after: dt.datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """A job's stored history rows, newest first: `after <= scheduled_at < before`."""
+        entries = []
+        for value in self.connection.lrange(self.history_key(job_id), 0, -1):
+            entry = _entry(value)
+            if before is not None and entry.scheduled_at >= before:
+                continue
+            if after is not None and entry.scheduled_at < after:
+                continue
+            entries.append(entry)
+            if len(entries) >= limit:
+                break
+        return entries
+
+    def set_paused(self, job_id: str, paused: bool, now: dt.datetime) -> None:
+        if paused:
+            self.connection.hsetnx(self.paused_key, job_id, now.astimezone(dt.UTC).isoformat())
+        else:
+            self.connection.hdel(self.paused_key, job_id)
+
+    def paused(self) -> dict[str, dt.datetime]:
+        rows = self.connection.hgetall(self.paused_key)
+        return {_text(k): dt.datetime.fromisoformat(_text(v)) for k, v in rows.items()}
+
+    def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
+        for key in self.connection.scan_iter(match=f"{self.history_key('')}*", count=500):
+            values = self.connection.lrange(key, 0, max(keep_per_job, 0) - 1)
+            keep = 0
+            for value in values:  # newest first: stop at the first row too old
+                if _entry(value).scheduled_at < older_than:
+                    break
+                keep += 1
+            if keep:
+                self.connection.ltrim(key, 0, keep - 1)
+            else:
+                self.connection.delete(key)
+
+    # -- processes ---------------------------------------------------------------------------
+
+    def heartbeat(self, process: ProcessInfo) -> None:
+        value = _dump(process, ("started_at", "heartbeat_at"))
+        self.connection.hset(self.processes_key, process.process_id, value)
+
+    def processes(self) -> list[ProcessInfo]:
+        rows = self.connection.hgetall(self.processes_key).values()
+        return [ProcessInfo(**_load(value, ("started_at", "heartbeat_at"))) for value in rows]
+
+    def forget(self, process_id: str) -> None:
+        self.connection.hdel(self.processes_key, process_id)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _dump(value: Any, times: tuple[str, ...]) -> str:
+    data = dataclasses.asdict(value)
+    for name in times:
+        if data.get(name) is not None:
+            data[name] = data[name].astimezone(dt.UTC).isoformat()
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _load(value: bytes | str, times: tuple[str, ...]) -> dict[str, Any]:
+    data = json.loads(value)
+    for name in times:
+        if data.get(name) is not None:
+            data[name] = dt.datetime.fromisoformat(data[name])
+    return data
+
+
+def _job(value: bytes | str) -> JobState:
+    return JobState(**_load(value, _JOB_TIMES))
+
+
+def _entry(value: bytes | str) -> HistoryEntry:
+    return HistoryEntry(**_load(value, _ENTRY_TIMES))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,118 @@
+"""Two schedulers sharing one Redis, in one process, on the fake clock: one runs each
+occurrence, a standby takes over on the same grid, a stale leader runs nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+
+from equipment.Log.MemoryLogger import MemoryLogger
+from equipment.Scheduler.Scheduler import Scheduler
+from equipment.Scheduler.State.RedisStateStore import RedisStateStore
+
+JOB = "work:every-10-seconds"
+
+
+def work() -> None:
+    return None
+
+
+@pytest.fixture
+def replica(make_coordinator, client, prefix, clock):
+    def make(name: str, catch_up: dt.timedelta | None = None) -> Scheduler:
+        coordinator = make_coordinator(name)
+        state = RedisStateStore(client, prefix, "redis test", name)
+        scheduler = Scheduler(
+            log=MemoryLogger(),
+            clock=clock,
+            settings={"timezone": "UTC"},
+            state=state,
+            coordinator=coordinator,
+        )
+        job = scheduler.schedule.every(10).seconds
+        if catch_up is not None:
+            job = job.catch_up(within=catch_up, all=True)
+        job.do(work)
+        scheduler.schedule.sync_state()
+        coordinator.start(lambda: None, campaign=False)
+        return scheduler
+
+    return make
+
+
+def run_for(clock, seconds: int, *replicas: Scheduler) -> None:
+    for _ in range(seconds):
+        clock.advance(1)
+        for scheduler in replicas:
+            scheduler.coordinator.step()
+            scheduler.tick()
+
+
+def history(scheduler: Scheduler) -> list[tuple[str, str]]:
+    rows = scheduler.state.history(JOB, limit=1000)
+    return [(row.replica, row.run_id) for row in reversed(rows)]
+
+
+def test_only_the_leader_runs_and_a_standby_writes_nothing(replica, clock):
+    a, b = replica("a:1"), replica("b:2")
+    run_for(clock, 60, a, b)
+    rows = history(a)
+    assert [who for who, _ in rows] == ["a:1"] * 6
+    assert len({run_id for _, run_id in rows}) == 6
+    assert a.leading and not b.leading
+
+
+def test_a_standby_takes_over_on_the_same_grid_and_reports_what_nobody_ran(
+    replica, clock, client
+):
+    a, b = replica("a:1"), replica("b:2")
+    run_for(clock, 30, a, b)
+    clock.advance(25)  # a dies; its lease runs out
+    client.delete(a.coordinator.lease.key)
+    run_for(clock, 30, b)
+    rows = history(b)
+    assert [who for who, _ in rows] == ["a:1"] * 3 + ["b:2"] * 3
+    instants = [run_id.split("@")[1] for _, run_id in rows]
+    assert instants == sorted(set(instants))  # no run twice
+    assert all(at.endswith(("00Z", "10Z", "20Z", "30Z", "40Z", "50Z")) for at in instants)
+    [missed] = b.log.find("missed", logging.WARNING)
+    assert "while no replica led" in missed.message and "skipped" in missed.message
+    assert b.log.find("Leading with fencing token 2", logging.INFO)
+
+
+def test_what_the_takeover_missed_follows_the_catch_up_rule(replica, clock, client):
+    a = replica("a:1", catch_up=dt.timedelta(minutes=5))
+    b = replica("b:2", catch_up=dt.timedelta(minutes=5))
+    run_for(clock, 30, a, b)
+    clock.advance(25)
+    client.delete(a.coordinator.lease.key)
+    run_for(clock, 5, b)  # to 12:01:00
+    instants = [run_id.split("@")[1] for _, run_id in history(b)]
+    assert len(instants) == len(set(instants)) == 6  # a: :10-:30; b: :40 :50, 01:00
+    assert instants == sorted(instants)
+
+
+def test_a_stale_leader_runs_nothing_and_writes_nothing(replica, clock, client):
+    a, b = replica("a:1"), replica("b:2")
+    run_for(clock, 20, a, b)
+    client.delete(a.coordinator.lease.key)  # a was paused past its lease
+    b.coordinator.step()
+    b.tick()  # b leads from 12:00:20
+    clock.advance(10)
+    a.coordinator.lease.valid_until = a.clock.monotonic() + 5  # a still trusts its lease
+    a.tick()  # resumed before its renewal thread noticed: Redis refuses the claim
+    assert [who for who, _ in history(a)] == ["a:1"] * 2
+    assert a.coordinator.log.find("lost the scheduler lease", logging.WARNING)
+    run_for(clock, 10, a, b)
+    assert [who for who, _ in history(a)] == ["a:1"] * 2 + ["b:2"] * 2
+
+
+def test_a_leader_finding_the_shared_state_lost_writes_it_again(replica, clock, client):
+    a = replica("a:1")
+    run_for(clock, 10, a)
+    client.delete(a.state.jobs_key, a.coordinator.lease.key)  # Redis restarted empty
+    run_for(clock, 11, a)
+    stored = a.state.load()[JOB]
+    assert stored.last_outcome == "success" and stored.last_scheduled is not None

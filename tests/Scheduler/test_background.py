@@ -1,0 +1,122 @@
+"""`.in_background()` and `.without_overlapping()` in one process: a slow job does not hold
+the loop, an occurrence due while the previous run goes on is skipped and said so, the lock
+never sticks, and a stop waits for background runs up to shutdown_grace."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from equipment.Scheduler.RunRecord import FAILURE, OVERLAP, SKIPPED, SUCCESS
+from equipment.Scheduler.Scheduler import Scheduler
+
+WAIT = 5.0  # a bound on waiting for a pool thread, never reached when the code is right
+
+
+class Gate:
+    """A job that blocks until the test opens the gate; says when it has started."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.started = threading.Event()
+        self.calls = 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+        self.started.set()
+        assert self.open.wait(WAIT)
+
+
+def slow_job() -> None:
+    raise AssertionError("replaced by a Gate in each test")
+
+
+def failing() -> None:
+    raise RuntimeError("boom")
+
+
+def quick() -> None:
+    return None
+
+
+def test_a_background_job_does_not_hold_the_others(scheduler, clock):
+    gate = Gate()
+    scheduler.schedule.every(1).seconds.in_background().name("slow").do(gate)
+    scheduler.schedule.every(1).seconds.do(quick)
+    clock.advance(1)
+    records = scheduler.tick()
+    assert [r.job_id for r in records] == ["quick:every-second"]  # slow's comes later
+    assert gate.started.wait(WAIT)
+    gate.open.set()
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+    clock.advance(0.5)
+    [slow] = scheduler.schedule.dispatcher.drain()
+    assert slow.job_id == "slow" and slow.outcome == SUCCESS
+
+
+def test_an_occurrence_due_while_the_previous_run_goes_on_is_skipped(scheduler, clock, log):
+    gate = Gate()
+    scheduler.schedule.every(1).seconds.in_background().without_overlapping().name("s").do(gate)
+    clock.advance(1)
+    scheduler.tick()
+    assert gate.started.wait(WAIT)
+    clock.advance(1)
+    [skipped] = scheduler.tick()
+    assert skipped.outcome == SKIPPED and skipped.reason == OVERLAP
+    [line] = log.find("skipped occurrence", logging.INFO)
+    assert skipped.run_id in line.message and "without_overlapping" in line.message
+    gate.open.set()
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+    clock.advance(1)
+    scheduler.tick()
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+    assert gate.calls == 2  # the lock was released at the end of the first run
+
+
+def test_the_lock_is_released_when_a_run_fails(scheduler, clock):
+    scheduler.schedule.every(1).seconds.without_overlapping().do(failing)
+    outcomes = []
+    for _ in range(3):
+        clock.advance(1)
+        outcomes += [r.outcome for r in scheduler.tick()]
+    assert outcomes == [FAILURE] * 3
+
+
+def test_without_background_the_same_job_never_overlaps_itself(scheduler, clock):
+    scheduler.schedule.every(1).seconds.without_overlapping().do(quick)
+    for _ in range(3):
+        clock.advance(1)
+        assert [r.outcome for r in scheduler.tick()] == [SUCCESS]
+
+
+def stopping_scheduler(clock, log, grace: float) -> Scheduler:
+    scheduler = Scheduler(
+        log=log, clock=clock, settings={"timezone": "UTC", "shutdown_grace": grace}
+    )
+    scheduler.should_exit = True  # one pass, then stop
+    return scheduler
+
+
+def test_a_stop_waits_for_background_runs(clock, log):
+    scheduler = stopping_scheduler(clock, log, grace=WAIT)
+    done = threading.Event()
+
+    def finishes_soon() -> None:
+        done.wait(0.05)  # a short run: the stop must wait for it
+
+    scheduler.schedule.every(1).seconds.in_background().name("bg").do(finishes_soon)
+    clock.advance(1)
+    scheduler.run()
+    assert scheduler.schedule.dispatcher.background.running() == []
+    assert scheduler.state.load()["bg"].last_outcome == SUCCESS  # its record was written
+
+
+def test_a_background_run_past_the_grace_is_reported_at_the_stop(clock, log):
+    scheduler = stopping_scheduler(clock, log, grace=0.05)
+    gate = Gate()
+    scheduler.schedule.every(1).seconds.in_background().name("stuck").do(gate)
+    clock.advance(1)
+    scheduler.run()
+    [line] = log.find("did not finish within shutdown_grace", logging.ERROR)
+    assert "Background job stuck" in line.message
+    gate.open.set()
