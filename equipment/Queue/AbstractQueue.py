@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from equipment.Queue.PushBatch import PushBatch
 
 
 class AbstractQueue(ABC):
@@ -29,6 +32,11 @@ class AbstractQueue(ABC):
         self, delay: dt.timedelta | float, fn: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> bool:
         """Run `fn(*args, **kwargs)` after `delay` (a timedelta or seconds)."""
+
+    def batch(self) -> PushBatch | None:
+        """A batch for pushes that fall due together, or None when this driver sends each
+        push on its own (the sync driver runs them at once anyway)."""
+        return None
 
     def describe(self) -> str:
         """The driver in a few words, safe to log ('sync'; Redis: its masked address)."""

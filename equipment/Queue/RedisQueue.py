@@ -19,6 +19,7 @@ from typing import Any
 import redis
 from rq import Queue
 from rq import Retry as RQRetry
+from rq.exceptions import DuplicateJobError
 from rq.job import Job
 
 from equipment.Log.AbstractLogger import AbstractLogger
@@ -28,6 +29,7 @@ from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from equipment.Queue.RedisConnection import FATAL_ERRORS, TRANSIENT_ERRORS, make_redis
+from equipment.Queue.RedisPushBatch import RedisPushBatch
 from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id
 from equipment.Queue.Settings import QueueSettings, scrub
 from equipment.Queue.Timing import after, to_utc
@@ -80,7 +82,7 @@ class RedisQueue(AbstractQueue):
         try:
             due = to_utc(when, self.settings.timezone)
         except (TypeError, ValueError) as exc:
-            return self._refuse(fn, str(exc))
+            return self.refuse(fn, str(exc))
         return self._submit(due, fn, args, kwargs)
 
     def push_in(
@@ -89,7 +91,7 @@ class RedisQueue(AbstractQueue):
         try:
             due = after(delay)
         except (TypeError, ValueError) as exc:
-            return self._refuse(fn, str(exc))
+            return self.refuse(fn, str(exc))
         return self._submit(due, fn, args, kwargs)
 
     def _submit(
@@ -98,10 +100,10 @@ class RedisQueue(AbstractQueue):
         try:
             options, kwargs = split_options(kwargs)
         except ValueError as exc:
-            return self._refuse(fn, str(exc))
+            return self.refuse(fn, str(exc))
         problem = why_not_portable(fn) or why_not_picklable(args, kwargs)
         if problem:
-            return self._refuse(fn, problem)
+            return self.refuse(fn, problem)
         run_id = get_run_id()
         what = describe(fn)
         meta = {"run_id": run_id, "function": what}  # the worker logs the same name
@@ -114,14 +116,10 @@ class RedisQueue(AbstractQueue):
             return False
         job, fresh = outcome
         if job is None:
-            return self._fenced(what, run_id)
+            return self.fenced(what, run_id)
         if not fresh:
-            self.log.info(
-                f"{what} was already queued as RQ job {job.id} (run {run_id}): not queued again",
-                extra={"rq_job_id": job.id, "run_id": run_id, "function": what},
-            )
-            return True
-        self._log_pushed(job, what, run_id, due)
+            return self.already_queued(job, what, run_id)
+        self.log_pushed(job, what, run_id, due)
         return True
 
     def _enqueue(
@@ -137,6 +135,20 @@ class RedisQueue(AbstractQueue):
     ) -> tuple[Job | None, bool]:
         """(job, True) when queued now; (job, False) when that job ID was queued before;
         (None, False) when the fence refused the push."""
+        spec = self.spec(args, kwargs, options, meta)
+        queue = self.current_queue()
+        if job_id is None:
+            return self._put(queue, due, fn, spec), True
+        return self._put_once(queue, due, fn, spec, job_id, scope.fence if scope else None)
+
+    def spec(
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        options: PushOptions,
+        meta: dict[str, Any],
+    ) -> dict[str, Any]:
+        """RQ's enqueue arguments for one push (the queue's TTLs, the push's options)."""
         spec: dict[str, Any] = {
             "args": args,
             "kwargs": kwargs,
@@ -148,10 +160,14 @@ class RedisQueue(AbstractQueue):
             spec["retry"] = RQRetry(max=options.retry.max, interval=list(options.retry.intervals))
         if options.job_timeout:
             spec["job_timeout"] = options.job_timeout
-        queue = self._outage_queue if self.guard.down else self.queue
-        if job_id is None:
-            return self._put(queue, due, fn, spec), True
-        return self._put_once(queue, due, fn, spec, job_id, scope.fence if scope else None)
+        return spec
+
+    def current_queue(self) -> Queue:
+        """The RQ queue to write through: during an outage, the one that tries only once."""
+        return self._outage_queue if self.guard.down else self.queue
+
+    def batch(self) -> RedisPushBatch:
+        return RedisPushBatch(self)
 
     def _put(self, queue: Queue, due: dt.datetime | None, fn: Any, spec: dict[str, Any]) -> Job:
         if due is None:
@@ -168,6 +184,11 @@ class RedisQueue(AbstractQueue):
         fence: Fence | None,
     ) -> tuple[Job | None, bool]:
         """Enqueue as `job_id` unless it exists or `fence` no longer holds, atomically."""
+        if fence is None:  # RQ's own check-and-save script: one round trip
+            try:
+                return self._put(queue, due, fn, {**spec, "job_id": job_id, "unique": True}), True
+            except DuplicateJobError:
+                return Job.fetch(job_id, connection=queue.connection), False
         job_key = Job.key_for(job_id)
         watched = [job_key] + ([fence.key] if fence else [])
         for _ in range(WATCH_ATTEMPTS):
@@ -186,7 +207,14 @@ class RedisQueue(AbstractQueue):
                     continue  # the lease or the job changed meanwhile: look again
         raise redis.WatchError(f"job {job_id}: its keys kept changing ({WATCH_ATTEMPTS} tries)")
 
-    def _fenced(self, what: str, run_id: str | None) -> bool:
+    def already_queued(self, job: Job, what: str, run_id: str | None) -> bool:
+        self.log.info(
+            f"{what} was already queued as RQ job {job.id} (run {run_id}): not queued again",
+            extra={"rq_job_id": job.id, "run_id": run_id, "function": what},
+        )
+        return True
+
+    def fenced(self, what: str, run_id: str | None) -> bool:
         self.log.warning(
             f"{what} was not queued: run {run_id} was claimed under a scheduler lease this "
             "process no longer holds (another replica leads now)",
@@ -194,7 +222,7 @@ class RedisQueue(AbstractQueue):
         )
         return False
 
-    def _log_pushed(self, job: Job, what: str, run_id: str | None, due: dt.datetime | None) -> None:
+    def log_pushed(self, job: Job, what: str, run_id: str | None, due: dt.datetime | None) -> None:
         when = f" for {due.isoformat()}" if due else ""
         self.log.info(
             f"Queued {what} as RQ job {job.id} (run {run_id or '-'}) on {self.name}{when}",
@@ -207,7 +235,7 @@ class RedisQueue(AbstractQueue):
             },
         )
 
-    def _refuse(self, fn: Any, reason: str) -> bool:
+    def refuse(self, fn: Any, reason: str) -> bool:
         self.log.error(
             f"Refused to queue {describe(fn)}: {scrub(reason, self.settings.redis.secrets)}",
             extra={"function": describe(fn), "run_id": get_run_id(), "queue": self.name},

@@ -19,10 +19,11 @@ alone, and the loop goes on.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import schedule
 
@@ -34,6 +35,9 @@ from equipment.Scheduler.Executors import BackgroundPool
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.Runner import Runner
 from equipment.Scheduler.RunRecord import CONDITION, OVERLAP, RunRecord, run_id_for
+
+if TYPE_CHECKING:
+    from equipment.Queue.PushBatch import PushBatch
 
 NOT_THE_OWNER = "not the owner"
 # When an occurrence's record is complete (see Dispatcher._handle).
@@ -58,6 +62,7 @@ class Dispatcher:
         self._completed_lock = threading.Lock()
         self._claims: dict[str, bool] = {}  # this pass's claims, made by prepare()
         self._prepared: dict[str, Any] = {}  # job ID -> the next run it was prepared for
+        self._batches: dict[int, PushBatch] = {}  # id(queue) -> this pass's batch of pushes
 
     def fire(self, job: Any) -> Any:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
@@ -82,6 +87,25 @@ class Dispatcher:
         if job.is_overdue(job.next_run_at):
             return schedule.CancelJob
         return record.result
+
+    @contextlib.contextmanager
+    def batching(self, due: Iterable[Any]) -> Iterator[None]:
+        """While `due` jobs run: the pushes of `do(queue.push, ...)` jobs that share a queue
+        go to that queue in one batch, sent when the block ends (even if it raises)."""
+        by_queue: dict[int, list[Any]] = {}
+        for job in due:
+            if job.push_call is not None and not job.background:
+                by_queue.setdefault(id(job.push_call[0]), []).append(job)
+        for key, jobs in by_queue.items():
+            batch = jobs[0].push_call[0].batch() if len(jobs) > 1 else None
+            if batch is not None:
+                self._batches[key] = batch
+        try:
+            yield
+        finally:
+            batches, self._batches = self._batches, {}
+            for batch in batches.values():
+                batch.send()
 
     def drain(self) -> list[RunRecord]:
         with self._completed_lock:
@@ -146,8 +170,9 @@ class Dispatcher:
         if job.background:
             self.background.submit(record, lambda: self._run_background(job, record))
             return LATER
+        batch = self._batches.get(id(job.push_call[0])) if job.push_call else None
         try:
-            self.runner.run(job, record, self.coordinator.fence())
+            self.runner.run(job, record, self.coordinator.fence(), batch)
         finally:
             self._unlock(job, record)
         return NOW

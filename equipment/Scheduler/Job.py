@@ -20,7 +20,7 @@ import schedule
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.Errors import IntervalError, SchedulerError, ScheduleValueError
-from equipment.Scheduler.JobId import callable_name, derive_job_id, is_queue_push
+from equipment.Scheduler.JobId import callable_name, derive_job_id, direct_push, is_queue_push
 from equipment.Scheduler.Occurrences import CatchUp, Missed
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.Trigger import (
@@ -72,6 +72,7 @@ class Job(schedule.Job):
         "_cancel_after_at",
         "epoch",
         "pushes_to_queue",
+        "push_call",
         "derived_id",
         "order",
         "catch_up_rule",
@@ -108,6 +109,9 @@ class Job(schedule.Job):
         #: step found it, so that run IDs stay unique although instants repeat.
         self.epoch = ""
         self.pushes_to_queue = False  # do(queue.push, ...): False returned means not queued
+        #: (queue, fn, args, kwargs) of a `do(queue.push, fn, ...)` job: pushes falling due
+        #: together are sent in one batch.
+        self.push_call: tuple[Any, Callable[..., Any], tuple, dict] | None = None
         #: The ID derived from callable and schedule; the schedule may add a twin's ordinal.
         self.derived_id = ""
         self.order = 0  # registration order: ties between jobs due together
@@ -307,6 +311,7 @@ class Job(schedule.Job):
         self.trigger = self.trigger or self._build_trigger()
         self._check_cron_builder()
         self.pushes_to_queue = is_queue_push(self.job_func)
+        self.push_call = direct_push(self.job_func)
         self.fingerprint = self.trigger.fingerprint()
         # A zone is part of the ID only when the job names its own: with the scheduler's
         # zone (often "local"), the ID must not change from one host to another.

@@ -36,6 +36,15 @@ def is_queue_push(job_func: functools.partial) -> bool:
     return _push_position(target) is not None
 
 
+def direct_push(job_func: functools.partial) -> tuple[Any, Callable[..., Any], tuple, dict] | None:
+    """(queue, fn, args, kwargs) when the job is exactly `do(queue.push, fn, ...)`: a push
+    that can join a batch of pushes falling due together. None for anything else."""
+    target, args, kwargs = _flatten(job_func)
+    if getattr(target, "__name__", "") != "push" or _push_position(target) is None or not args:
+        return None
+    return target.__self__, args[0], args[1:], kwargs
+
+
 def _unwrap(job_func: functools.partial) -> tuple[Callable[..., Any], tuple, dict]:
     """The callable a job is named after: for a queue push, the pushed function."""
     target, args, kwargs = _flatten(job_func)

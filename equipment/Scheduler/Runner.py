@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Queue.PushBatch import DeferredPush, PushBatch
 from equipment.Queue.RunContext import PushScope, push_scope
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Lifecycle import Lifecycle
@@ -23,7 +24,6 @@ from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
 from equipment.Scheduler.Signals import ShutdownGraceExpired
 
 if TYPE_CHECKING:
-
     from equipment.Queue.RunContext import Fence
     from equipment.Scheduler.Job import Job
 
@@ -46,14 +46,41 @@ class Runner:
         self.current: RunRecord | None = None
         self.interrupted: RunRecord | None = None  # a run cut short by a BaseException
 
-    def run(self, job: Job, record: RunRecord, fence: Fence | None = None) -> None:
+    def run(
+        self,
+        job: Job,
+        record: RunRecord,
+        fence: Fence | None = None,
+        batch: PushBatch | None = None,
+    ) -> None:
         """Run `job` for `record`; its pushes are named after the run and, with a `fence`,
-        queued only while this process still holds the lease the run was claimed under."""
-        self._execute(job, record, fence)
+        queued only while this process still holds the lease the run was claimed under.
+        With a `batch`, a `do(queue.push, ...)` job's push joins it, and the run is
+        reported when the batch is sent."""
+        self._execute(job, record, fence, batch)
+        if isinstance(record.result, DeferredPush):
+            record.result.on_done(lambda accepted: self._pushed(job, record, accepted))
+            return
         self._report(job, record)
         self._call_hooks(job, record)
 
-    def _execute(self, job: Job, record: RunRecord, fence: Fence | None) -> None:
+    def _pushed(self, job: Job, record: RunRecord, accepted: bool) -> None:
+        """A batched push was sent: the run's outcome is whether it was queued."""
+        record.result = accepted
+        self._judge(job, record)
+        self._report(job, record)
+        self._call_hooks(job, record)
+
+    def _judge(self, job: Job, record: RunRecord) -> None:
+        if record.result is False and getattr(job, "pushes_to_queue", False):
+            record.outcome = FAILURE
+            record.error = QueuePushFailed(PUSH_RETURNED_FALSE)
+        else:
+            record.outcome = SUCCESS
+
+    def _execute(
+        self, job: Job, record: RunRecord, fence: Fence | None, batch: PushBatch | None
+    ) -> None:
         record.started_at = self.clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
         if self.log.is_enabled_for(logging.INFO):
@@ -61,12 +88,13 @@ class Runner:
         started = self._started = self.clock.monotonic()
         try:
             with push_scope(PushScope(record.run_id, fence)):
-                record.result = job.job_func()
-            if record.result is False and getattr(job, "pushes_to_queue", False):
-                record.outcome = FAILURE
-                record.error = QueuePushFailed(PUSH_RETURNED_FALSE)
-            else:
-                record.outcome = SUCCESS
+                if batch is not None and job.push_call is not None:
+                    _, fn, args, kwargs = job.push_call
+                    record.result = batch.add(fn, args, kwargs)
+                else:
+                    record.result = job.job_func()
+            if not isinstance(record.result, DeferredPush):
+                self._judge(job, record)
         except Exception as error:
             self._failed(record, error)
         except (SystemExit, KeyboardInterrupt) as error:

@@ -266,14 +266,18 @@ class Schedule(schedule.Scheduler):
         """Run every job due now, earliest first, taking them from the index."""
         due = self.index.pop_due(self.clock.now())
         self.dispatcher.prepare(due)  # the pass's claims, in one batch
-        for job in due:
-            try:
-                result = job.run()
-            finally:
-                if self._by_id.get(job.id) is job and not self.index.holds(job):
-                    self.index.push(job)
-            if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
-                self.cancel_job(job)
+        cancelled = []
+        with self.dispatcher.batching(due):  # pushes falling due together: one round trip
+            for job in due:
+                try:
+                    result = job.run()
+                finally:
+                    if self._by_id.get(job.id) is job and not self.index.holds(job):
+                        self.index.push(job)
+                if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
+                    cancelled.append(job)
+        for job in cancelled:
+            self.cancel_job(job)
 
     def claim_ahead(self, until: dt.datetime) -> None:
         """Claim now, in one batch, the occurrences falling due up to `until`, so that the
