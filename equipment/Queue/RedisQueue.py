@@ -23,7 +23,7 @@ from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from equipment.Queue.RedisConnection import FATAL_ERRORS, TRANSIENT_ERRORS, make_redis
-from equipment.Queue.RunContext import get_run_id
+from equipment.Queue.RunContext import get_run_id, note_push
 from equipment.Queue.Settings import QueueSettings, scrub
 from equipment.Queue.Timing import after, to_utc
 
@@ -99,6 +99,7 @@ class RedisQueue(AbstractQueue):
         if not ok or job is None:
             return False
         self._log_pushed(job, what, run_id, due)
+        note_push(job.id)
         return True
 
     def _enqueue(

@@ -4,7 +4,8 @@
 
 1. *due*: which occurrence this is (`Occurrences`: a catch-up backlog first, else the
    latest due one) and so its run ID;
-2. *claim*: whether this process may run it (`Coordinator`);
+2. *claim*: whether this process may run it (`Coordinator`); a paused job
+   (`equipment schedule pause`) is skipped before it claims anything;
 3. *conditions*: `.when()` / `.skip()`;
 4. *execute*: the `Runner` runs the job, logs it and calls its hooks;
 5. *record*: the `RunRecord` joins this pass's batch, which the scheduler writes to its
@@ -27,8 +28,9 @@ from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Coordination.Coordinator import Coordinator, SingleProcess
 from equipment.Scheduler.Lifecycle import Lifecycle
+from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.Runner import Runner
-from equipment.Scheduler.RunRecord import CONDITION, RunRecord, run_id_for
+from equipment.Scheduler.RunRecord import CONDITION, PAUSED, RunRecord, run_id_for
 
 NOT_THE_OWNER = "not the owner"
 
@@ -47,6 +49,10 @@ class Dispatcher:
         self.coordinator = coordinator or SingleProcess()
         self.runner = Runner(clock, log, self.lifecycle)
         self.completed: list[RunRecord] = []  # handled since the last drain()
+        #: The paused jobs (set by the Schedule, which knows the state store).
+        self.pauses: Pauses | None = None
+        #: This process's ID in the records it makes (`ProcessInfo.process_id`).
+        self.replica: str | None = None
 
     def fire(self, job: Any) -> Any:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
@@ -57,7 +63,11 @@ class Dispatcher:
             return None  # stopping: no new runs start
         scheduled = self._occurrence(job, now)
         record = RunRecord(
-            job.id, run_id_for(job.id, scheduled, job.epoch), scheduled, epoch=job.epoch
+            job.id,
+            run_id_for(job.id, scheduled, job.epoch),
+            scheduled,
+            epoch=job.epoch,
+            replica=self.replica,
         )
         self._handle(job, record)
         self.completed.append(record)
@@ -93,7 +103,9 @@ class Dispatcher:
         return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
 
     def _handle(self, job: Any, record: RunRecord) -> None:
-        if not self.coordinator.claim(record):
+        if self.pauses is not None and self.pauses.is_paused(job.id):
+            self._skip(job, record, PAUSED)
+        elif not self.coordinator.claim(record):
             self._skip(job, record, NOT_THE_OWNER)
         elif not self._conditions_hold(job, record):
             self._skip(job, record, CONDITION)

@@ -12,6 +12,7 @@ SKIPPED = "skipped"
 
 #: Why an occurrence did not run (`RunRecord.reason` of a skipped record).
 CONDITION = "condition"
+PAUSED = "paused"
 
 
 def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:
@@ -45,6 +46,10 @@ class RunRecord:
     reason: str | None = None
     #: The grid's epoch after a backward clock step ('' before any), kept with the state.
     epoch: str = ""
+    #: The process that handled the occurrence (`ProcessInfo.process_id`).
+    replica: str | None = None
+    #: The queue's job ID when the run pushed work to a queue (the last push's).
+    queue_job_id: str | None = None
 
     def error_line(self) -> str | None:
         """The error's type and first line, as state and history keep it."""

@@ -49,7 +49,7 @@ class Runner:
         self._call_hooks(job, record)
 
     def _execute(self, job: Job, record: RunRecord) -> None:
-        from equipment.Queue.RunContext import run_context
+        from equipment.Queue.RunContext import last_push, run_context
 
         record.started_at = self.clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
@@ -57,7 +57,10 @@ class Runner:
         started = self._started = self.clock.monotonic()
         try:
             with run_context(record.run_id):
-                record.result = job.job_func()
+                try:
+                    record.result = job.job_func()
+                finally:
+                    record.queue_job_id = last_push()
             if record.result is False and getattr(job, "pushes_to_queue", False):
                 record.outcome = FAILURE
                 record.error = QueuePushFailed(PUSH_RETURNED_FALSE)

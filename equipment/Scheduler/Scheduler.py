@@ -30,6 +30,7 @@ from equipment.Scheduler.ClockWatch import ClockWatch
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Presence import Presence
+from equipment.Scheduler.Retention import Retention
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.Schedule import Schedule
 from equipment.Scheduler.Settings import SchedulerSettings
@@ -72,7 +73,17 @@ class Scheduler:
             catch_up=self.settings.catch_up(),
         )
         self._writer = StateWriter(self.state, self.log)
-        self._presence = Presence(self.state, self.clock, self.log, self.settings.max_sleep)
+        self._presence = Presence(
+            self.state, self.clock, self.log, self.settings.max_sleep, leader=self._is_leader
+        )
+        self._retention = Retention(
+            self.state,
+            self.clock,
+            self.log,
+            self.settings.history_days,
+            self.settings.history_per_job,
+        )
+        self._metrics: Any = None
         self._wake = threading.Event()
         self._should_exit = False
         self._collect_only = False
@@ -109,6 +120,9 @@ class Scheduler:
         except AttributeError:
             return None
         return str(path) if path else None
+
+    def _is_leader(self) -> bool:
+        return self.schedule.dispatcher.coordinator.is_leader
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -175,6 +189,7 @@ class Scheduler:
         self.schedule.sync_state()
         self._log_startup(installed)
         self._presence.announce()
+        self._start_operations()
         try:
             self._loop()
         except ShutdownGraceExpired:
@@ -191,6 +206,8 @@ class Scheduler:
                 self.lifecycle.phase = Phase.STOPPED
             self._writer.write(self.schedule.dispatcher.drain())
             self._presence.leave()
+            if self._metrics is not None:
+                self._metrics.close()
             self.log.info("Scheduler stopped")
 
     def _loop(self) -> None:
@@ -214,7 +231,31 @@ class Scheduler:
         records = self.schedule.dispatcher.drain()
         self._writer.write(earlier + records)
         self._presence.beat()
+        if self._metrics is not None:
+            self._metrics.observe(earlier + records, self.clock.now(), self._is_leader())
         return records
+
+    def _start_operations(self) -> None:
+        """Name this process in its records, watch long runs, prune history, serve metrics."""
+        me = self._presence.me
+        self.schedule.dispatcher.replica = me.process_id if me is not None else None
+        self._presence.watch(lambda: self.schedule.dispatcher.runner.current)
+        self._retention.maybe_prune()
+        port = self.settings.metrics_port
+        if port:
+            from equipment.Scheduler.Metrics import Metrics
+
+            self._metrics = Metrics()
+            try:
+                self._metrics.serve(self.settings.metrics_host, port)
+            except OSError as error:
+                raise SchedulerError(
+                    f"scheduler.metrics_port: cannot listen on {self.settings.metrics_host}:"
+                    f"{port} ({error.strerror}); choose a free port or unset metrics_port"
+                ) from None
+            self.log.info(
+                "Scheduler metrics on http://%s:%d/metrics", self.settings.metrics_host, port
+            )
 
     def _sleep_until_due(self) -> None:
         idle = self.schedule.idle_seconds

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from equipment.Config.Values import as_bool, as_choice, as_seconds, as_str
+from equipment.Config.Values import as_bool, as_choice, as_int, as_seconds, as_str
 from equipment.Errors import ConfigError
 from equipment.Scheduler.Errors import ScheduleValueError
 from equipment.Scheduler.Occurrences import CatchUp
@@ -37,6 +37,14 @@ class SchedulerSettings:
     catch_up_within: float = 0.0
     #: With `catch_up_within`: run each missed occurrence, not only the latest.
     catch_up_all: bool = False
+    #: History rows older than this many days are dropped (operations: `schedule history`).
+    history_days: float = 30.0
+    #: ... and at most this many rows are kept per job.
+    history_per_job: int = 1000
+    #: The Prometheus endpoint's port; 0 (the default) leaves it off.
+    metrics_port: int = 0
+    #: The address the metrics endpoint listens on.
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> SchedulerSettings:
@@ -77,6 +85,7 @@ class SchedulerSettings:
                 section.get("catch_up_within"), "scheduler.catch_up_within", 0.0
             ),
             catch_up_all=as_bool(section.get("catch_up_all"), "scheduler.catch_up_all", False),
+            **_operations(section),
         )
 
     def catch_up(self) -> CatchUp:
@@ -89,3 +98,20 @@ class SchedulerSettings:
         if isinstance(value, SchedulerSettings):
             return value
         return cls.from_config(value)
+
+
+def _operations(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of operations: history retention and the metrics endpoint."""
+    return {
+        "history_days": as_seconds(
+            section.get("history_days"), "scheduler.history_days", 30.0, above_minimum=True,
+            maximum=36600.0,
+        ),
+        "history_per_job": as_int(
+            section.get("history_per_job"), "scheduler.history_per_job", 1000, minimum=1
+        ),
+        "metrics_port": as_int(
+            section.get("metrics_port"), "scheduler.metrics_port", 0, minimum=0, maximum=65535
+        ),
+        "metrics_host": as_str(section.get("metrics_host"), "scheduler.metrics_host", "127.0.0.1"),
+    }

@@ -19,6 +19,11 @@ class Coordinator(ABC):
     def claim(self, record: RunRecord) -> bool:
         """Whether this process may run the occurrence `record` names (its run ID)."""
 
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process leads its replicas (metrics, health); one process always does."""
+        return True
+
 
 class SingleProcess(Coordinator):
     mode = "none"

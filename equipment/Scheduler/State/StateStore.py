@@ -8,6 +8,11 @@ loads everything once at start (`load`), proposes anchors for the jobs it regist
 writes what happened at the end of each pass (`record`, one batch). Readers in other
 processes (`equipment schedule list`, health checks, a status page) use the same calls.
 
+Operations (`equipment schedule history|why|pause|health`, the status page) read three
+more things: a history row per handled occurrence (written by `record`, in the same
+transaction), the set of paused jobs, and heartbeat spans (when each process was alive,
+kept after it stops, so "no scheduler was running" can be shown rather than guessed).
+
 Backends: `MemoryStateStore` (tests, a bare `Scheduler()`), `SqliteStateStore` (a project's
 default, one file shared by the processes of one host).
 """
@@ -69,6 +74,60 @@ class JobState:
         )
 
 
+MISSED = "missed"
+
+
+@dataclass
+class HistoryEntry:
+    """One occurrence of one job as the history keeps it (or, for `missed`, derives it)."""
+
+    job_id: str
+    run_id: str
+    scheduled_at: dt.datetime
+    #: success | failure | skipped | missed
+    outcome: str
+    #: Why it was skipped: paused, condition, overlap, catch-up policy, not the owner.
+    reason: str | None = None
+    #: The error's type and first line.
+    error: str | None = None
+    #: The process that handled it (`ProcessInfo.process_id`).
+    replica: str | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    duration: float | None = None
+    #: Seconds between the scheduled instant and the start.
+    lateness: float | None = None
+    #: The queue's job ID when the run pushed work to a queue.
+    queue_job_id: str | None = None
+
+    @classmethod
+    def of(cls, record: RunRecord) -> HistoryEntry:
+        ran = record.started_at is not None
+        return cls(
+            job_id=record.job_id,
+            run_id=record.run_id,
+            scheduled_at=record.scheduled_at,
+            outcome=record.outcome,
+            reason=record.reason,
+            error=record.error_line(),
+            replica=record.replica,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            duration=record.duration if ran else None,
+            lateness=record.lateness if ran else None,
+            queue_job_id=record.queue_job_id,
+        )
+
+
+@dataclass
+class HeartbeatSpan:
+    """From a process's first heartbeat to its last: when a scheduler was alive."""
+
+    process_id: str
+    first_beat: dt.datetime
+    last_beat: dt.datetime
+
+
 @dataclass
 class ProcessInfo:
     """One scheduler process of the project, as its heartbeats describe it."""
@@ -78,6 +137,13 @@ class ProcessInfo:
     started_at: dt.datetime
     heartbeat_at: dt.datetime
     process_id: str = field(default="")
+    #: The run this process has been executing since `running_since` (written by the
+    #: heartbeat of a run that lasts more than a heartbeat interval), else None.
+    running_job: str | None = None
+    running_run_id: str | None = None
+    running_since: dt.datetime | None = None
+    #: Whether its coordinator made it the leader (a single process always leads).
+    leader: bool = True
 
     def __post_init__(self) -> None:
         if not self.process_id:
@@ -135,3 +201,33 @@ class StateStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections and files."""
+
+    # -- operations ----------------------------------------------------------------------
+
+    @abstractmethod
+    def history(
+        self,
+        job_id: str,
+        limit: int = 50,
+        before: dt.datetime | None = None,
+        after: dt.datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """A job's stored history rows, newest first: `after <= scheduled_at < before`."""
+
+    @abstractmethod
+    def set_paused(self, job_id: str, paused: bool, now: dt.datetime) -> None:
+        """Pause a job (its occurrences are skipped, on every process) or resume it."""
+
+    @abstractmethod
+    def paused(self) -> dict[str, dt.datetime]:
+        """The paused jobs: job ID -> since when."""
+
+    @abstractmethod
+    def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
+        """Drop history rows scheduled before `older_than`, and all but each job's newest
+        `keep_per_job`; drop heartbeat spans that ended before `older_than`."""
+
+    @abstractmethod
+    def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
+        """Heartbeat spans (one per process, kept after it stops) whose last beat is at or
+        after `after`, oldest first. `heartbeat()` opens and extends them."""
