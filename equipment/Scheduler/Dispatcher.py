@@ -30,7 +30,7 @@ from equipment.Scheduler.Coordination.Coordinator import Coordinator, SingleProc
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.Runner import Runner
-from equipment.Scheduler.RunRecord import CONDITION, PAUSED, RunRecord, run_id_for
+from equipment.Scheduler.RunRecord import CONDITION, MANUAL, PAUSED, RunRecord, run_id_for
 
 NOT_THE_OWNER = "not the owner"
 
@@ -85,6 +85,18 @@ class Dispatcher:
             return schedule.CancelJob
         return record.result
 
+    def run_now(self, job: Any) -> RunRecord:
+        """Run `job` once now, off its grid (`equipment schedule run`): claim, conditions,
+        execute and record as for a scheduled occurrence; a pause does not hold it back,
+        and its next scheduled run stays where it is."""
+        now = self.clock.now()
+        record = RunRecord(
+            job.id, run_id_for(job.id, now, MANUAL), now, replica=self.replica, manual=True
+        )
+        self._handle(job, record, manual=True)
+        self.completed.append(record)
+        return record
+
     def drain(self) -> list[RunRecord]:
         records, self.completed = self.completed, []
         return records
@@ -102,8 +114,8 @@ class Dispatcher:
             return job.backlog[0]
         return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
 
-    def _handle(self, job: Any, record: RunRecord) -> None:
-        if self.pauses is not None and self.pauses.is_paused(job.id):
+    def _handle(self, job: Any, record: RunRecord, manual: bool = False) -> None:
+        if not manual and self.pauses is not None and self.pauses.is_paused(job.id):
             self._skip(job, record, PAUSED)
         elif not self.coordinator.claim(record):
             self._skip(job, record, NOT_THE_OWNER)

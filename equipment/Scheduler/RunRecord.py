@@ -15,6 +15,10 @@ CONDITION = "condition"
 PAUSED = "paused"
 
 
+#: The epoch-like suffix of a manual run's ID ('<job>@<now>Z~manual').
+MANUAL = "manual"
+
+
 def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:
     """'<job id>@<scheduled instant, UTC ISO-8601>': one ID per occurrence, on every replica.
 
@@ -50,6 +54,9 @@ class RunRecord:
     replica: str | None = None
     #: The queue's job ID when the run pushed work to a queue (the last push's).
     queue_job_id: str | None = None
+    #: Started by `equipment schedule run`, off the grid: it is history and the job's last
+    #: outcome, never the grid's last handled occurrence.
+    manual: bool = False
 
     def error_line(self) -> str | None:
         """The error's type and first line, as state and history keep it."""

@@ -234,9 +234,9 @@ class SqliteStateStore(StateStore):
         history = [_history_row(HistoryEntry.of(r)) for r in records]
         rows = [
             (
-                _text(r.scheduled_at), r.run_id, r.outcome, r.error_line(), _text(r.started_at),
-                _text(r.finished_at), r.duration if r.started_at else None, r.outcome, r.epoch,
-                r.job_id,
+                int(r.manual), _text(r.scheduled_at), r.run_id, r.outcome, r.error_line(),
+                _text(r.started_at), _text(r.finished_at), r.duration if r.started_at else None,
+                r.outcome, int(r.manual), r.epoch, r.job_id,
             )
             for r in records
         ]
@@ -244,13 +244,15 @@ class SqliteStateStore(StateStore):
             return
         with self._lock, self._transaction():
             self._db.executemany(
-                "UPDATE jobs SET last_scheduled = ?, last_run_id = ?, last_outcome = ?, "
+                # A manual run (`schedule run`) is off the grid: it keeps last_scheduled/epoch.
+                "UPDATE jobs SET last_scheduled = CASE ? WHEN 1 THEN last_scheduled ELSE ? END, "
+                "last_run_id = ?, last_outcome = ?, "
                 "last_error = ?, last_started = COALESCE(?, last_started), "
                 "last_finished = COALESCE(?, last_finished), "
                 "last_duration = COALESCE(?, last_duration), "
                 "consecutive_failures = CASE ? WHEN 'success' THEN 0 WHEN 'failure' "
                 "THEN consecutive_failures + 1 ELSE consecutive_failures END, "
-                "epoch = ? WHERE job_id = ?",
+                "epoch = CASE ? WHEN 1 THEN epoch ELSE ? END WHERE job_id = ?",
                 rows,
             )
             self._db.executemany(

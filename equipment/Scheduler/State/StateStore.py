@@ -62,7 +62,7 @@ class JobState:
         ran = record.started_at is not None
         return replace(
             self,
-            last_scheduled=record.scheduled_at,
+            last_scheduled=self.last_scheduled if record.manual else record.scheduled_at,
             last_run_id=record.run_id,
             last_outcome=record.outcome,
             last_error=record.error_line(),
@@ -70,7 +70,7 @@ class JobState:
             last_finished=record.finished_at if ran else self.last_finished,
             last_duration=record.duration if ran else self.last_duration,
             consecutive_failures=failures,
-            epoch=record.epoch,
+            epoch=self.epoch if record.manual else record.epoch,
         )
 
 
