@@ -108,9 +108,9 @@ JOB_PAGE = f"""<!doctype html>
 <script>
 const JOB_ID = decodeURIComponent(location.pathname.replace(/^\\/scheduler\\/jobs\\//, ''));
 const API = '/scheduler/api/jobs/' + encodeURIComponent(JOB_ID) + '/history';
-document.getElementById('back').href = withToken('/scheduler');
 function draw(data) {{
   const job = data.job;
+  document.getElementById('back').href = withToken('/scheduler');
   document.getElementById('title').textContent = job.id;
   document.getElementById('summary').textContent = job.schedule + ' (' + job.zone +
     '); next run ' + job.next_run + (job.paused ? '; paused since ' + job.paused_since : '');
