@@ -104,8 +104,8 @@ def _clock_changes(question: Question) -> str:
                 f"{wall:%Y-%m-%d %H:%M:%S} happens twice in {zone_name(zone)}; it is read as "
                 "the first."
             )
-    day = dt.timedelta(hours=24)
-    for when, old, new in offset_changes(zone, question.at - day, question.at + day):
+    near = dt.timedelta(hours=12)  # a change further away moved no occurrence near `at`
+    for when, old, new in offset_changes(zone, question.at - near, question.at + near):
         way = "forward" if new > old else "back"
         notes.append(
             f"Clocks in {zone_name(zone)} went {way} {abs(new - old)} at "
