@@ -138,8 +138,10 @@ def history_command(app_spec: str, job_id: str, limit_text: str | None, as_json:
     limit = _parse_count(limit_text, "--limit", 20, minimum=1)
     scheduler = _load_scheduler(app_spec)
     job = find_job(scheduler, job_id)
+    settings = scheduler.settings
     lines = History.timeline(
-        job, scheduler.state, scheduler.clock.now(), scheduler.settings.max_sleep, limit
+        job, scheduler.state, scheduler.clock.now(), settings.max_sleep, limit,
+        settings.history_days,
     )
     if as_json:
         for line in lines:

@@ -90,15 +90,25 @@ def timeline(
     now: dt.datetime,
     max_sleep: float,
     limit: int = 50,
+    history_days: float = 30.0,
 ) -> list[Occurrence]:
-    """The newest `limit` history lines of `job`: stored rows and derived missed runs."""
+    """The newest `limit` history lines of `job`: stored rows and derived missed runs.
+
+    Missed runs are derived only where there is evidence: after the job's anchor, within
+    the retention window (older spans are pruned) and from the first heartbeat or history
+    row on record (a store from before these existed says nothing about that time)."""
     rows = collapse(state.history(job.id, limit=limit * 4))
-    anchor = job.anchor or now
-    start = rows[-1].scheduled_at if len(rows) >= limit else anchor
-    slack = grace(max_sleep)
+    spans = state.spans()
     lines = [Occurrence(row) for row in rows]
+    evidence = [span.first_beat for span in spans[:1]] + [row.scheduled_at for row in rows[-1:]]
+    if not evidence:
+        return lines[:limit]
+    start = max(job.anchor or now, now - dt.timedelta(days=history_days), min(evidence))
+    if len(rows) >= limit:
+        start = max(start, rows[-1].scheduled_at)
+    slack = grace(max_sleep)
     stored = {row.scheduled_at for row in rows}
-    for gap_start, gap_end in gaps(state.spans(after=start), start, now - slack, slack):
+    for gap_start, gap_end in gaps(spans, start, now - slack, slack):
         lines.extend(missed_in(job, gap_start, gap_end, stored))
     lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
     return lines[:limit]

@@ -66,7 +66,10 @@ def upcoming(job: Any, stored: JobState | None, now: dt.datetime) -> dt.datetime
 
 def history_rows(scheduler: Any, job: Any, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
     zone = job.trigger.zone
-    lines = History.timeline(job, scheduler.state, now, scheduler.settings.max_sleep, limit)
+    settings = scheduler.settings
+    lines = History.timeline(
+        job, scheduler.state, now, settings.max_sleep, limit, settings.history_days
+    )
     return [_history_row(line, zone) for line in lines]
 
 
