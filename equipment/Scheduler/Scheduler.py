@@ -145,6 +145,9 @@ class Scheduler:
         self.should_exit = True
 
     def _request_stop(self, signal_name: str) -> None:
+        # First of all: a second signal can interrupt this handler at any line, and its
+        # KeyboardInterrupt must find the loop already stopping (not a job's own interrupt).
+        self.lifecycle.phase = Phase.HALTED
         running = self.schedule.dispatcher.runner.current
         grace = self.settings.shutdown_grace
         if running is not None:

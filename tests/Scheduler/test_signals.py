@@ -94,3 +94,21 @@ def test_a_second_sigint_stops_at_once_with_a_non_zero_code(child_factory):
 
     assert child.finish() == 130
     assert "interrupted" in child.output()
+
+
+def test_a_second_signal_landing_inside_the_first_handler_finds_the_loop_stopping():
+    """The second SIGINT's KeyboardInterrupt can be raised at any line of the first one's
+    handler (here: while it logs); the runner must then see a stop, not a job's own ^C."""
+    from equipment.Log.MemoryLogger import MemoryLogger
+    from equipment.Scheduler.Scheduler import Scheduler
+
+    class Interrupting(MemoryLogger):
+        def log(self, level, msg, *args, **kwargs):
+            raise KeyboardInterrupt("second stop signal (SIGINT): stopping at once")
+
+    scheduler = Scheduler(log=Interrupting())
+
+    with pytest.raises(KeyboardInterrupt):
+        scheduler._request_stop("SIGINT")
+
+    assert not scheduler.lifecycle.accepts_runs
