@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(abspath $(VENV)/bin)
 DEMO ?= demo
 
-.PHONY: install test lint demo clean
+.PHONY: install test lint demo clean bench bench-quick bench-env
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -28,5 +28,22 @@ demo: install
 	$(BIN)/equipment new $(notdir $(abspath $(DEMO))) --path $(DEMO) --force
 	cd $(DEMO) && $(BIN)/python scheduler.py
 
+# Benchmarks against the peers (benchmarks/README.md): not tests, never run by CI.
+# APScheduler 4 is a pre-release whose dependencies may clash, so it gets its own venv.
+APS4 := benchmarks/.venv-aps4
+
+$(APS4)/bin/python:
+	$(PYTHON) -m venv $(APS4)
+	$(APS4)/bin/python -m pip install --quiet --pre 'apscheduler>=4.0.0a1,<4.1'
+
+bench-env: install $(APS4)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+
+bench: bench-env
+	$(BIN)/python benchmarks/bench.py
+
+bench-quick: bench-env
+	$(BIN)/python benchmarks/bench.py --quick
+
 clean:
-	rm -rf $(VENV) $(DEMO) build dist *.egg-info
+	rm -rf $(VENV) $(DEMO) $(APS4) build dist *.egg-info

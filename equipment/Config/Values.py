@@ -53,12 +53,17 @@ def as_seconds(
 
 
 def _range(minimum: float, maximum: float | None, above_minimum: bool) -> str:
-    low = f"more than {minimum:g}" if above_minimum else f"at least {minimum:g}"
+    low = f"more than {_number(minimum)}" if above_minimum else f"at least {_number(minimum)}"
     if maximum is None:
         return low
     if above_minimum:
-        return f"{low} and at most {maximum:g}"
-    return f"between {minimum:g} and {maximum:g}"
+        return f"{low} and at most {_number(maximum)}"
+    return f"between {_number(minimum)} and {_number(maximum)}"
+
+
+def _number(value: float) -> str:
+    """'86400', '0.5': whole numbers in full, never as '8.64e+04'."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def as_int(

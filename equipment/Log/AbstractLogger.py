@@ -18,6 +18,10 @@ class AbstractLogger(ABC):
     def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
         """Log `msg % args` at `level`; kwargs are those of `logging.Logger.log`."""
 
+    def is_enabled_for(self, level: int) -> bool:
+        """Whether a line at `level` would be written: callers skip building costly fields."""
+        return True
+
     def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
         self.log(logging.DEBUG, msg, *args, **kwargs)
 

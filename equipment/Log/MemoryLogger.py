@@ -39,6 +39,9 @@ class MemoryLogger(AbstractLogger):
         Unpickled in a worker, it is the worker's logger (see `Arrival`)."""
         return arrived_memory_logger, (self.level,)
 
+    def is_enabled_for(self, level: int) -> bool:
+        return level >= self.level
+
     def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
         if level < self.level:
             return

@@ -29,3 +29,7 @@ class AbstractQueue(ABC):
         self, delay: dt.timedelta | float, fn: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> bool:
         """Run `fn(*args, **kwargs)` after `delay` (a timedelta or seconds)."""
+
+    def describe(self) -> str:
+        """The driver in a few words, safe to log ('sync'; Redis: its masked address)."""
+        return "sync"

@@ -61,6 +61,9 @@ class RedisQueue(AbstractQueue):
         """The queue pushes go to: the first configured one."""
         return self.queue.name
 
+    def describe(self) -> str:
+        return self.settings.description
+
     def push(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
         return self._submit(None, fn, args, kwargs)
 

@@ -11,8 +11,17 @@ import datetime as dt
 import threading
 import time
 from abc import ABC, abstractmethod
+from typing import Protocol
 
 UTC = dt.UTC
+
+
+class Wake(Protocol):
+    """What can end a sleep early (`threading.Event`, or the loop's signal-safe `Wakeup`)."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float) -> bool: ...
 
 
 class Clock(ABC):
@@ -25,7 +34,7 @@ class Clock(ABC):
         """Seconds on a clock that never steps; only differences mean anything."""
 
     @abstractmethod
-    def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
+    def sleep(self, seconds: float, wake: Wake | None = None) -> bool:
         """Wait `seconds`, or less if `wake` is set. Returns True when woken early."""
 
 
@@ -38,7 +47,7 @@ class SystemClock(Clock):
     def monotonic(self) -> float:
         return time.monotonic()
 
-    def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
+    def sleep(self, seconds: float, wake: Wake | None = None) -> bool:
         seconds = max(0.0, seconds)
         if wake is None:
             time.sleep(seconds)
@@ -65,7 +74,7 @@ class FakeClock(Clock):
         with self._lock:
             return self._monotonic
 
-    def sleep(self, seconds: float, wake: threading.Event | None = None) -> bool:
+    def sleep(self, seconds: float, wake: Wake | None = None) -> bool:
         if wake is not None and wake.is_set():
             return True
         self.sleeps.append(seconds)

@@ -55,6 +55,32 @@ def _weekday(name: str) -> property:
 
 
 class Job(schedule.Job):
+    # Our attributes live in slots; `schedule`'s stay in the instance dict, which then stays
+    # small and shared between jobs: a job costs about what a `schedule` job does.
+    __slots__ = (
+        "_next_run_at",
+        "trigger",
+        "last_run_at",
+        "last_record",
+        "success_hooks",
+        "failure_hooks",
+        "conditions",
+        "only_in",
+        "cron_expression",
+        "_name",
+        "_id",
+        "_cancel_after_at",
+        "epoch",
+        "pushes_to_queue",
+        "derived_id",
+        "order",
+        "catch_up_rule",
+        "anchor",
+        "fingerprint",
+        "backlog",
+        "missed",
+    )
+
     monday = _weekday("monday")
     tuesday = _weekday("tuesday")
     wednesday = _weekday("wednesday")
@@ -69,9 +95,10 @@ class Job(schedule.Job):
         self.trigger: Trigger | None = None
         self.last_run_at: dt.datetime | None = None
         self.last_record: RunRecord | None = None
-        self.success_hooks: list[Callable[[RunRecord], Any]] = []
-        self.failure_hooks: list[Callable[[RunRecord], Any]] = []
-        self.conditions: list[tuple[Callable[[], Any], bool]] = []
+        # Tuples, grown on the rare job that has them: a job costs little at 100,000 jobs.
+        self.success_hooks: tuple[Callable[[RunRecord], Any], ...] = ()
+        self.failure_hooks: tuple[Callable[[RunRecord], Any], ...] = ()
+        self.conditions: tuple[tuple[Callable[[], Any], bool], ...] = ()
         self.only_in: tuple[str, ...] | None = None
         self.cron_expression: str | None = None
         self._name: str | None = None
@@ -89,7 +116,7 @@ class Job(schedule.Job):
         self.anchor: dt.datetime | None = None
         self.fingerprint = ""
         #: Missed occurrences that still run, oldest first (`catch_up(all=True)`).
-        self.backlog: deque[dt.datetime] = deque()
+        self.backlog: deque[dt.datetime] | tuple[()] = ()
         #: What the job missed while no scheduler ran, as found at registration.
         self.missed: Missed | None = None
 
@@ -122,6 +149,18 @@ class Job(schedule.Job):
             self.next_run_at = wall_to_utc(value, local_zone())
         else:
             self.next_run_at = value.astimezone(dt.UTC)
+
+    @property
+    def last_run(self) -> dt.datetime | None:  # type: ignore[override]
+        """The last run's end as a naive local datetime, as `schedule` exposes it."""
+        at = getattr(self, "last_run_at", None)
+        return None if at is None else to_local(at, local_zone())
+
+    @last_run.setter
+    def last_run(self, value: dt.datetime | None) -> None:
+        if value is not None and value.tzinfo is None:
+            value = wall_to_utc(value, local_zone())
+        self.last_run_at = value
 
     def __lt__(self, other: schedule.Job) -> bool:
         return self._sort_key() < other._sort_key()  # type: ignore[attr-defined]
@@ -168,13 +207,13 @@ class Job(schedule.Job):
     def on_success(self, callback: Callable[[RunRecord], Any]) -> Job:
         """Call `callback(record)` after each successful run."""
         self._require_callable(callback, "on_success()")
-        self.success_hooks.append(callback)
+        self.success_hooks += (callback,)
         return self
 
     def on_failure(self, callback: Callable[[RunRecord], Any]) -> Job:
         """Call `callback(record)` after each failed run."""
         self._require_callable(callback, "on_failure()")
-        self.failure_hooks.append(callback)
+        self.failure_hooks += (callback,)
         return self
 
     def catch_up(self, within: dt.timedelta, all: bool = False) -> Job:  # noqa: A002
@@ -203,13 +242,13 @@ class Job(schedule.Job):
     def when(self, predicate: Callable[[], Any]) -> Job:
         """Run an occurrence only if `predicate()` is true at that moment."""
         self._require_callable(predicate, "when()")
-        self.conditions.append((predicate, True))
+        self.conditions += ((predicate, True),)
         return self
 
     def skip(self, predicate: Callable[[], Any]) -> Job:
         """Skip an occurrence when `predicate()` is true at that moment."""
         self._require_callable(predicate, "skip()")
-        self.conditions.append((predicate, False))
+        self.conditions += ((predicate, False),)
         return self
 
     # -- schedule's builder, validated -----------------------------------------------------------
@@ -401,9 +440,7 @@ class Job(schedule.Job):
 
     def remember(self, record: RunRecord) -> None:
         """Keep `record` as this job's last run (`last_run`, as in `schedule`, is local)."""
-        finished = record.finished_at or self._clock().now()
-        self.last_run_at = finished
-        self.last_run = to_local(finished, local_zone())
+        self.last_run_at = record.finished_at or self._clock().now()
         self.last_record = record
 
     def describe(self) -> str:

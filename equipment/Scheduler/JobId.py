@@ -69,22 +69,33 @@ def _is_queue(owner: Any) -> bool:
     return isinstance(owner, AbstractQueue)
 
 
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_.]+")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_NOT_CRON = re.compile(r"[^a-z0-9*/,\-]+")
+
+
 def callable_name(target: Any) -> str:
     """'cleanup', 'Reports.rebuild', 'Scheduler.run.lambda': readable, without addresses."""
     name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
     if name is None:
         name = type(target).__qualname__
+    return _clean_name(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_name(name: str) -> str:
     name = name.replace("<locals>.", "").replace("<lambda>", "lambda")
-    return re.sub(r"[^A-Za-z0-9_.]+", "_", name)
+    return _NOT_NAME.sub("_", name)
 
 
+@functools.lru_cache(maxsize=4096)
 def _slug(words: str) -> str:
     words, _, zone = words.lower().partition(" (")
-    zone = re.sub(r"[^a-z0-9]+", "-", zone).strip("-")
+    zone = _NOT_SLUG.sub("-", zone).strip("-")
     if words.startswith("cron "):
         # Fields verbatim and apart: "*/15 * * * *" and "15 * * * *" must not meet.
-        fields = [re.sub(r"[^a-z0-9*/,\-]+", "", field) for field in words.split()[1:]]
+        fields = [_NOT_CRON.sub("", field) for field in words.split()[1:]]
         slug = "cron-" + "_".join(fields)
     else:
-        slug = re.sub(r"[^a-z0-9]+", "-", words).strip("-")
+        slug = _NOT_SLUG.sub("-", words).strip("-")
     return f"{slug}-{zone}" if zone else slug

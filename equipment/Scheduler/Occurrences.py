@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from equipment.Scheduler.State.StateStore import JobState
 from equipment.Scheduler.Trigger import STEP_LIMIT, Trigger
@@ -58,7 +58,7 @@ class Resumption:
 
     anchor: dt.datetime
     next_run_at: dt.datetime
-    backlog: deque[dt.datetime] = field(default_factory=deque)
+    backlog: deque[dt.datetime] | tuple[()] = ()
     missed: Missed | None = None
     #: The job had a stored grid for another definition: this one starts afresh.
     redefined: bool = False
@@ -122,7 +122,7 @@ def resume(
     backlog = _backlog(anchored, due, last, now, catch_up)
     after = next_run(anchored, last, now)
     missed = Missed(count, due, last, complete, caught_up=len(backlog))
-    return Resumption(stored.anchor, backlog[0] if backlog else after, backlog, missed)
+    return Resumption(stored.anchor, backlog[0] if backlog else after, backlog or (), missed)
 
 
 def _backlog(

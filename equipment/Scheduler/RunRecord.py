@@ -81,8 +81,16 @@ class RunRecord:
         return {
             "job_id": self.job_id,
             "run_id": self.run_id,
-            "scheduled_at": self.scheduled_at.astimezone(dt.UTC).isoformat(),
+            "scheduled_at": self._scheduled_text(),
         }
+
+    def _scheduled_text(self) -> str:
+        text = self.__dict__.get("_scheduled_iso")
+        if text is None:  # computed once: every line of a run carries it
+            text = self.__dict__["_scheduled_iso"] = self.scheduled_at.astimezone(
+                dt.UTC
+            ).isoformat()
+        return text
 
     def log_fields(self) -> dict[str, Any]:
         """The `extra` fields of a run's end line: the occurrence and how it went."""

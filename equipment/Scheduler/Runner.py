@@ -10,11 +10,13 @@ logged as interrupted first.
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Queue.RunContext import last_push, run_context
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
@@ -49,11 +51,10 @@ class Runner:
         self._call_hooks(job, record)
 
     def _execute(self, job: Job, record: RunRecord) -> None:
-        from equipment.Queue.RunContext import last_push, run_context
-
         record.started_at = self.clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
-        self.log.info("Job %s started", job.id, extra=record.start_fields())
+        if self.log.is_enabled_for(logging.INFO):
+            self.log.info("Job %s started", job.id, extra=record.start_fields())
         started = self._started = self.clock.monotonic()
         try:
             with run_context(record.run_id):
@@ -102,10 +103,11 @@ class Runner:
         )
 
     def _report(self, job: Job, record: RunRecord) -> None:
-        fields = record.log_fields()
         if isinstance(record.error, QueuePushFailed):
             # The queue has logged why (once per outage, then summaries): no traceback here.
-            self.log.warning("Job %s failed: %s", job.id, record.error, extra=fields)
+            self.log.warning(
+                "Job %s failed: %s", job.id, record.error, extra=record.log_fields()
+            )
         elif record.outcome == FAILURE:
             error = record.error
             self.log.error(
@@ -115,10 +117,15 @@ class Runner:
                 type(error).__name__,
                 error,
                 exc_info=(type(error), error, error.__traceback__) if error else None,
-                extra=fields,
+                extra=record.log_fields(),
             )
-        else:
-            self.log.info("Job %s finished in %s", job.id, _seconds(record.duration), extra=fields)
+        elif self.log.is_enabled_for(logging.INFO):
+            self.log.info(
+                "Job %s finished in %s",
+                job.id,
+                _seconds(record.duration),
+                extra=record.log_fields(),
+            )
         period = job.trigger.period().total_seconds()
         if record.duration > period:
             self.log.warning(
@@ -127,11 +134,11 @@ class Runner:
                 job.id,
                 _seconds(record.duration),
                 _seconds(period),
-                extra=fields,
+                extra=record.log_fields(),
             )
 
     def _call_hooks(self, job: Job, record: RunRecord) -> None:
-        hooks: list[Callable[[RunRecord], Any]]
+        hooks: tuple[Callable[[RunRecord], Any], ...]
         hooks = job.success_hooks if record.outcome == SUCCESS else job.failure_hooks
         for hook in hooks:
             try:

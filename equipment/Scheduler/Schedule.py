@@ -54,6 +54,7 @@ class Schedule(schedule.Scheduler):
     ) -> None:
         self.index = DueIndex()
         self._by_id: dict[str, Job] = {}
+        self._twins: dict[str, int] = {}  # derived ID -> last ordinal given to a twin
         super().__init__()  # assigns self.jobs: the property below wraps it
         self.clock = clock or SystemClock()
         self.log = log or NullLogger()
@@ -80,12 +81,14 @@ class Schedule(schedule.Scheduler):
     @jobs.setter
     def jobs(self, jobs: Iterable[Any]) -> None:
         self._by_id.clear()
+        self._twins.clear()
         self.index.clear()
         self._jobs = JobList(jobs, self._jobs_changed)
 
     def _jobs_changed(self, added: list[Any], removed: list[Any]) -> None:
         for job in removed:
             self.index.discard(job)
+            self._twins.pop(getattr(job, "derived_id", None), None)  # ordinals may free up
             job_id = getattr(job, "_id", None)
             if self._by_id.get(job_id) is job:
                 del self._by_id[job_id]
@@ -144,7 +147,8 @@ class Schedule(schedule.Scheduler):
         job.assign_id(self._free_id(job))
         if not self._admits(job):
             return
-        self._resume(job, self._stored_state().get(job.id))
+        stored = self._stored_state().get(job.id)
+        self._resume(job, stored)
         job.check_deadline()
         if self.lifecycle.phase is Phase.RUNNING:
             self.log.warning(
@@ -153,7 +157,8 @@ class Schedule(schedule.Scheduler):
                 job.id,
                 extra={"job_id": job.id},
             )
-        self._unsynced.append(job)
+        if stored is None or stored.fingerprint != job.fingerprint:
+            self._unsynced.append(job)  # its anchor is new: store it (others are stored)
         job.order = next(self._registrations)
         self.jobs.append(job)
 
@@ -168,10 +173,16 @@ class Schedule(schedule.Scheduler):
                     "before .do()"
                 )
             return name
-        candidate, ordinal = job.derived_id, 1
+        base = job.derived_id
+        if base not in self._by_id:
+            return base
+        # Twins: the next free ordinal, remembered so that N twins cost N steps, not N².
+        ordinal = self._twins.get(base, 1)
+        candidate = base
         while candidate in self._by_id:
             ordinal += 1
-            candidate = twin_id(job.derived_id, ordinal)
+            candidate = twin_id(base, ordinal)
+        self._twins[base] = ordinal
         return candidate
 
     def _admits(self, job: Job) -> bool:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +26,7 @@ from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.ClockWatch import ClockWatch
+from equipment.Scheduler.CollectorPause import CollectorPause
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Presence import Presence
@@ -38,6 +38,7 @@ from equipment.Scheduler.Signals import ShutdownGraceExpired, StopSignals
 from equipment.Scheduler.State.StateFactory import make_state_store
 from equipment.Scheduler.State.StateStore import StateStore
 from equipment.Scheduler.StateWriter import StateWriter
+from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
 
 
@@ -84,12 +85,16 @@ class Scheduler:
             self.settings.history_per_job,
         )
         self._metrics: Any = None
-        self._wake = threading.Event()
+        self._wake = Wakeup()
         self._should_exit = False
         self._collect_only = False
         self._loop_entered = False
         self._run_depth = 0
-        self._signals = StopSignals(self._request_stop)
+        self._collector = CollectorPause()
+        # What a stop "at once" names as abandoned: the run in progress, if any.
+        self._signals = StopSignals(
+            self._request_stop, lambda: self.schedule.dispatcher.runner.current, lambda: self.log
+        )
         self._clock_watch = ClockWatch(self.clock, self.log)
 
     # -- services --------------------------------------------------------------------------
@@ -145,9 +150,9 @@ class Scheduler:
         self.should_exit = True
 
     def _request_stop(self, signal_name: str) -> None:
-        # First of all: a second signal can interrupt this handler at any line, and its
-        # KeyboardInterrupt must find the loop already stopping (not a job's own interrupt).
-        self.lifecycle.phase = Phase.HALTED
+        # Halted first: from here on, an interrupt inside the running job is the stop's, not
+        # the job's own, even if a second signal lands while the lines below are written.
+        self.stop()
         running = self.schedule.dispatcher.runner.current
         grace = self.settings.shutdown_grace
         if running is not None:
@@ -162,7 +167,6 @@ class Scheduler:
             self.log.info("Scheduler stopping (%s)", signal_name)
         # Armed even when no job seems to run: one may be starting this very instant.
         self._signals.arm_grace(grace)
-        self.stop()
 
     # -- registration checks -------------------------------------------------------------------
 
@@ -185,6 +189,7 @@ class Scheduler:
     def run(self) -> None:
         """Run registered jobs on time until `should_exit` is set or a stop signal arrives."""
         self._loop_entered = True
+        self._collector.end()
         if self._collect_only:
             return
         self.lifecycle.phase = Phase.RUNNING
@@ -211,6 +216,7 @@ class Scheduler:
             self._presence.leave()
             if self._metrics is not None:
                 self._metrics.close()
+            self._wake.close()
             self.log.info("Scheduler stopped")
 
     def _loop(self) -> None:
@@ -269,13 +275,22 @@ class Scheduler:
     def _log_startup(self, signals: bool) -> None:
         jobs = self.schedule.get_jobs()
         zone = self.schedule.zone
+        queue = self.queue.describe()
         self.log.info(
-            "Scheduler starting: %d job(s), time zone %s, pid %d%s",
+            "Scheduler starting: %d job(s), time zone %s, queue %s, state %s, pid %d%s",
             len(jobs),
             zone_name(zone),
+            queue,
+            self.state.location,
             os.getpid(),
             "" if signals else " (no signal handlers: not the main thread)",
-            extra={"jobs": len(jobs), "timezone": zone_name(zone), "pid": os.getpid()},
+            extra={
+                "jobs": len(jobs),
+                "timezone": zone_name(zone),
+                "queue": queue,
+                "state": self.state.location,
+                "pid": os.getpid(),
+            },
         )
         for job in sorted(jobs):
             self.log.info(
@@ -316,11 +331,15 @@ def _checked_run(user_run: Any) -> Any:
 
     @functools.wraps(user_run)
     def run(self: Scheduler, *args: Any, **kwargs: Any) -> Any:
+        if self._run_depth == 0:
+            self._collector.begin()
         self._run_depth += 1
         try:
             result = user_run(self, *args, **kwargs)
         finally:
             self._run_depth -= 1
+            if self._run_depth == 0:
+                self._collector.end()
         if self._run_depth == 0 and not self._loop_entered:
             cls = type(self)
             raise SchedulerError(

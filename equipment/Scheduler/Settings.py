@@ -18,6 +18,8 @@ STATE_KINDS = ("memory", "sqlite")
 #: and a grace beyond a day is a typo (10**12 overflowed the stop's timer, at the stop).
 MAX_SLEEP_LIMIT = 86400.0
 SHUTDOWN_GRACE_LIMIT = 86400.0
+#: A catch-up window longer than a year is a typo.
+CATCH_UP_LIMIT = 366 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,10 @@ class SchedulerSettings:
             state=as_choice(section.get("state"), "scheduler.state", STATE_KINDS, "memory"),
             state_path=as_str(section.get("state_path"), "scheduler.state_path", cls.state_path),
             catch_up_within=as_seconds(
-                section.get("catch_up_within"), "scheduler.catch_up_within", 0.0
+                section.get("catch_up_within"),
+                "scheduler.catch_up_within",
+                0.0,
+                maximum=CATCH_UP_LIMIT,
             ),
             catch_up_all=as_bool(section.get("catch_up_all"), "scheduler.catch_up_all", False),
             **_operations(section),

@@ -1,7 +1,16 @@
-"""SIGTERM and SIGINT as a stop request; a second one, or the grace running out, as a hard stop.
+"""SIGTERM, SIGINT and SIGHUP as a stop request; a second one, or the grace running out, as a
+hard stop.
 
 Handlers are installed only in the main thread (Python allows nothing else) and restored
-when the loop ends, so a scheduler run inside tests or another app leaves no trace.
+when the loop ends, so a scheduler run inside tests or another app leaves no trace. After a
+stop signal the process is on its way out instead: a `StopWatchdog` makes sure it ends, and
+a further stop signal, even after the loop ended, still ends it at once with code 130 when
+the main thread can run the handler (Python runs handlers only there: a main thread blocked
+for good, as in interpreter exit joining a leftover thread, runs it only when it wakes; the
+watchdog's bound still applies).
+
+SIGHUP (the terminal closed, or a process manager's hang-up) is a graceful stop like
+SIGTERM; when the process was started with SIGHUP ignored (`nohup`), it stays ignored.
 """
 
 from __future__ import annotations
@@ -10,9 +19,24 @@ import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+from equipment.Log.AbstractLogger import AbstractLogger
+from equipment.Log.NullLogger import NullLogger
+from equipment.Scheduler.Abandon import (
+    RunningRun,
+    leave_now,
+    leftover_threads,
+    run_fields,
+    thread_names,
+)
+from equipment.Scheduler.StopWatchdog import StopWatchdog
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
+)
+# Exit code of a stop "at once" (a second stop signal): the shell's code for Ctrl-C.
+AT_ONCE = 130
 
 
 class ShutdownGraceExpired(BaseException):
@@ -23,42 +47,85 @@ class ShutdownGraceExpired(BaseException):
 
 
 class StopSignals:
-    def __init__(self, on_stop: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        on_stop: Callable[[str], None],
+        current_run: Callable[[], RunningRun | None] = lambda: None,
+        log: Callable[[], AbstractLogger] = NullLogger,
+    ) -> None:
+        """`current_run()` gives the run in progress (or None), `log()` the logger to use."""
         self.on_stop = on_stop
+        self.current_run = current_run
+        self.log = log
         self.received = 0
+        self.watchdog: StopWatchdog | None = None
         self._previous: dict[int, Any] = {}
 
     def install(self) -> bool:
         if threading.current_thread() is not threading.main_thread():
             return False
         for signum in STOP_SIGNALS:
+            if signum == _SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
+                continue  # nohup: the user asked for hang-ups to be ignored
             self._previous[signum] = signal.signal(signum, self._handle)
         return True
 
     def restore(self) -> None:
+        """The loop ended: put the previous handlers back, or, after a stop signal, keep
+        "a further signal stops at once" and let the watchdog bound what is left."""
         self.disarm_grace()
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
+        if self.watchdog is not None:
+            self.watchdog.loop_ended()
+            for signum in self._previous:
+                signal.signal(signum, self._at_once)
+        else:
+            for signum, handler in self._previous.items():
+                signal.signal(signum, handler)
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.received += 1
-        name = signal.Signals(signum).name
         if self.received > 1:
-            raise KeyboardInterrupt(f"second stop signal ({name}): stopping at once")
-        self.on_stop(name)
+            self._at_once(signum, frame)
+        self.on_stop(signal.Signals(signum).name)
+
+    def _at_once(self, signum: int, frame: FrameType | None) -> NoReturn:
+        name = signal.Signals(signum).name
+        run = self.current_run()
+        threads = leftover_threads()
+        left = f"; threads left running: {thread_names(threads)}" if threads else ""
+        if run is None:
+            leave_now(AT_ONCE, self.log(), "Scheduler stopping at once (second %s)%s", name, left)
+        leave_now(
+            AT_ONCE,
+            self.log(),
+            "Scheduler stopping at once (second %s): job %s abandoned (run %s)%s",
+            name,
+            run.job_id,
+            run.run_id,
+            left,
+            **run_fields(run),
+        )
 
     def arm_grace(self, seconds: float) -> None:
-        """After `seconds`, raise ShutdownGraceExpired in the main thread (where jobs run)."""
-        if not self._previous or not hasattr(signal, "setitimer"):
+        """After `seconds`, raise ShutdownGraceExpired in the main thread (where jobs run);
+        from now on, a `StopWatchdog` bounds how long the process may still live."""
+        if not self._previous:
             return
-        signal.signal(signal.SIGALRM, _expire)
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+        if self.watchdog is None:
+            self.watchdog = StopWatchdog(self.log(), self.current_run, seconds)
+            self.watchdog.start()
+        if hasattr(signal, "setitimer"):
+            signal.signal(signal.SIGALRM, _expire)
+            signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
 
     def disarm_grace(self) -> None:
         if self._previous and hasattr(signal, "setitimer"):
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+_SIGHUP = getattr(signal, "SIGHUP", None)
 
 
 def _expire(signum: int, frame: FrameType | None) -> None:

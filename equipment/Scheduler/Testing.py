@@ -20,10 +20,13 @@ from equipment.Scheduler.Scheduler import Scheduler
 
 
 def run_until(scheduler: Scheduler, until: dt.datetime | dt.timedelta) -> list[RunRecord]:
-    """Run `scheduler`'s jobs on its FakeClock until `until`; return every run record.
+    """Run `scheduler`'s jobs on its FakeClock up to `until`; return every run record.
 
-    Jobs are registered first (the scheduler's `run()` in collect-only mode) unless the
-    scheduler already has jobs. `until` is an aware instant, or a span from now.
+    The window is half-open, as `plan()`'s is: runs due before `until` happen, a run due
+    exactly at `until` does not (the clock ends there, so the next pass runs it). A day of
+    a 1-second job is 86,400 runs in both. Jobs are registered first (the scheduler's
+    `run()` in collect-only mode) unless the scheduler already has jobs. `until` is an
+    aware instant, or a span from now.
     """
     clock = scheduler.clock
     if not isinstance(clock, FakeClock):
@@ -39,7 +42,7 @@ def run_until(scheduler: Scheduler, until: dt.datetime | dt.timedelta) -> list[R
         ran = scheduler.tick()
         records.extend(ran)
         next_at = scheduler.schedule.next_run_at()
-        if next_at is None or next_at > end:
+        if next_at is None or next_at >= end:
             break
         if next_at <= clock.now() and not ran:
             raise SchedulerError(

@@ -35,6 +35,10 @@ STEP_LIMIT = 1_000_000
 
 
 class Trigger(ABC):
+    # Triggers are small values (100,000 jobs hold 100,000 of them), so the dataclasses
+    # below use slots; their methods therefore name their base class instead of super().
+    __slots__ = ()
+
     zone: dt.tzinfo
     #: Seeds random draws (`.to()`); the job's ID, so that every process draws the same.
     seed: str = ""
@@ -87,7 +91,9 @@ class Trigger(ABC):
 
     def seeded(self, seed: str) -> Trigger:
         """This trigger drawing its random offsets from `seed` (the job's ID)."""
-        return dataclasses.replace(self, seed=seed) if dataclasses.is_dataclass(self) else self
+        if getattr(self, "latest", None) is None:
+            return self  # nothing random to draw
+        return dataclasses.replace(self, seed=seed)
 
     def fingerprint(self) -> str:
         """What defines the grid: a job whose fingerprint changed starts a fresh one."""
@@ -113,7 +119,7 @@ def _draw(seed: str, previous: dt.datetime, low: int, high: int) -> int:
     return random.Random(f"{seed}|{stamp}").randint(low, high)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IntervalTrigger(Trigger):
     """Every N seconds/minutes/hours of elapsed time, or a random N in [interval, latest]."""
 
@@ -143,7 +149,7 @@ class IntervalTrigger(Trigger):
 
     def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
         if self.latest is not None:
-            return super().first_at_or_after(previous, moment)
+            return Trigger.first_at_or_after(self, previous, moment)
         period = self.period()
         steps = max(1, _ceil_steps(moment - previous, period))
         return previous + steps * period
@@ -158,7 +164,7 @@ class IntervalTrigger(Trigger):
         return _unit_words(self.interval, self.latest, self.unit)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AlignedTrigger(IntervalTrigger):
     """Every N hours at minute:second, or every N minutes at a second, in elapsed time.
 
@@ -195,7 +201,7 @@ class AlignedTrigger(IntervalTrigger):
         return instant + step
 
     def next_after(self, previous: dt.datetime) -> dt.datetime:
-        return self.realign(super().next_after(previous))
+        return self.realign(IntervalTrigger.next_after(self, previous))
 
     def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
         if self.latest is None:
@@ -224,7 +230,7 @@ class AlignedTrigger(IntervalTrigger):
         return f"{_unit_words(self.interval, self.latest, self.unit)} at {mark}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CalendarTrigger(Trigger):
     """Every N days or weeks (optionally on a weekday) at a wall time in `zone`.
 
@@ -277,7 +283,7 @@ class CalendarTrigger(Trigger):
 
     def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
         if self.latest is not None:
-            return super().first_at_or_after(previous, moment)
+            return Trigger.first_at_or_after(self, previous, moment)
         step = self._days(previous)
         day = self._day_of(previous) + dt.timedelta(days=step)
         behind = (to_local(moment, self.zone).date() - day).days

@@ -64,3 +64,25 @@ def test_an_unknown_app_key_is_one_line(project: Path) -> None:
         file.write("debug: true\n")
 
     assert_one_line(run_python(project, "main.py"), "config/app.yaml", "'debug'")
+
+
+def test_a_state_path_that_cannot_be_created_is_one_line_naming_it(project: Path) -> None:
+    (project / "blocked").write_text("a file where the state folder should be")
+
+    result = run_python(project, "scheduler.py", SCHEDULER_STATE_PATH="blocked/scheduler.sqlite3")
+
+    assert_one_line(result, "scheduler state: cannot create", str(project / "blocked"))
+
+
+def test_the_scheduler_keeps_its_state_in_storage(project: Path) -> None:
+    result = run_python(
+        project,
+        "-c",
+        "from app import app\n"
+        "scheduler = app().scheduler()\n"
+        "scheduler.should_exit = True\n"
+        "scheduler.run()\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (project / "storage" / "scheduler.sqlite3").is_file()

@@ -20,7 +20,7 @@ def test_the_pushed_rq_job_id_is_kept_in_history(
     scheduler = Scheduler(log=log, queue=queue, clock=FakeClock(), settings={"timezone": "UTC"})
     scheduler.schedule.every(1).minutes.name("push").do(queue.push, noop)
 
-    (run,) = run_until(scheduler, dt.timedelta(minutes=1))
+    (run,) = run_until(scheduler, dt.timedelta(minutes=1, seconds=1))
     (row,) = scheduler.state.history("push")
 
     assert run.queue_job_id is not None

@@ -1,6 +1,14 @@
-"""A scheduler process for the signal tests: `python signal_child.py JOB_SECONDS GRACE`."""
+"""A scheduler process for the signal tests: `python signal_child.py JOB_SECONDS GRACE [KIND]`.
+
+KIND is what the job named `slow` does:
+- `sleep` (the default): sleeps JOB_SECONDS, then returns;
+- `swallow`: loops for ever, swallowing every BaseException (stop signals, the grace);
+- `thread`: starts, once, a non-daemon thread named `stuck-poller` that never ends, and
+  returns at once.
+"""
 
 import sys
+import threading
 import time
 
 from equipment.Log.AbstractLogger import AbstractLogger
@@ -18,7 +26,26 @@ class SlowScheduler(Scheduler):
         super().run()
 
     def slow(self) -> None:
-        time.sleep(float(sys.argv[1]))
+        kind = sys.argv[3] if len(sys.argv) > 3 else "sleep"
+        if kind == "swallow":
+            swallow_everything()
+        elif kind == "thread":
+            leave_a_thread_running()
+        else:
+            time.sleep(float(sys.argv[1]))
+
+
+def swallow_everything() -> None:
+    while True:
+        try:
+            time.sleep(0.05)
+        except BaseException:  # the hostile job under test
+            pass
+
+
+def leave_a_thread_running() -> None:
+    if not any(thread.name == "stuck-poller" for thread in threading.enumerate()):
+        threading.Thread(target=threading.Event().wait, name="stuck-poller").start()
 
 
 if __name__ == "__main__":

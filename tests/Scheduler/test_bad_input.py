@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from equipment.Errors import ConfigError, EquipmentError
@@ -78,3 +80,20 @@ def test_settings_from_strings_are_converted():
     assert scheduler.settings.max_sleep == 2.5
     assert scheduler.settings.shutdown_grace == 10.0
     assert scheduler.schedule.zone.key == "Europe/Madrid"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"catch_up_within": "-5"}, "scheduler.catch_up_within must be between 0 and 31622400"),
+        ({"catch_up_within": "1e12"}, "scheduler.catch_up_within must be between 0 and 31622400"),
+        ({"catch_up_all": "perhaps"}, "scheduler.catch_up_all"),
+        ({"state": "postgres"}, "scheduler.state must be one of memory, sqlite; got 'postgres'"),
+    ],
+)
+def test_bad_state_and_catch_up_settings_name_their_key(settings, message):
+    from equipment.Errors import ConfigError
+    from equipment.Scheduler.Settings import SchedulerSettings
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        SchedulerSettings.from_config(settings)

@@ -79,7 +79,9 @@ def test_startup_is_logged_with_every_job(scheduler, log):
     scheduler.run()
 
     messages = log.messages()
-    assert messages[0].startswith("Scheduler starting: 1 job(s), time zone UTC")
+    assert messages[0].startswith(
+        "Scheduler starting: 1 job(s), time zone UTC, queue sync, state memory, pid "
+    )
     assert "nightly: every day at 03:00:00 (UTC), next run 2026-01-06 03:00:00 UTC" in messages[1]
     assert messages[-1] == "Scheduler stopped"
 
@@ -93,3 +95,20 @@ def test_stop_lets_no_new_run_start(scheduler, clock):
 
     assert ran == []
     assert scheduler.schedule.get_job("second").next_run_at == START + dt.timedelta(seconds=1)
+
+
+def test_the_start_line_names_the_redis_queue_with_its_password_masked(clock, log):
+    from equipment.Queue.RedisQueue import RedisQueue
+    from equipment.Queue.Settings import QueueSettings
+
+    settings = QueueSettings.from_config(
+        {"connection": "redis", "redis": {"url": "redis://:hunter2@127.0.0.1:6390/9"}}
+    )
+    queue = RedisQueue(settings, log=log)
+    scheduler = Scheduler(log=log, clock=clock, queue=queue, settings={"timezone": "UTC"})
+    scheduler.should_exit = True
+    scheduler.run()
+
+    first = log.messages()[0]
+    assert "queue redis at redis://:***@127.0.0.1:6390/9" in first
+    assert "hunter2" not in first

@@ -5,22 +5,25 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 CHILD = Path(__file__).with_name("signal_child.py")
 ROOT = Path(__file__).resolve().parents[2]
+NOHUP = (
+    "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 class Child:
-    def __init__(self, job_seconds: float, grace: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(CHILD), str(job_seconds), str(grace)],
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+    def __init__(self, job_seconds: float, grace: float, kind: str, ignore_sighup: bool) -> None:
+        command = [sys.executable, str(CHILD), str(job_seconds), str(grace), kind]
+        if ignore_sighup:  # as `nohup` does: ignore SIGHUP, then exec (which keeps it ignored)
+            command = [sys.executable, "-c", NOHUP, *command]
+        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -30,15 +33,24 @@ class Child:
         for line in self.process.stderr:
             self.lines.put(line.rstrip("\n"))
 
-    def wait_for(self, text: str, timeout: float = 30) -> None:
-        while not any(text in line for line in self.seen):
-            self.seen.append(self.lines.get(timeout=timeout))
+    def wait_for(self, text: str, timeout: float = 30, times: int = 1) -> None:
+        while sum(text in line for line in self.seen) < times:
+            try:
+                self.seen.append(self.lines.get(timeout=timeout))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} within {timeout}s:\n{self.output()}") from None
 
     def finish(self, timeout: float = 30) -> int:
-        code = self.process.wait(timeout)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            code = None
         self.reader.join(timeout)  # stderr closes when the process ends
         while not self.lines.empty():
             self.seen.append(self.lines.get_nowait())
+        assert code is not None, f"still running after {timeout}s:\n{self.output()}"
         return code
 
     def output(self) -> str:
@@ -49,8 +61,10 @@ class Child:
 def child_factory():
     children: list[Child] = []
 
-    def make(job_seconds: float, grace: float) -> Child:
-        children.append(Child(job_seconds, grace))
+    def make(
+        job_seconds: float, grace: float, kind: str = "sleep", ignore_sighup: bool = False
+    ) -> Child:
+        children.append(Child(job_seconds, grace, kind, ignore_sighup))
         return children[-1]
 
     yield make
@@ -93,22 +107,101 @@ def test_a_second_sigint_stops_at_once_with_a_non_zero_code(child_factory):
     child.process.send_signal(signal.SIGINT)
 
     assert child.finish() == 130
-    assert "interrupted" in child.output()
+    assert "job slow abandoned" in child.output()
 
 
-def test_a_second_signal_landing_inside_the_first_handler_finds_the_loop_stopping():
-    """The second SIGINT's KeyboardInterrupt can be raised at any line of the first one's
-    handler (here: while it logs); the runner must then see a stop, not a job's own ^C."""
-    from equipment.Log.MemoryLogger import MemoryLogger
+# A job that swallows every BaseException cannot be interrupted; the process still ends.
+
+
+def test_a_second_sigterm_ends_a_job_that_swallows_everything_with_130(child_factory):
+    child = child_factory(job_seconds=0, grace=30, kind="swallow")
+    child.wait_for("Job slow started")
+    child.process.send_signal(signal.SIGTERM)
+    child.wait_for("Scheduler stopping (SIGTERM)")
+    child.process.send_signal(signal.SIGTERM)
+
+    assert child.finish(timeout=10) == 130
+    out = child.output()
+    assert "Scheduler stopping at once (second SIGTERM): job slow abandoned" in out
+    assert "(run slow@" in out
+
+
+def test_a_job_that_swallows_the_grace_expiry_is_abandoned_shortly_after(child_factory):
+    child = child_factory(job_seconds=0, grace=0.5, kind="swallow")
+    child.wait_for("Job slow started")
+    signalled = time.monotonic()
+    child.process.send_signal(signal.SIGTERM)
+
+    assert child.finish(timeout=10) == 0
+    # The grace, then the short bound after it (2 s), and not much more.
+    assert time.monotonic() - signalled < 0.5 + 2 + 3
+    out = child.output()
+    assert "Job slow (run slow@" in out
+    assert "still running 2s after shutdown_grace (0.5s) ran out: abandoned" in out
+
+
+# A job's non-daemon thread does not keep a stopped scheduler alive.
+
+
+def test_a_thread_left_running_by_a_job_is_abandoned_at_the_end_of_the_grace(child_factory):
+    child = child_factory(job_seconds=0, grace=1, kind="thread")
+    child.wait_for("Job slow finished")
+    signalled = time.monotonic()
+    child.process.send_signal(signal.SIGTERM)
+
+    assert child.finish(timeout=10) == 0
+    assert time.monotonic() - signalled < 1 + 3
+    out = child.output()
+    assert "Scheduler stopped" in out
+    assert "thread(s) still running at the end of shutdown_grace (1s): stuck-poller" in out
+    assert out.index("Scheduler stopped") < out.index("stuck-poller")
+
+
+# SIGHUP (the terminal went away, or `docker stop`-like managers) is a graceful stop.
+
+
+def test_sighup_is_a_graceful_stop(child_factory):
+    child = child_factory(job_seconds=0, grace=10)
+    child.wait_for("Job slow finished")
+    child.process.send_signal(signal.SIGHUP)
+
+    assert child.finish(timeout=10) == 0
+    out = child.output()
+    assert "Scheduler stopping (SIGHUP)" in out
+    assert "Scheduler stopped" in out
+    assert "exited cleanly" in out
+
+
+def test_sighup_stays_ignored_under_nohup(child_factory):
+    child = child_factory(job_seconds=0, grace=10, ignore_sighup=True)
+    child.wait_for("Job slow finished")
+    child.process.send_signal(signal.SIGHUP)
+    child.wait_for("Job slow finished", times=3)  # still running two runs later
+    child.process.send_signal(signal.SIGTERM)
+
+    assert child.finish(timeout=10) == 0
+    out = child.output()
+    assert "SIGHUP" not in out
+    assert "Scheduler stopping (SIGTERM)" in out
+
+
+# Without a stop signal, nothing of the above touches the process (pytest's own, here).
+
+
+def test_a_run_ended_without_a_signal_starts_no_watchdog_and_restores_handlers():
     from equipment.Scheduler.Scheduler import Scheduler
 
-    class Interrupting(MemoryLogger):
-        def log(self, level, msg, *args, **kwargs):
-            raise KeyboardInterrupt("second stop signal (SIGINT): stopping at once")
-
-    scheduler = Scheduler(log=Interrupting())
-
-    with pytest.raises(KeyboardInterrupt):
-        scheduler._request_stop("SIGINT")
-
-    assert not scheduler.lifecycle.accepts_runs
+    before = signal.getsignal(signal.SIGTERM)
+    release = threading.Event()
+    leftover = threading.Thread(target=release.wait, name="test-leftover")  # non-daemon
+    leftover.start()
+    try:
+        scheduler = Scheduler(settings={"shutdown_grace": 0})
+        scheduler.should_exit = True
+        scheduler.run()
+        assert scheduler._signals.watchdog is None
+        assert not any(t.name == "equipment-stop-watchdog" for t in threading.enumerate())
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        release.set()
+        leftover.join()

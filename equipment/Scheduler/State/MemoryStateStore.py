@@ -46,7 +46,7 @@ class MemoryStateStore(StateStore):
             for record in records:
                 stored = self._jobs.get(record.job_id)
                 if stored is not None:
-                    self._jobs[record.job_id] = stored.after(record)
+                    stored.apply(record)
                 self._history.setdefault(record.job_id, []).append(HistoryEntry.of(record))
 
     def heartbeat(self, process: ProcessInfo) -> None:

@@ -358,6 +358,11 @@ class SqliteStateStore(StateStore):
             ).fetchall()
         return [HeartbeatSpan(pid, _time(first), _time(last)) for pid, first, last in rows]
 
+    def db_mode(self) -> str:
+        """The journal mode in use ('wal' once opened by us)."""
+        with self._lock:
+            return str(self._db.execute("PRAGMA journal_mode").fetchone()[0])
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 

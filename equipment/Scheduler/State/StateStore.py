@@ -24,7 +24,7 @@ import os
 import socket
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from equipment.Errors import EquipmentError
 from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
@@ -52,26 +52,22 @@ class JobState:
     #: Marks the grid after a backward clock step moved it ('' before any step).
     epoch: str = ""
 
-    def after(self, record: RunRecord) -> JobState:
-        """This state once `record` has been handled."""
-        failures = self.consecutive_failures
+    def apply(self, record: RunRecord) -> None:
+        """Update this state with how the occurrence `record` was handled."""
         if record.outcome == SUCCESS:
-            failures = 0
+            self.consecutive_failures = 0
         elif record.outcome == FAILURE:
-            failures += 1
-        ran = record.started_at is not None
-        return replace(
-            self,
-            last_scheduled=self.last_scheduled if record.manual else record.scheduled_at,
-            last_run_id=record.run_id,
-            last_outcome=record.outcome,
-            last_error=record.error_line(),
-            last_started=record.started_at if ran else self.last_started,
-            last_finished=record.finished_at if ran else self.last_finished,
-            last_duration=record.duration if ran else self.last_duration,
-            consecutive_failures=failures,
-            epoch=self.epoch if record.manual else record.epoch,
-        )
+            self.consecutive_failures += 1
+        if not record.manual:  # a manual run (`schedule run`) is off the grid
+            self.last_scheduled = record.scheduled_at
+            self.epoch = record.epoch
+        self.last_run_id = record.run_id
+        self.last_outcome = record.outcome
+        self.last_error = record.error_line()
+        if record.started_at is not None:
+            self.last_started = record.started_at
+            self.last_finished = record.finished_at
+            self.last_duration = record.duration
 
 
 MISSED = "missed"

@@ -1,0 +1,140 @@
+"""The state store contract, held by every backend, and what only SQLite has to survive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from equipment.Scheduler.RunRecord import FAILURE, SKIPPED, SUCCESS, RunRecord
+from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
+from equipment.Scheduler.State.StateStore import JobState, ProcessInfo, StateStoreError
+
+UTC = dt.UTC
+T0 = dt.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request, tmp_path: Path):
+    if request.param == "memory":
+        yield MemoryStateStore()
+    else:
+        backend = SqliteStateStore(tmp_path / "storage" / "scheduler.sqlite3")
+        yield backend
+        backend.close()
+
+
+def record(job_id: str, minutes: int, outcome: str, error: Exception | None = None) -> RunRecord:
+    scheduled = T0 + dt.timedelta(minutes=minutes)
+    ran = outcome != SKIPPED
+    return RunRecord(
+        job_id,
+        f"{job_id}@{minutes}",
+        scheduled,
+        started_at=scheduled if ran else None,
+        finished_at=scheduled + dt.timedelta(seconds=2) if ran else None,
+        duration=2.0 if ran else 0.0,
+        outcome=outcome,
+        error=error,
+    )
+
+
+def test_adopt_keeps_the_first_anchor_and_replaces_a_changed_definition(store):
+    first = store.adopt([JobState("report", "every hour", T0)])
+    again = store.adopt([JobState("report", "every hour", T0 + dt.timedelta(minutes=5))])
+    changed = store.adopt([JobState("report", "every day", T0 + dt.timedelta(hours=1))])
+
+    assert first["report"].anchor == again["report"].anchor == T0
+    assert changed["report"].anchor == T0 + dt.timedelta(hours=1)
+    assert store.load()["report"].fingerprint == "every day"
+
+
+def test_record_keeps_the_last_outcome_and_counts_failures_in_a_row(store):
+    store.adopt([JobState("report", "every hour", T0)])
+    store.record([record("report", 1, FAILURE, ValueError("no data\nsecond line"))])
+    store.record(
+        [record("report", 2, FAILURE, ValueError("no data")), record("report", 3, SKIPPED)]
+    )
+
+    state = store.load()["report"]
+    assert (state.last_outcome, state.consecutive_failures) == (SKIPPED, 2)
+    assert state.last_scheduled == T0 + dt.timedelta(minutes=3)
+    assert state.last_started == T0 + dt.timedelta(minutes=2)  # a skip does not start
+    store.record([record("report", 4, SUCCESS)])
+    state = store.load()["report"]
+    assert (state.last_outcome, state.consecutive_failures, state.last_duration) == (
+        SUCCESS,
+        0,
+        2.0,
+    )
+
+
+def test_errors_are_kept_as_their_first_line(store):
+    store.adopt([JobState("report", "every hour", T0)])
+    store.record([record("report", 1, FAILURE, ValueError("no data\nsecond line"))])
+
+    assert store.load()["report"].last_error == "ValueError: no data"
+
+
+def test_heartbeats_are_listed_until_forgotten(store):
+    process = ProcessInfo("host-a", 4242, T0, T0)
+    store.heartbeat(process)
+    process.heartbeat_at = T0 + dt.timedelta(seconds=10)
+    store.heartbeat(process)
+
+    [listed] = store.processes()
+    assert (listed.pid, listed.heartbeat_at) == (4242, T0 + dt.timedelta(seconds=10))
+    store.forget(listed.process_id)
+    assert store.processes() == []
+
+
+def test_a_file_that_is_not_a_database_is_moved_aside_and_state_starts_afresh(tmp_path):
+    path = tmp_path / "scheduler.sqlite3"
+    path.write_bytes(b"this is not a database at all" * 100)
+    warnings: list[str] = []
+
+    store = SqliteStateStore(path, warn=warnings.append, now=T0)
+
+    assert store.load() == {}
+    [aside] = [p for p in tmp_path.iterdir() if ".unreadable-" in p.name]
+    assert aside.name == "scheduler.sqlite3.unreadable-20260105T120000Z"
+    assert warnings == [
+        f"Scheduler state {path} was not a database of ours; moved it to {aside.name} and "
+        "started with fresh state"
+    ]
+
+
+def test_another_applications_database_is_moved_aside_not_written_into(tmp_path):
+    path = tmp_path / "scheduler.sqlite3"
+    with sqlite3.connect(path) as foreign:
+        foreign.execute("CREATE TABLE invoices (id INTEGER)")
+    warnings: list[str] = []
+
+    SqliteStateStore(path, warn=warnings.append, now=T0).close()
+
+    assert len(warnings) == 1
+    with sqlite3.connect(tmp_path / "scheduler.sqlite3.unreadable-20260105T120000Z") as kept:
+        assert kept.execute("SELECT name FROM sqlite_master").fetchall() == [("invoices",)]
+
+
+def test_a_storage_path_under_a_file_is_one_line_naming_the_path(tmp_path):
+    blocker = tmp_path / "storage"
+    blocker.write_text("a file where the folder should be")
+
+    with pytest.raises(StateStoreError, match=f"scheduler state: cannot create {blocker}"):
+        SqliteStateStore(blocker / "scheduler.sqlite3")
+
+
+def test_two_processes_share_one_file(tmp_path):
+    path = tmp_path / "scheduler.sqlite3"
+    one, two = SqliteStateStore(path), SqliteStateStore(path)
+    one.adopt([JobState("a", "every hour", T0)])
+    two.adopt([JobState("b", "every hour", T0)])
+    one.record([record("b", 1, SUCCESS)])
+
+    assert set(two.load()) == {"a", "b"}
+    assert two.load()["b"].last_outcome == SUCCESS
+    assert one.db_mode() == "wal"

@@ -1,0 +1,163 @@
+"""Occurrences missed while no scheduler ran, and a late job in a running one.
+
+A "downtime" is a scheduler that ran, stopped, and a new one started later on the same
+state store: what the stopped one last handled is what the new one continues from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+import pytest
+
+from equipment.Log.MemoryLogger import MemoryLogger
+from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.Errors import ScheduleValueError
+from equipment.Scheduler.Occurrences import CATCH_UP_LIMIT
+from equipment.Scheduler.Scheduler import Scheduler
+from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+from equipment.Scheduler.Testing import run_until
+from tests.Scheduler import jobs
+
+UTC = dt.UTC
+START = dt.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+HOUR = dt.timedelta(hours=1)
+
+
+def start(state, when, register, settings=None, log=None) -> Scheduler:
+    scheduler = Scheduler(
+        log=log or MemoryLogger(),
+        clock=FakeClock(when),
+        settings={"timezone": "UTC", **(settings or {})},
+        state=state,
+    )
+    register(scheduler.schedule)
+    return scheduler
+
+
+def downtime(register, hours: float, settings=None):
+    """Run an hour, stop, start again `hours` later; the new scheduler and its log."""
+    state = MemoryStateStore()
+    first = start(state, START, register, settings)
+    run_until(first, START + HOUR)
+    log = MemoryLogger()
+    back = START + HOUR + dt.timedelta(hours=hours)
+    return start(state, back, register, settings, log), log
+
+
+def runs_at_start(scheduler: Scheduler) -> list[str]:
+    """What the restarted scheduler runs in its first pass (before any regular occurrence)."""
+    scheduler.should_exit = True
+    scheduler.run()
+    return [record.extra["run_id"] for record in scheduler.log.find("started", logging.INFO)]
+
+
+def every_ten_minutes(schedule, **catch_up) -> None:
+    job = schedule.every(10).minutes
+    if catch_up:
+        job = job.catch_up(**catch_up)
+    job.do(jobs.cleanup)
+
+
+def test_without_catch_up_missed_occurrences_are_skipped_and_reported_once():
+    scheduler, log = downtime(every_ten_minutes, hours=3)
+    scheduler.should_exit = True
+    scheduler.run()
+
+    job = scheduler.schedule.jobs[0]
+    assert job.next_run_at == START + dt.timedelta(hours=4, minutes=10)  # strictly after now
+    [line] = log.find("missed")
+    assert line.message == (
+        "Job cleanup:every-10-minutes missed 19 occurrence(s) while no scheduler ran, from "
+        "2026-01-05 13:00:00 UTC (2026-01-05T13:00:00Z) to 2026-01-05 16:00:00 UTC "
+        "(2026-01-05T16:00:00Z): skipped (.catch_up(within=...) runs them after downtime)"
+    )
+
+
+def test_catch_up_runs_the_latest_missed_occurrence_once_at_start():
+    scheduler, log = downtime(lambda s: every_ten_minutes(s, within=dt.timedelta(hours=6)), hours=3)
+
+    ran = runs_at_start(scheduler)
+
+    assert ran == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
+    assert scheduler.schedule.jobs[0].next_run_at == START + dt.timedelta(hours=4, minutes=10)
+    assert log.find("missed 19 occurrence(s)")[0].message.endswith("the latest runs now (catch-up)")
+
+
+def test_catch_up_outside_its_window_skips():
+    back_at_five_past = 3 + 5 / 60  # the last missed occurrence (16:00) is 5 minutes old
+    scheduler, _ = downtime(
+        lambda s: every_ten_minutes(s, within=dt.timedelta(minutes=4)), hours=back_at_five_past
+    )
+
+    assert runs_at_start(scheduler) == []
+
+
+def test_catch_up_all_runs_each_missed_occurrence_in_the_window_oldest_first():
+    scheduler, _ = downtime(
+        lambda s: every_ten_minutes(s, within=dt.timedelta(minutes=35), all=True), hours=3
+    )
+
+    ran = []
+    for _ in range(5):
+        ran += [record.run_id for record in scheduler.tick()]
+
+    assert ran == [
+        "cleanup:every-10-minutes@2026-01-05T15:30:00Z",
+        "cleanup:every-10-minutes@2026-01-05T15:40:00Z",
+        "cleanup:every-10-minutes@2026-01-05T15:50:00Z",
+        "cleanup:every-10-minutes@2026-01-05T16:00:00Z",
+    ]
+
+
+def test_catch_up_all_is_bounded():
+    scheduler, log = downtime(
+        lambda s: (
+            s.every(1).minutes.catch_up(within=dt.timedelta(days=1), all=True).do(jobs.cleanup)
+        ),
+        hours=20,
+    )
+    job = scheduler.schedule.jobs[0]
+
+    assert len(job.backlog) == CATCH_UP_LIMIT
+    assert job.backlog[-1] == START + dt.timedelta(hours=21)
+    scheduler.should_exit = True
+    scheduler.run()
+    assert log.find(f"the latest {CATCH_UP_LIMIT} run now, oldest first")
+
+
+def test_the_scheduler_wide_default_applies_to_jobs_without_their_own_rule():
+    settings = {"catch_up_within": "21600"}
+    scheduler, _ = downtime(every_ten_minutes, hours=3, settings=settings)
+
+    assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
+
+
+def test_a_stalled_loop_runs_the_latest_due_occurrence_once_then_continues_after_now(
+    scheduler, clock
+):
+    scheduler.schedule.every(5).seconds.do(jobs.cleanup)
+    scheduler.tick()
+    clock.advance(3 * 3600)  # the loop was blocked for three hours
+
+    ran = scheduler.tick()
+    clock.advance(1)
+    ran += scheduler.tick()
+
+    assert [record.scheduled_at for record in ran] == [START + dt.timedelta(hours=3)]
+    assert scheduler.schedule.jobs[0].next_run_at == START + dt.timedelta(hours=3, seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"within": dt.timedelta(hours=-1)}, "catch_up(within=...) needs a timedelta"),
+        ({"within": 3600}, "catch_up(within=...) needs a timedelta"),
+        ({"within": dt.timedelta(hours=1), "all": "yes"}, "catch_up(all=...) must be True"),
+    ],
+)
+def test_bad_catch_up_values_name_the_job(scheduler, arguments, message):
+    with pytest.raises(ScheduleValueError, match=re.escape(f"job nightly: {message}")):
+        scheduler.schedule.every().day.name("nightly").catch_up(**arguments)

@@ -1,0 +1,121 @@
+"""The due index: registration without a scan, passes that touch no job, and `schedule`'s
+own ways of editing jobs (the list, `next_run`, `clear`, `cancel_job`) kept in step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import schedule
+
+from equipment.Scheduler.Errors import SchedulerError
+from equipment.Scheduler.Job import Job
+from equipment.Scheduler.JobList import JobList
+from tests.Scheduler import jobs
+from tests.Scheduler.conftest import START
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+def no_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self):
+        raise AssertionError("the job list was scanned")
+
+    monkeypatch.setattr(JobList, "__iter__", refuse)
+
+
+def test_registration_looks_up_ids_without_scanning_the_jobs(scheduler, monkeypatch):
+    for minutes in range(1, 200):
+        scheduler.schedule.every(minutes).minutes.do(jobs.cleanup)
+    no_scan(monkeypatch)
+
+    scheduler.schedule.every(999).minutes.do(jobs.cleanup)
+    with pytest.raises(SchedulerError, match="two jobs have the ID 'same'"):
+        scheduler.schedule.every(1).hours.name("same").do(jobs.cleanup)
+        scheduler.schedule.every(2).hours.name("same").do(jobs.cleanup)
+
+
+def test_a_pass_with_nothing_due_and_the_next_wake_up_touch_no_job(scheduler, monkeypatch):
+    for minutes in range(1, 200):
+        scheduler.schedule.every(minutes).minutes.do(jobs.cleanup)
+    scheduler.tick()
+    no_scan(monkeypatch)
+    monkeypatch.setattr(Job, "should_run", property(lambda self: pytest.fail("looked at a job")))
+
+    assert scheduler.tick() == []
+    assert scheduler.schedule.idle_seconds == 60.0
+
+
+def test_editing_the_job_list_directly_keeps_the_index_right(scheduler, clock):
+    first = scheduler.schedule.every(1).minutes.do(jobs.cleanup)
+    second = scheduler.schedule.every(2).minutes.do(jobs.cleanup)
+    third = scheduler.schedule.every(3).minutes.do(jobs.cleanup)
+
+    scheduler.schedule.jobs.remove(first)
+    assert scheduler.schedule.next_run_at() == second.next_run_at
+    del scheduler.schedule.jobs[0]
+    assert scheduler.schedule.next_run_at() == third.next_run_at
+    scheduler.schedule.jobs[:] = [first]
+    assert scheduler.schedule.next_run_at() == first.next_run_at
+    scheduler.schedule.jobs.clear()
+    assert scheduler.schedule.next_run_at() is None
+    scheduler.schedule.jobs = [second]
+    assert scheduler.schedule.get_job(second.id) is second
+    clock.advance(120)
+    assert [record.job_id for record in scheduler.tick()] == [second.id]
+
+
+def test_schedules_own_clear_and_cancel_job_keep_the_index_right(scheduler):
+    tagged = scheduler.schedule.every(1).minutes.do(jobs.cleanup).tag("reports")
+    other = scheduler.schedule.every(5).minutes.do(jobs.cleanup)
+
+    scheduler.schedule.clear("reports")
+    assert scheduler.schedule.next_run_at() == other.next_run_at
+    assert scheduler.schedule.get_job(tagged.id) is None
+    scheduler.schedule.cancel_job(other)
+    assert scheduler.schedule.idle_seconds is None
+
+
+def test_assigning_next_run_re_times_the_job(scheduler, clock):
+    job = scheduler.schedule.every(1).hours.do(jobs.cleanup)
+    scheduler.schedule.every(2).hours.do(jobs.cleanup)
+
+    job.next_run = dt.datetime.now() + dt.timedelta(hours=5)  # naive local, as in schedule
+    assert scheduler.schedule.get_next_run() < job.next_run
+    job.next_run_at = START + MINUTE
+    assert scheduler.schedule.next_run_at() == START + MINUTE
+    clock.advance(60)
+    assert [record.job_id for record in scheduler.tick()] == [job.id]
+
+
+def test_jobs_due_together_run_in_registration_order(scheduler, clock):
+    names = ["c", "a", "b"]
+    for name in names:
+        scheduler.schedule.every(1).minutes.name(name).do(jobs.cleanup)
+    clock.advance(60)
+
+    assert [record.job_id for record in scheduler.tick()] == names
+
+
+def test_a_job_cancelled_by_its_deadline_leaves_the_index(scheduler, clock):
+    scheduler.schedule.every(1).minutes.until(START + dt.timedelta(minutes=2)).do(jobs.cleanup)
+
+    for _ in range(4):
+        clock.advance(60)
+        scheduler.tick()
+
+    assert scheduler.schedule.jobs == []
+    assert scheduler.schedule.idle_seconds is None
+
+
+def test_twins_get_ordinals_in_registration_order(scheduler):
+    a = scheduler.schedule.every().hour.do(jobs.rebuild_report, 1)
+    b = scheduler.schedule.every().hour.do(jobs.rebuild_report, 2)
+    c = scheduler.schedule.every().hour.do(jobs.rebuild_report, 3)
+
+    assert [a.id, b.id, c.id] == [
+        "rebuild_report:every-hour",
+        "rebuild_report:every-hour#2",
+        "rebuild_report:every-hour#3",
+    ]
+    assert isinstance(scheduler.schedule, schedule.Scheduler)

@@ -1,0 +1,77 @@
+"""Each benchmark workload at a tiny size against our scheduler and `schedule`.
+
+Benchmarks assert nothing about speed; this only proves every workload still runs against
+the public API and yields figures, and that the report is written from them. The workloads
+run side by side in threads, so the whole file takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+PEERS = ("ours", "schedule", "loop")
+TINY: dict[str, dict[str, Any]] = {
+    "timing": {"firings": 1},
+    "idle": {"jobs": 5, "window": 0.3, "settle": 0.1},
+    "scale": {"jobs": 50},
+    "burst": {"jobs": 20, "period": 1, "rounds": 1},
+}
+
+
+def _redis_up() -> bool:
+    from redis import Redis
+    from redis.exceptions import ConnectionError
+
+    try:
+        return bool(Redis(db=15, socket_connect_timeout=0.5).ping())
+    except ConnectionError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[tuple[str, str], dict[str, Any]]:
+    sys.path.insert(0, str(BENCHMARKS))
+    worker = importlib.import_module("peers.worker")
+    runs = [(workload, peer, params) for workload, params in TINY.items() for peer in PEERS]
+    runs += [("startup", "ours", {}), ("takeover", "ours", {}), ("takeover", "schedule", {})]
+    if _redis_up():
+        runs += [("pushes", "ours", {"jobs": 20}), ("pushes", "rq-enqueue-many", {"jobs": 20})]
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        done = list(pool.map(lambda run: worker.measure(*run), runs))
+    return {(run[0], run[1]): result for run, result in zip(runs, done, strict=True)}
+
+
+@pytest.mark.parametrize("workload", [*TINY, "startup", "pushes"])
+def test_each_workload_gives_figures_for_ours_and_schedule(results, workload: str) -> None:
+    measured = {peer: result for (name, peer), result in results.items() if name == workload}
+    if not measured:
+        pytest.skip("no Redis on 127.0.0.1:6379 for the pushes workload")
+    for peer, result in measured.items():
+        assert "na" not in result, (peer, result)
+        numbers = [value for value in result.values() if isinstance(value, float)]
+        assert numbers and all(math.isfinite(value) for value in numbers), (peer, result)
+
+
+def test_peers_without_coordination_are_na_with_a_reason(results) -> None:
+    assert results[("takeover", "schedule")]["na"].startswith("no coordination")
+    assert results[("takeover", "ours")]["na"]  # until the replicas feature is wired in
+
+
+def test_the_report_is_written_from_the_results(results, tmp_path: Path) -> None:
+    report, plan = importlib.import_module("peers.report"), importlib.import_module("peers.plan")
+    raw = [
+        {"workload": workload, "peer": peer, "params": TINY.get(workload, {}), "result": result}
+        for (workload, peer), result in results.items()
+    ]
+    text = report.markdown(report.Results(raw), plan.PLANS["tiny"], "today", 1.0, "versions")
+    assert "| (a) 1 s job: lateness median (ms) |" in text
+    assert "| (i) replicas: takeover time (s) | n/a [" in text
+    report.charts(report.Results(raw), plan.PLANS["tiny"], tmp_path)  # none without matplotlib
