@@ -230,16 +230,22 @@ class SqliteStateStore(StateStore):
         return {row[0]: _job(row) for row in stored if row[0] in wanted}
 
     def record(self, records: Iterable[RunRecord]) -> None:
-        records = list(records)
-        history = [_history_row(HistoryEntry.of(r)) for r in records]
-        rows = [
-            (
-                int(r.manual), _text(r.scheduled_at), r.run_id, r.outcome, r.error_line(),
-                _text(r.started_at), _text(r.finished_at), r.duration if r.started_at else None,
-                r.outcome, int(r.manual), r.epoch, r.job_id,
+        rows, history = [], []
+        for r in records:  # each value converted once, for the job's row and its history
+            scheduled, started, finished = (
+                _text(r.scheduled_at), _text(r.started_at), _text(r.finished_at)
             )
-            for r in records
-        ]
+            error, ran = r.error_line(), r.started_at is not None
+            duration = r.duration if ran else None
+            manual = int(r.manual)
+            rows.append((
+                manual, scheduled, r.run_id, r.outcome, error, started, finished, duration,
+                r.outcome, manual, r.epoch, r.job_id,
+            ))
+            history.append((
+                r.job_id, r.run_id, scheduled, r.outcome, r.reason, error, r.replica, started,
+                finished, duration, r.lateness if ran else None, r.queue_job_id,
+            ))
         if not rows:
             return
         with self._lock, self._transaction():
@@ -398,13 +404,6 @@ def _migrate(db: sqlite3.Connection) -> None:
     if 0 < version < 2:
         for statement in MIGRATION_2:
             db.execute(statement)
-
-
-def _history_row(entry: HistoryEntry) -> tuple:
-    return tuple(
-        _text(getattr(entry, column)) if column in _HISTORY_TIMES else getattr(entry, column)
-        for column in HISTORY_COLUMNS
-    )
 
 
 def _entry(row: tuple) -> HistoryEntry:
