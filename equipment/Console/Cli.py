@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from equipment import __version__
+from equipment.Console import OperateCommand  # noqa: F401  (adds run/pause/health/... to `schedule`)
 from equipment.Console.CommandError import EquipmentGroup
 from equipment.Console.NewCommand import new
 from equipment.Console.QueueCommand import queue

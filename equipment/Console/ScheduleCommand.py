@@ -1,5 +1,8 @@
 """`equipment schedule list` and `equipment schedule plan`: see a project's schedule.
 
+(The commands that operate it, `run`, `pause`, `health`, `history`, `why`, are in
+`OperateCommand`.)
+
 Both run in the project's root (or `--app module:factory`), build its container, and call
 the scheduler's `run()` in collect-only mode: jobs are registered, nothing runs, the loop is
 not started and Redis is not needed. Mistakes are one line on stderr and exit code 2.
@@ -45,12 +48,16 @@ def list_command(app_spec: str) -> None:
     scheduler = _load_scheduler(app_spec)
     jobs = sorted(scheduler.schedule.jobs)
     states = _reading_state(scheduler.state.load)
+    paused = _reading_state(scheduler.state.paused)
     click.echo(
         f"Scheduler time zone: {zone_name(scheduler.schedule.zone)}; {len(jobs)} job(s); "
         f"state: {scheduler.state.location}"
     )
-    rows = [("ID", "SCHEDULE", "ZONE", "NEXT RUN (LOCAL, UTC)", "LAST RUN", "OUTCOME")]
-    rows += [_job_row(job, states.get(job.id)) for job in jobs]
+    rows = [("ID", "SCHEDULE", "ZONE", "NEXT RUN (LOCAL, UTC)", "LAST RUN", "OUTCOME", "PAUSED")]
+    rows += [
+        (*_job_row(job, states.get(job.id)), _paused(paused.get(job.id), job.trigger.zone))
+        for job in jobs
+    ]
     if jobs:
         click.echo(_table(rows))
     if getattr(scheduler, "coordinated", False):
@@ -113,6 +120,10 @@ def _job_row(job: Any, state: Any) -> tuple[str, ...]:
         format_instant(state.last_started or state.last_scheduled, zone),
         _outcome(state),
     )
+
+
+def _paused(since: dt.datetime | None, zone: dt.tzinfo) -> str:
+    return "" if since is None else f"since {format_instant(since, zone)}"
 
 
 def _outcome(state: Any) -> str:

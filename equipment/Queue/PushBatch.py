@@ -28,6 +28,8 @@ class DeferredPush:
     job_id: str | None
     fence: Any = None
     accepted: bool | None = None
+    #: The RQ job ID it was queued as (or found queued as), once sent.
+    queue_job_id: str | None = None
     _callbacks: list[Callable[[bool], Any]] = field(default_factory=list, repr=False)
 
     def on_done(self, callback: Callable[[bool], Any]) -> None:

@@ -76,8 +76,10 @@ class RedisPushBatch(PushBatch):
         if kind == _FENCED:
             push.resolve(self.queue.fenced(push.what, push.run_id))
         elif kind == _EXISTED:
+            push.queue_job_id = job.id
             push.resolve(self.queue.already_queued(job, push.what, push.run_id))
         else:
+            push.queue_job_id = job.id
             self.queue.log_pushed(job, push.what, push.run_id, None)
             push.resolve(True)
 

@@ -30,7 +30,7 @@ from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from equipment.Queue.RedisConnection import FATAL_ERRORS, TRANSIENT_ERRORS, make_redis
 from equipment.Queue.RedisPushBatch import RedisPushBatch
-from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id
+from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id, note_push
 from equipment.Queue.Settings import QueueSettings, scrub
 from equipment.Queue.Timing import after, to_utc
 
@@ -117,6 +117,7 @@ class RedisQueue(AbstractQueue):
         job, fresh = outcome
         if job is None:
             return self.fenced(what, run_id)
+        note_push(job.id)
         if not fresh:
             return self.already_queued(job, what, run_id)
         self.log_pushed(job, what, run_id, due)

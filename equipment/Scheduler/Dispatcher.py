@@ -5,7 +5,8 @@
 1. *due*: which occurrence this is (`Occurrences`: a catch-up backlog first, else the
    latest due one) and so its run ID;
 2. *claim*: whether this process may run it (`Coordinator`; a pass's claims are made in
-   one batch beforehand by `prepare`); an occurrence that is not ours leaves no record;
+   one batch beforehand by `prepare`); an occurrence that is not ours leaves no record; a
+   paused job (`equipment schedule pause`) is skipped before it claims anything;
 3. *conditions*: `.when()` / `.skip()`, then `.without_overlapping()`'s lock;
 4. *execute*: the `Runner` runs the job, logs it and calls its hooks: inline, or on the
    background pool for `.in_background()` jobs;
@@ -33,8 +34,16 @@ from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Coordination.Coordinator import Coordinator, SingleProcess
 from equipment.Scheduler.Executors import BackgroundPool
 from equipment.Scheduler.Lifecycle import Lifecycle
+from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.Runner import Runner
-from equipment.Scheduler.RunRecord import CONDITION, OVERLAP, RunRecord, run_id_for
+from equipment.Scheduler.RunRecord import (
+    CONDITION,
+    MANUAL,
+    OVERLAP,
+    PAUSED,
+    RunRecord,
+    run_id_for,
+)
 
 if TYPE_CHECKING:
     from equipment.Queue.PushBatch import PushBatch
@@ -63,6 +72,10 @@ class Dispatcher:
         self._claims: dict[str, bool] = {}  # this pass's claims, made by prepare()
         self._prepared: dict[str, Any] = {}  # job ID -> the next run it was prepared for
         self._batches: dict[int, PushBatch] = {}  # id(queue) -> this pass's batch of pushes
+        #: The paused jobs (set by the Schedule, which knows the state store).
+        self.pauses: Pauses | None = None
+        #: This process's ID in the records it makes (`ProcessInfo.process_id`).
+        self.replica: str | None = None
 
     def fire(self, job: Any) -> Any:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
@@ -72,7 +85,7 @@ class Dispatcher:
         if not self.lifecycle.accepts_runs:
             return None  # stopping: no new runs start
         scheduled = self._occurrence(job, now)
-        record = _record(job, scheduled)
+        record = self._record(job, scheduled)
         if self._handle(job, record) is NOW:
             self._complete(job, record)
         try:
@@ -122,7 +135,7 @@ class Dispatcher:
         now = self.clock.now()
         prepared = self._prepared
         fresh = [job for job in jobs if job.backlog or prepared.get(job.id) != job.next_run_at]
-        records = [_record(job, self._occurrence(job, now, peek=True)) for job in fresh]
+        records = [self._record(job, self._occurrence(job, now, peek=True)) for job in fresh]
         records = [record for record in records if record.run_id not in self._claims]
         if not records:
             return
@@ -148,10 +161,36 @@ class Dispatcher:
             return job.backlog[0]
         return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
 
-    def _handle(self, job: Any, record: RunRecord) -> str:
+    def _record(self, job: Any, scheduled: dt.datetime) -> RunRecord:
+        return RunRecord(
+            job.id,
+            run_id_for(job.id, scheduled, job.epoch),
+            scheduled,
+            epoch=job.epoch,
+            replica=self.replica,
+        )
+
+    def run_now(self, job: Any) -> RunRecord:
+        """Run `job` once now, off its grid (`equipment schedule run`): conditions, overlap
+        lock, execution, hooks and record as for a scheduled occurrence, inline (the command
+        waits for it). An operator asked for this run by name, so a pause does not hold it
+        back and it needs no claim: its run ID (`...~manual`) is its own. The job's next
+        scheduled run stays where it is."""
+        now = self.clock.now()
+        record = RunRecord(
+            job.id, run_id_for(job.id, now, MANUAL), now, replica=self.replica, manual=True
+        )
+        self._handle(job, record, manual=True)
+        self._complete(job, record)
+        return record
+
+    def _handle(self, job: Any, record: RunRecord, manual: bool = False) -> str:
         """Claim, check and run (or hand to the pool). Returns when the record is complete:
         NOW, LATER (a background run completes it) or NEVER (not ours: no record)."""
-        if not self._claimed(record):
+        if not manual and self.pauses is not None and self.pauses.is_paused(job.id):
+            self._skip(job, record, PAUSED)
+            return NOW
+        if not manual and not self._claimed(record):
             self._skip(job, record, NOT_THE_OWNER)
             return NEVER
         if not self._conditions_hold(job, record):
@@ -167,7 +206,7 @@ class Dispatcher:
                 extra=record.log_fields(),
             )
             return NOW
-        if job.background:
+        if job.background and not manual:
             self.background.submit(record, lambda: self._run_background(job, record))
             return LATER
         batch = self._batches.get(id(job.push_call[0])) if job.push_call else None
@@ -226,7 +265,3 @@ class Dispatcher:
                 )
                 return False
         return True
-
-
-def _record(job: Any, scheduled: dt.datetime) -> RunRecord:
-    return RunRecord(job.id, run_id_for(job.id, scheduled, job.epoch), scheduled, epoch=job.epoch)

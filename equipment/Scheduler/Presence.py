@@ -3,14 +3,22 @@
 Each running loop writes a heartbeat to the state store; a second process of the project
 finds the first one's (fresh, and on this host with a live pid) and says at start that
 every job will run twice. A record of a process that died is stale and is cleared.
+
+While a job runs longer than a heartbeat interval, a watch thread keeps beating and names
+the run in the heartbeat (`running_job`, `running_since`): `equipment schedule health`
+tells a process that is alive but stuck in one job from one that is gone. A clean stop
+writes a last beat, so the store's heartbeat spans show when this process stopped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Scheduler.Clock import Clock
+from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import ProcessInfo, StateStore
 
 #: How often a running loop writes its heartbeat.
@@ -25,11 +33,16 @@ class Presence:
         log: AbstractLogger,
         max_sleep: float,
         coordinated: bool = False,
+        leader: Callable[[], bool] | None = None,
     ) -> None:
         self.state = state
         self.coordinated = coordinated  # replicas are expected: no warning about them
         self.clock = clock
         self.log = log
+        self.leader = leader or (lambda: True)
+        self._lock = threading.Lock()
+        self._watch_stop = threading.Event()
+        self._watch: threading.Thread | None = None
         #: A heartbeat older than this is a dead process's: the loop beats at least once
         #: per `max_sleep`, so three missed beats (and never less than a minute) is death.
         self.stale_after = max(dt.timedelta(minutes=1), 3 * dt.timedelta(seconds=max_sleep))
@@ -52,6 +65,7 @@ class Presence:
         """Start beating; warn if another process of this project is already running."""
         try:
             self.me = ProcessInfo.this_process(self.clock.now())
+            self.me.leader = self.leader()
             for other in [] if self.coordinated else self.others():
                 self.log.warning(
                     "Another scheduler of this project is running (pid %d on %s, since %s): "
@@ -70,17 +84,55 @@ class Presence:
         if self.me is None:
             return
         now = self.clock.now()
-        if now - self.me.heartbeat_at < HEARTBEAT_INTERVAL:
-            return
-        self.me.heartbeat_at = now
+        with self._lock:
+            running = self.me.running_run_id is not None
+            if now - self.me.heartbeat_at < HEARTBEAT_INTERVAL and not running:
+                return
+            self._write(now, None)
+
+    def beat_during(self, record: RunRecord | None) -> None:
+        """From the watch thread: while `record` runs, beat once an interval, naming it."""
+        with self._lock:
+            if self.me is None or record is None or record.started_at is None:
+                return
+            now = self.clock.now()
+            if now - self.me.heartbeat_at >= HEARTBEAT_INTERVAL:
+                self._write(now, record)
+
+    def watch(self, current: Callable[[], RunRecord | None]) -> None:
+        """Start the watch thread: it beats for a job that runs longer than an interval."""
+        self._watch_stop.clear()
+        interval = HEARTBEAT_INTERVAL.total_seconds()
+
+        def loop() -> None:
+            while not self._watch_stop.wait(interval):
+                self.beat_during(current())
+
+        self._watch = threading.Thread(target=loop, name="equipment-heartbeat", daemon=True)
+        self._watch.start()
+
+    def _write(self, now: dt.datetime, record: RunRecord | None) -> None:
+        me = self.me
+        assert me is not None
+        me.heartbeat_at = now
+        me.leader = self.leader()
+        me.running_job = record.job_id if record else None
+        me.running_run_id = record.run_id if record else None
+        me.running_since = record.started_at if record else None
         try:
-            self.state.heartbeat(self.me)
+            self.state.heartbeat(me)
         except Exception as error:
             self._failed(error)
 
     def leave(self) -> None:
+        self._watch_stop.set()
+        if self._watch is not None:
+            self._watch.join(timeout=5)
+            self._watch = None
         if self.me is None:
             return
+        with self._lock:
+            self._write(self.clock.now(), None)  # the span's end: when this process stopped
         try:
             self.state.forget(self.me.process_id)
         except Exception as error:

@@ -14,6 +14,11 @@ SKIPPED = "skipped"
 CONDITION = "condition"
 #: `.without_overlapping()`: the previous run of the job was still going.
 OVERLAP = "overlap"
+#: `equipment schedule pause`: the job is paused.
+PAUSED = "paused"
+
+#: The epoch-like suffix of a manual run's ID ('<job>@<now>Z~manual').
+MANUAL = "manual"
 
 
 def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:
@@ -47,6 +52,13 @@ class RunRecord:
     reason: str | None = None
     #: The grid's epoch after a backward clock step ('' before any), kept with the state.
     epoch: str = ""
+    #: The process that handled the occurrence (`ProcessInfo.process_id`).
+    replica: str | None = None
+    #: The queue's job ID when the run pushed work to a queue (the last push's).
+    queue_job_id: str | None = None
+    #: Started by `equipment schedule run`, off the grid: it is history and the job's last
+    #: outcome, never the grid's last handled occurrence.
+    manual: bool = False
 
     def error_line(self) -> str | None:
         """The error's type and first line, as state and history keep it."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Queue.PushBatch import DeferredPush, PushBatch
-from equipment.Queue.RunContext import PushScope, push_scope
+from equipment.Queue.RunContext import PushScope, last_push, push_scope
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
@@ -58,15 +58,17 @@ class Runner:
         With a `batch`, a `do(queue.push, ...)` job's push joins it, and the run is
         reported when the batch is sent."""
         self._execute(job, record, fence, batch)
-        if isinstance(record.result, DeferredPush):
-            record.result.on_done(lambda accepted: self._pushed(job, record, accepted))
+        deferred = record.result
+        if isinstance(deferred, DeferredPush):
+            deferred.on_done(lambda accepted: self._pushed(job, record, deferred, accepted))
             return
         self._report(job, record)
         self._call_hooks(job, record)
 
-    def _pushed(self, job: Job, record: RunRecord, accepted: bool) -> None:
+    def _pushed(self, job: Job, record: RunRecord, push: DeferredPush, accepted: bool) -> None:
         """A batched push was sent: the run's outcome is whether it was queued."""
         record.result = accepted
+        record.queue_job_id = push.queue_job_id
         self._judge(job, record)
         self._report(job, record)
         self._call_hooks(job, record)
@@ -88,11 +90,14 @@ class Runner:
         started = self._started = self.clock.monotonic()
         try:
             with push_scope(PushScope(record.run_id, fence)):
-                if batch is not None and job.push_call is not None:
-                    _, fn, args, kwargs = job.push_call
-                    record.result = batch.add(fn, args, kwargs)
-                else:
-                    record.result = job.job_func()
+                try:
+                    if batch is not None and job.push_call is not None:
+                        _, fn, args, kwargs = job.push_call
+                        record.result = batch.add(fn, args, kwargs)
+                    else:
+                        record.result = job.job_func()
+                finally:
+                    record.queue_job_id = last_push()
             if not isinstance(record.result, DeferredPush):
                 self._judge(job, record)
         except Exception as error:

@@ -32,6 +32,7 @@ from equipment.Scheduler.JobId import twin_id
 from equipment.Scheduler.JobList import JobList
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Occurrences import CatchUp
+from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
 from equipment.Scheduler.State.StateStore import JobState, StateStore
 from equipment.Scheduler.Zones import TzLike, local_zone, resolve_zone, to_local
@@ -66,6 +67,7 @@ class Schedule(schedule.Scheduler):
         self.state = state or MemoryStateStore()
         self.catch_up = catch_up or CatchUp()
         self.dispatcher = dispatcher or Dispatcher(self.clock, self.log, self.lifecycle)
+        self.dispatcher.pauses = self.dispatcher.pauses or Pauses(self.state, self.clock)
         self._stored: dict[str, JobState] | None = None
         self._unsynced: list[Job] = []
         self._registrations = itertools.count(1)

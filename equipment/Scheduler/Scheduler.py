@@ -35,6 +35,7 @@ from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Executors import BackgroundPool
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Presence import Presence
+from equipment.Scheduler.Retention import Retention
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.Schedule import Schedule
 from equipment.Scheduler.Settings import SchedulerSettings
@@ -100,11 +101,24 @@ class Scheduler:
         )
         self._writer = StateWriter(self.state, self.log)
         self._presence = Presence(
-            self.state, self.clock, self.log, self.settings.max_sleep, self.coordinated
+            self.state,
+            self.clock,
+            self.log,
+            self.settings.max_sleep,
+            self.coordinated,
+            leader=self._is_leader,
         )
         #: Whether this process dispatches: always alone; a replica once it has taken over.
         self._leading = not self.coordinated
         self._led_with: int | None = None  # the fencing token this replica took over with
+        self._retention = Retention(
+            self.state,
+            self.clock,
+            self.log,
+            self.settings.history_days,
+            self.settings.history_per_job,
+        )
+        self._metrics: Any = None
         self._wake = Wakeup()
         self._should_exit = False
         self._collect_only = False
@@ -155,6 +169,9 @@ class Scheduler:
     def leading(self) -> bool:
         """Whether this process runs jobs now (alone, or the replicas' leader)."""
         return self._leading
+
+    def _is_leader(self) -> bool:
+        return self.coordinator.is_leader
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -225,6 +242,7 @@ class Scheduler:
         self._log_startup(installed)
         self._presence.announce()
         self.coordinator.start(self._wake.set)
+        self._start_operations()
         try:
             self._loop()
             self._finish_background()
@@ -244,6 +262,8 @@ class Scheduler:
             self._writer.write(self.schedule.dispatcher.drain())
             self._presence.leave()
             self.coordinator.close()  # after the records: the next leader reads them
+            if self._metrics is not None:
+                self._metrics.close()
             self._wake.close()
             self.log.info("Scheduler stopped")
 
@@ -271,6 +291,8 @@ class Scheduler:
         records = self.schedule.dispatcher.drain()
         self._writer.write(earlier + records)
         self._presence.beat()
+        if self._metrics is not None:
+            self._metrics.observe(earlier + records, self.clock.now(), self._is_leader())
         return records
 
     def _follow_lead(self) -> None:
@@ -323,6 +345,28 @@ class Scheduler:
                 record.job_id,
                 f"{self.settings.shutdown_grace:g}",
                 extra=record.start_fields(),
+            )
+
+    def _start_operations(self) -> None:
+        """Name this process in its records, watch long runs, prune history, serve metrics."""
+        me = self._presence.me
+        self.schedule.dispatcher.replica = me.process_id if me is not None else None
+        self._presence.watch(lambda: self.schedule.dispatcher.runner.current)
+        self._retention.maybe_prune()
+        port = self.settings.metrics_port
+        if port:
+            from equipment.Scheduler.Metrics import Metrics
+
+            self._metrics = Metrics()
+            try:
+                self._metrics.serve(self.settings.metrics_host, port)
+            except OSError as error:
+                raise SchedulerError(
+                    f"scheduler.metrics_port: cannot listen on {self.settings.metrics_host}:"
+                    f"{port} ({error.strerror}); choose a free port or unset metrics_port"
+                ) from None
+            self.log.info(
+                "Scheduler metrics on http://%s:%d/metrics", self.settings.metrics_host, port
             )
 
     def _sleep_until_due(self) -> None:

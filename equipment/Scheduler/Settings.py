@@ -54,6 +54,14 @@ class SchedulerSettings:
     key_prefix: str = ""
     #: How many `.in_background()` runs go at once.
     background_threads: int = 8
+    #: History rows older than this many days are dropped (operations: `schedule history`).
+    history_days: float = 30.0
+    #: ... and at most this many rows are kept per job.
+    history_per_job: int = 1000
+    #: The Prometheus endpoint's port; 0 (the default) leaves it off.
+    metrics_port: int = 0
+    #: The address the metrics endpoint listens on.
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> SchedulerSettings:
@@ -116,6 +124,7 @@ class SchedulerSettings:
                 minimum=1,
                 maximum=256,
             ),
+            **_operations(section),
         )
 
     def catch_up(self) -> CatchUp:
@@ -141,3 +150,18 @@ def _redis_url(value: Any) -> str:
             message = str(error).replace("queue.redis.url", "scheduler.redis_url")
             raise ConfigError(message) from None
     return url
+def _operations(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of operations: history retention and the metrics endpoint."""
+    return {
+        "history_days": as_seconds(
+            section.get("history_days"), "scheduler.history_days", 30.0, above_minimum=True,
+            maximum=36600.0,
+        ),
+        "history_per_job": as_int(
+            section.get("history_per_job"), "scheduler.history_per_job", 1000, minimum=1
+        ),
+        "metrics_port": as_int(
+            section.get("metrics_port"), "scheduler.metrics_port", 0, minimum=0, maximum=65535
+        ),
+        "metrics_host": as_str(section.get("metrics_host"), "scheduler.metrics_host", "127.0.0.1"),
+    }

@@ -23,11 +23,13 @@ EXPECTED = [
     "config/log.yaml",
     "config/queue.yaml",
     "config/scheduler.yaml",
+    "config/web.yaml",
     "main.py",
     "pyproject.toml",
     "queues.py",
     "scheduler.py",
     "tests/TestCase.py",
+    "web.py",
 ]
 
 

@@ -97,6 +97,7 @@ def test_list_prints_each_job_with_zone_and_next_run_local_and_utc(project):
         "LAST",
         "RUN",
         "OUTCOME",
+        "PAUSED",
     ]
     by_id = {line.split()[0]: line for line in lines[2:]}
     assert set(by_id) == {"nightly-report", "sync", "standup"}

@@ -4,6 +4,8 @@
     <prefix>processes         hash: process ID -> ProcessInfo as JSON (heartbeats)
     <prefix>paused            hash: job ID -> paused since (ISO 8601)
     <prefix>history:<job ID>  list: HistoryEntry as JSON, newest first, at most HISTORY_CAP
+    <prefix>spans:first       hash: process ID -> its first heartbeat (ISO 8601)
+    <prefix>spans:last        hash: process ID -> its last heartbeat (kept after it stops)
 
 `adopt` is one Lua script per chunk (insert-if-absent, a changed fingerprint replaces), so
 replicas starting together agree on one anchor per job; `record` reads the batch's rows and
@@ -22,6 +24,7 @@ import redis
 
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import (
+    HeartbeatSpan,
     HistoryEntry,
     JobState,
     ProcessInfo,
@@ -49,6 +52,7 @@ WATCH_ATTEMPTS = 10
 
 _JOB_TIMES = ("anchor", "last_scheduled", "last_started", "last_finished")
 _ENTRY_TIMES = ("scheduled_at", "started_at", "finished_at")
+_PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since")
 
 
 class RedisStateStore(StateStore):
@@ -60,6 +64,8 @@ class RedisStateStore(StateStore):
         self.jobs_key = f"{prefix}jobs"
         self.processes_key = f"{prefix}processes"
         self.paused_key = f"{prefix}paused"
+        self.first_beats_key = f"{prefix}spans:first"
+        self.last_beats_key = f"{prefix}spans:last"
         self._adopt = connection.register_script(ADOPT)
 
     def history_key(self, job_id: str) -> str:
@@ -177,16 +183,37 @@ class RedisStateStore(StateStore):
                 self.connection.ltrim(key, 0, keep - 1)
             else:
                 self.connection.delete(key)
+        ended = [span.process_id for span in self.spans() if span.last_beat < older_than]
+        if ended:
+            self.connection.hdel(self.first_beats_key, *ended)
+            self.connection.hdel(self.last_beats_key, *ended)
 
     # -- processes ---------------------------------------------------------------------------
 
     def heartbeat(self, process: ProcessInfo) -> None:
-        value = _dump(process, ("started_at", "heartbeat_at"))
-        self.connection.hset(self.processes_key, process.process_id, value)
+        beat = process.heartbeat_at.astimezone(dt.UTC).isoformat()
+        with self.connection.pipeline() as pipe:
+            pipe.hset(self.processes_key, process.process_id, _dump(process, _PROCESS_TIMES))
+            pipe.hsetnx(self.first_beats_key, process.process_id, beat)  # opens the span
+            pipe.hset(self.last_beats_key, process.process_id, beat)  # extends it
+            pipe.execute()
 
     def processes(self) -> list[ProcessInfo]:
         rows = self.connection.hgetall(self.processes_key).values()
-        return [ProcessInfo(**_load(value, ("started_at", "heartbeat_at"))) for value in rows]
+        return [ProcessInfo(**_load(value, _PROCESS_TIMES)) for value in rows]
+
+    def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
+        firsts = self.connection.hgetall(self.first_beats_key)
+        lasts = self.connection.hgetall(self.last_beats_key)
+        spans = [
+            HeartbeatSpan(_text(key), _time(first), _time(lasts[key]))
+            for key, first in firsts.items()
+            if key in lasts
+        ]
+        return sorted(
+            (span for span in spans if after is None or span.last_beat >= after),
+            key=lambda span: span.first_beat,
+        )
 
     def forget(self, process_id: str) -> None:
         self.connection.hdel(self.processes_key, process_id)
@@ -221,3 +248,7 @@ def _entry(value: bytes | str) -> HistoryEntry:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _time(value: bytes | str) -> dt.datetime:
+    return dt.datetime.fromisoformat(_text(value))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import (
+    HeartbeatSpan,
+    HistoryEntry,
     JobState,
     ProcessInfo,
     StateStore,
@@ -24,7 +26,7 @@ from equipment.Scheduler.State.StateStore import (
 
 #: 'EQPT': marks the file as ours, so a foreign database is never written into.
 APPLICATION_ID = 0x45515054
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: How long a write waits for another process's transaction before giving up for this pass.
 BUSY_TIMEOUT_MS = 200
 
@@ -43,6 +45,33 @@ JOB_COLUMNS = (
     "epoch",
 )
 _TIMES = {"anchor", "last_scheduled", "last_started", "last_finished"}
+
+HISTORY_COLUMNS = (
+    "job_id",
+    "run_id",
+    "scheduled_at",
+    "outcome",
+    "reason",
+    "error",
+    "replica",
+    "started_at",
+    "finished_at",
+    "duration",
+    "lateness",
+    "queue_job_id",
+)
+_HISTORY_TIMES = {"scheduled_at", "started_at", "finished_at"}
+PROCESS_COLUMNS = (
+    "host", "pid", "started_at", "heartbeat_at", "process_id",
+    "running_job", "running_run_id", "running_since", "leader",
+)
+#: Version 1 files get these (processes) columns; the new tables come from SCHEMA.
+MIGRATION_2 = (
+    "ALTER TABLE processes ADD COLUMN running_job TEXT",
+    "ALTER TABLE processes ADD COLUMN running_run_id TEXT",
+    "ALTER TABLE processes ADD COLUMN running_since TEXT",
+    "ALTER TABLE processes ADD COLUMN leader INTEGER NOT NULL DEFAULT 1",
+)
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS jobs (
@@ -64,7 +93,36 @@ CREATE TABLE IF NOT EXISTS processes (
     host TEXT NOT NULL,
     pid INTEGER NOT NULL,
     started_at TEXT NOT NULL,
-    heartbeat_at TEXT NOT NULL
+    heartbeat_at TEXT NOT NULL,
+    running_job TEXT,
+    running_run_id TEXT,
+    running_since TEXT,
+    leader INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    scheduled_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    error TEXT,
+    replica TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    duration REAL,
+    lateness REAL,
+    queue_job_id TEXT
+);
+CREATE INDEX IF NOT EXISTS history_by_job ON history (job_id, scheduled_at);
+CREATE TABLE IF NOT EXISTS paused (
+    job_id TEXT PRIMARY KEY,
+    since TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS spans (
+    process_id TEXT PRIMARY KEY,
+    first_beat TEXT NOT NULL,
+    last_beat TEXT NOT NULL
 );
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -118,6 +176,7 @@ class SqliteStateStore(StateStore):
                 raise _Foreign("a database without our schema")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            _migrate(db)
             db.executescript(SCHEMA)
         except BaseException:
             db.close()
@@ -171,49 +230,73 @@ class SqliteStateStore(StateStore):
         return {row[0]: _job(row) for row in stored if row[0] in wanted}
 
     def record(self, records: Iterable[RunRecord]) -> None:
-        rows = [
-            (
-                _text(r.scheduled_at), r.run_id, r.outcome, r.error_line(), _text(r.started_at),
-                _text(r.finished_at), r.duration if r.started_at else None, r.outcome, r.epoch,
-                r.job_id,
+        rows, history = [], []
+        for r in records:  # each value converted once, for the job's row and its history
+            scheduled, started, finished = (
+                _text(r.scheduled_at), _text(r.started_at), _text(r.finished_at)
             )
-            for r in records
-        ]
+            error, ran = r.error_line(), r.started_at is not None
+            duration = r.duration if ran else None
+            manual = int(r.manual)
+            rows.append((
+                manual, scheduled, r.run_id, r.outcome, error, started, finished, duration,
+                r.outcome, manual, r.epoch, r.job_id,
+            ))
+            history.append((
+                r.job_id, r.run_id, scheduled, r.outcome, r.reason, error, r.replica, started,
+                finished, duration, r.lateness if ran else None, r.queue_job_id,
+            ))
         if not rows:
             return
         with self._lock, self._transaction():
             self._db.executemany(
-                "UPDATE jobs SET last_scheduled = ?, last_run_id = ?, last_outcome = ?, "
+                # A manual run (`schedule run`) is off the grid: it keeps last_scheduled/epoch.
+                "UPDATE jobs SET last_scheduled = CASE ? WHEN 1 THEN last_scheduled ELSE ? END, "
+                "last_run_id = ?, last_outcome = ?, "
                 "last_error = ?, last_started = COALESCE(?, last_started), "
                 "last_finished = COALESCE(?, last_finished), "
                 "last_duration = COALESCE(?, last_duration), "
                 "consecutive_failures = CASE ? WHEN 'success' THEN 0 WHEN 'failure' "
                 "THEN consecutive_failures + 1 ELSE consecutive_failures END, "
-                "epoch = ? WHERE job_id = ?",
+                "epoch = CASE ? WHEN 1 THEN epoch ELSE ? END WHERE job_id = ?",
                 rows,
+            )
+            self._db.executemany(
+                f"INSERT INTO history ({', '.join(HISTORY_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(HISTORY_COLUMNS))})",
+                history,
             )
 
     def heartbeat(self, process: ProcessInfo) -> None:
         with self._lock, self._transaction():
             self._db.execute(
-                "INSERT INTO processes (process_id, host, pid, started_at, heartbeat_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
-                "heartbeat_at = excluded.heartbeat_at",
+                "INSERT INTO processes (process_id, host, pid, started_at, heartbeat_at, "
+                "running_job, running_run_id, running_since, leader) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
+                "heartbeat_at = excluded.heartbeat_at, running_job = excluded.running_job, "
+                "running_run_id = excluded.running_run_id, "
+                "running_since = excluded.running_since, leader = excluded.leader",
                 (
                     process.process_id, process.host, process.pid,
                     _text(process.started_at), _text(process.heartbeat_at),
+                    process.running_job, process.running_run_id,
+                    _text(process.running_since), int(process.leader),
                 ),
+            )
+            beat = _text(process.heartbeat_at)
+            self._db.execute(
+                "INSERT INTO spans (process_id, first_beat, last_beat) VALUES (?, ?, ?) "
+                "ON CONFLICT(process_id) DO UPDATE SET last_beat = MAX(last_beat, "
+                "excluded.last_beat)",
+                (process.process_id, beat, beat),
             )
 
     def processes(self) -> list[ProcessInfo]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT host, pid, started_at, heartbeat_at, process_id FROM processes"
+                f"SELECT {', '.join(PROCESS_COLUMNS)} FROM processes"
             ).fetchall()
-        return [
-            ProcessInfo(host, pid, _time(started), _time(beat), process_id)
-            for host, pid, started, beat, process_id in rows
-        ]
+        return [_process(row) for row in rows]
 
     def forget(self, process_id: str) -> None:
         with self._lock, self._transaction():
@@ -222,6 +305,64 @@ class SqliteStateStore(StateStore):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def history(
+        self,
+        job_id: str,
+        limit: int = 50,
+        before: dt.datetime | None = None,
+        after: dt.datetime | None = None,
+    ) -> list[HistoryEntry]:
+        where, values = ["job_id = ?"], [job_id]
+        if before is not None:
+            where.append("scheduled_at < ?")
+            values.append(_text(before))
+        if after is not None:
+            where.append("scheduled_at >= ?")
+            values.append(_text(after))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {', '.join(HISTORY_COLUMNS)} FROM history WHERE {' AND '.join(where)} "
+                "ORDER BY scheduled_at DESC, id DESC LIMIT ?",
+                (*values, max(0, limit)),
+            ).fetchall()
+        return [_entry(row) for row in rows]
+
+    def set_paused(self, job_id: str, paused: bool, now: dt.datetime) -> None:
+        with self._lock, self._transaction():
+            if paused:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO paused (job_id, since) VALUES (?, ?)",
+                    (job_id, _text(now)),
+                )
+            else:
+                self._db.execute("DELETE FROM paused WHERE job_id = ?", (job_id,))
+
+    def paused(self) -> dict[str, dt.datetime]:
+        with self._lock:
+            rows = self._db.execute("SELECT job_id, since FROM paused").fetchall()
+        return {job_id: _time(since) for job_id, since in rows}
+
+    def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
+        cutoff = _text(older_than)
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM history WHERE scheduled_at < ?", (cutoff,))
+            self._db.execute(
+                "DELETE FROM history WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() "
+                "OVER (PARTITION BY job_id ORDER BY scheduled_at DESC, id DESC) AS n "
+                "FROM history) WHERE n > ?)",
+                (max(0, keep_per_job),),
+            )
+            self._db.execute("DELETE FROM spans WHERE last_beat < ?", (cutoff,))
+
+    def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT process_id, first_beat, last_beat FROM spans WHERE last_beat >= ? "
+                "ORDER BY first_beat",
+                (_text(after) if after is not None else "",),
+            ).fetchall()
+        return [HeartbeatSpan(pid, _time(first), _time(last)) for pid, first, last in rows]
 
     def db_mode(self) -> str:
         """The journal mode in use ('wal' once opened by us)."""
@@ -255,6 +396,31 @@ def _text(value: dt.datetime | None) -> str | None:
 
 def _time(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a file of an older schema up to date (the new tables come from SCHEMA)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if 0 < version < 2:
+        for statement in MIGRATION_2:
+            db.execute(statement)
+
+
+def _entry(row: tuple) -> HistoryEntry:
+    values = {
+        column: (_time(value) if column in _HISTORY_TIMES else value)
+        for column, value in zip(HISTORY_COLUMNS, row, strict=True)
+    }
+    return HistoryEntry(**values)
+
+
+def _process(row: tuple) -> ProcessInfo:
+    host, pid, started, beat, process_id, job, run_id, since, leader = row
+    return ProcessInfo(
+        host, pid, _time(started), _time(beat), process_id,
+        running_job=job, running_run_id=run_id, running_since=_time(since),
+        leader=bool(leader),
+    )
 
 
 def _job(row: tuple) -> JobState:

@@ -8,6 +8,11 @@ loads everything once at start (`load`), proposes anchors for the jobs it regist
 writes what happened at the end of each pass (`record`, one batch). Readers in other
 processes (`equipment schedule list`, health checks, a status page) use the same calls.
 
+Operations (`equipment schedule history|why|pause|health`, the status page) read three
+more things: a history row per handled occurrence (written by `record`, in the same
+transaction), the set of paused jobs, and heartbeat spans (when each process was alive,
+kept after it stops, so "no scheduler was running" can be shown rather than guessed).
+
 Backends: `MemoryStateStore` (tests, a bare `Scheduler()`), `SqliteStateStore` (a project's
 default, one file shared by the processes of one host), `RedisStateStore` (replicas under
 `coordination: redis`, on any number of hosts).
@@ -54,48 +59,19 @@ class JobState:
             self.consecutive_failures = 0
         elif record.outcome == FAILURE:
             self.consecutive_failures += 1
-        self.last_scheduled = record.scheduled_at
+        if not record.manual:  # a manual run (`schedule run`) is off the grid
+            self.last_scheduled = record.scheduled_at
+            self.epoch = record.epoch
         self.last_run_id = record.run_id
         self.last_outcome = record.outcome
         self.last_error = record.error_line()
-        self.epoch = record.epoch
         if record.started_at is not None:
             self.last_started = record.started_at
             self.last_finished = record.finished_at
             self.last_duration = record.duration
 
 
-@dataclass
-class ProcessInfo:
-    """One scheduler process of the project, as its heartbeats describe it."""
-
-    host: str
-    pid: int
-    started_at: dt.datetime
-    heartbeat_at: dt.datetime
-    process_id: str = field(default="")
-
-    def __post_init__(self) -> None:
-        if not self.process_id:
-            self.process_id = f"{self.host}:{self.pid}:{self.started_at:%Y%m%dT%H%M%S}"
-
-    @classmethod
-    def this_process(cls, now: dt.datetime) -> ProcessInfo:
-        return cls(socket.gethostname(), os.getpid(), now, now)
-
-    def is_alive(self, now: dt.datetime, stale_after: dt.timedelta) -> bool:
-        """Whether the process still runs: a fresh heartbeat, and on this host a live pid."""
-        if now - self.heartbeat_at > stale_after:
-            return False
-        if self.host != socket.gethostname():
-            return True
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+MISSED = "missed"
 
 
 @dataclass
@@ -120,6 +96,73 @@ class HistoryEntry:
     lateness: float | None = None
     #: The queue's job ID when the run pushed work to a queue.
     queue_job_id: str | None = None
+
+    @classmethod
+    def of(cls, record: RunRecord) -> HistoryEntry:
+        ran = record.started_at is not None
+        return cls(
+            job_id=record.job_id,
+            run_id=record.run_id,
+            scheduled_at=record.scheduled_at,
+            outcome=record.outcome,
+            reason=record.reason,
+            error=record.error_line(),
+            replica=record.replica,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+            duration=record.duration if ran else None,
+            lateness=record.lateness if ran else None,
+            queue_job_id=record.queue_job_id,
+        )
+
+
+@dataclass
+class HeartbeatSpan:
+    """From a process's first heartbeat to its last: when a scheduler was alive."""
+
+    process_id: str
+    first_beat: dt.datetime
+    last_beat: dt.datetime
+
+
+@dataclass
+class ProcessInfo:
+    """One scheduler process of the project, as its heartbeats describe it."""
+
+    host: str
+    pid: int
+    started_at: dt.datetime
+    heartbeat_at: dt.datetime
+    process_id: str = field(default="")
+    #: The run this process has been executing since `running_since` (written by the
+    #: heartbeat of a run that lasts more than a heartbeat interval), else None.
+    running_job: str | None = None
+    running_run_id: str | None = None
+    running_since: dt.datetime | None = None
+    #: Whether its coordinator made it the leader (a single process always leads).
+    leader: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.process_id:
+            self.process_id = f"{self.host}:{self.pid}:{self.started_at:%Y%m%dT%H%M%S}"
+
+    @classmethod
+    def this_process(cls, now: dt.datetime) -> ProcessInfo:
+        return cls(socket.gethostname(), os.getpid(), now, now)
+
+    def is_alive(self, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+        """Whether the process still runs: a fresh heartbeat, and on this host a live pid."""
+        if now - self.heartbeat_at > stale_after:
+            return False
+        if self.host != socket.gethostname():
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 class StateStore(ABC):
@@ -155,3 +198,33 @@ class StateStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections and files."""
+
+    # -- operations ----------------------------------------------------------------------
+
+    @abstractmethod
+    def history(
+        self,
+        job_id: str,
+        limit: int = 50,
+        before: dt.datetime | None = None,
+        after: dt.datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """A job's stored history rows, newest first: `after <= scheduled_at < before`."""
+
+    @abstractmethod
+    def set_paused(self, job_id: str, paused: bool, now: dt.datetime) -> None:
+        """Pause a job (its occurrences are skipped, on every process) or resume it."""
+
+    @abstractmethod
+    def paused(self) -> dict[str, dt.datetime]:
+        """The paused jobs: job ID -> since when."""
+
+    @abstractmethod
+    def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
+        """Drop history rows scheduled before `older_than`, and all but each job's newest
+        `keep_per_job`; drop heartbeat spans that ended before `older_than`."""
+
+    @abstractmethod
+    def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
+        """Heartbeat spans (one per process, kept after it stops) whose last beat is at or
+        after `after`, oldest first. `heartbeat()` opens and extends them."""

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["app"]
 SDIST_PATHS = [
     "pyproject.toml", "README.md", ".env.example", ".gitignore", "main.py", "scheduler.py",
-    "queues.py", "_build", "app", "config", "tests",
+    "queues.py", "web.py", "_build", "app", "config", "tests",
 ]
 
 

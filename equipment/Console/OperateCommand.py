@@ -1,0 +1,248 @@
+"""`equipment schedule run|pause|resume|health|history|why`: operate a project's scheduler.
+
+Each command loads the project as `schedule list` does (collect-only: nothing runs by
+itself) and reads or writes the scheduler's state store, so it works while the scheduler
+runs in another process, on any replica, and when none runs. A user's mistake is one line
+and exit code 2 (an unknown job ID names the closest known IDs); a failed run or an
+unhealthy scheduler is one line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from typing import Any
+
+import click
+
+from equipment.Console.ScheduleCommand import (
+    _app_option,
+    _load_scheduler,
+    _parse_count,
+    _table,
+    schedule,
+)
+from equipment.Errors import EquipmentError
+from equipment.Scheduler import Health, History, Why
+from equipment.Scheduler.State.StateStore import MISSED, HistoryEntry, ProcessInfo
+from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
+
+#: A failed run, an unhealthy scheduler: not a usage mistake (2), a result.
+FAILED = 1
+
+
+def find_job(scheduler: Any, job_id: str) -> Any:
+    """The job `job_id` names, or a one-line error naming the closest known IDs."""
+    job = scheduler.schedule.get_job(job_id)
+    if job is not None:
+        return job
+    ids = sorted(job.id for job in scheduler.schedule.jobs)
+    close = difflib.get_close_matches(job_id, ids, n=3, cutoff=0.3) or ids[:3]
+    hint = f"; closest: {', '.join(close)}" if close else "; the project has no jobs"
+    raise EquipmentError(f"no job {job_id!r}{hint} (equipment schedule list shows them all)")
+
+
+@schedule.command(name="run")
+@_app_option
+@click.argument("job_id")
+def run_command(app_spec: str, job_id: str) -> None:
+    """Run one job now, as a scheduled run would (claim, hooks, logging, queue, record)."""
+    scheduler = _load_scheduler(app_spec)
+    job = find_job(scheduler, job_id)
+    dispatcher = scheduler.schedule.dispatcher
+    dispatcher.replica = ProcessInfo.this_process(scheduler.clock.now()).process_id
+    record = dispatcher.run_now(job)
+    scheduler.state.record(dispatcher.drain())
+    took = f" in {record.duration * 1000:.1f} ms" if record.started_at else ""
+    if record.succeeded:
+        click.echo(f"{job.id}: success{took} (run {record.run_id})")
+        return
+    what = record.error_line() if record.outcome == "failure" else f"skipped ({record.reason})"
+    click.echo(f"{job.id}: {record.outcome}{took}: {what} (run {record.run_id})", err=True)
+    raise SystemExit(FAILED)
+
+
+@schedule.command(name="pause")
+@_app_option
+@click.argument("job_id")
+def pause_command(app_spec: str, job_id: str) -> None:
+    """Stop starting a job's occurrences, on every running scheduler, until `resume`."""
+    scheduler = _load_scheduler(app_spec)
+    job = find_job(scheduler, job_id)
+    scheduler.state.set_paused(job.id, True, scheduler.clock.now())
+    click.echo(
+        f"{job.id} paused: running schedulers skip its occurrences from within a second "
+        f"(equipment schedule resume {job.id} undoes it)"
+    )
+
+
+@schedule.command(name="resume")
+@_app_option
+@click.argument("job_id")
+def resume_command(app_spec: str, job_id: str) -> None:
+    """Let a paused job run again from its next occurrence."""
+    scheduler = _load_scheduler(app_spec)
+    job = find_job(scheduler, job_id)
+    was = job.id in scheduler.state.paused()
+    scheduler.state.set_paused(job.id, False, scheduler.clock.now())
+    zone = job.trigger.zone
+    click.echo(
+        f"{job.id} resumed: next run {format_instant(job.next_run_at, zone)}"
+        if was
+        else f"{job.id} was not paused"
+    )
+
+
+@schedule.command(name="health")
+@_app_option
+@click.option(
+    "--max-age",
+    "max_age_text",
+    metavar="SECONDS",
+    help="The oldest heartbeat that counts as alive.  [default: max(60, 3 x max_sleep)]",
+)
+@click.option(
+    "--stuck-after",
+    "stuck_text",
+    metavar="SECONDS",
+    help=f"A run is never stuck before this.  [default: {Health.STUCK_AFTER:g}]",
+)
+def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | None) -> None:
+    """Exit 0 when a scheduler beat recently and no job is stuck; else 1 and the reason."""
+    max_age = _seconds(max_age_text, "--max-age")
+    stuck_after = _seconds(stuck_text, "--stuck-after")
+    scheduler = _load_scheduler(app_spec)
+    if max_age is None:
+        max_age = max(60.0, 3 * scheduler.settings.max_sleep)
+    report = Health.check(
+        scheduler.state,
+        scheduler.clock.now(),
+        max_age,
+        Health.STUCK_AFTER if stuck_after is None else stuck_after,
+    )
+    if report.ok:
+        click.echo(f"ok: {report.reason}")
+        return
+    click.echo(f"unhealthy: {report.reason}", err=True)
+    raise SystemExit(FAILED)
+
+
+@schedule.command(name="history")
+@_app_option
+@click.argument("job_id")
+@click.option("--limit", "limit_text", metavar="N", help="Show the newest N.  [default: 20]")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def history_command(app_spec: str, job_id: str, limit_text: str | None, as_json: bool) -> None:
+    """A job's occurrences, newest first: outcome, replica, lateness, duration, queue job."""
+    limit = _parse_count(limit_text, "--limit", 20, minimum=1)
+    scheduler = _load_scheduler(app_spec)
+    job = find_job(scheduler, job_id)
+    settings = scheduler.settings
+    lines = History.timeline(
+        job, scheduler.state, scheduler.clock.now(), settings.max_sleep, limit,
+        settings.history_days,
+    )
+    if as_json:
+        for line in lines:
+            click.echo(json.dumps(_as_json(line)))
+        return
+    if not lines:
+        click.echo(f"{job.id}: no occurrence recorded yet")
+        return
+    zone = scheduler.schedule.zone
+    rows = [("SCHEDULED", "OUTCOME", "REPLICA", "LATE", "DURATION", "QUEUE JOB")]
+    rows += [_history_row(line, zone) for line in lines]
+    click.echo(_table(rows))
+
+
+@schedule.command(name="why")
+@_app_option
+@click.argument("job_id")
+@click.option(
+    "--at",
+    "at_text",
+    required=True,
+    help='The time asked about: "2026-03-29 02:30" in the scheduler\'s zone, or ISO with an '
+    "offset.",
+)
+def why_command(app_spec: str, job_id: str, at_text: str) -> None:
+    """What happened to the occurrence at (or nearest to) a time, and the evidence."""
+    typed = _parse_at(at_text)
+    scheduler = _load_scheduler(app_spec)
+    job = find_job(scheduler, job_id)
+    zone = scheduler.schedule.zone
+    wall = typed if typed.tzinfo is None else None
+    at = wall_to_utc(typed, zone) if wall is not None else typed.astimezone(UTC)
+    question = Why.Question(
+        job=job,
+        at=at,
+        wall=wall,
+        zone=zone,
+        now=scheduler.clock.now(),
+        max_sleep=scheduler.settings.max_sleep,
+        catch_up=job.catch_up_rule or scheduler.schedule.catch_up,
+        coordination=scheduler.schedule.dispatcher.coordinator.mode,
+    )
+    click.echo(Why.explain(question, scheduler.state))
+
+
+def _parse_at(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise EquipmentError(
+            f"--at {text!r} is not a date and time (e.g. \"2026-03-29 02:30\" or "
+            "2026-03-29T02:30+02:00)"
+        ) from None
+    if value.year < 2 or value.year > 9998:
+        raise EquipmentError(f"--at {text!r} is out of range (years 2 to 9998)")
+    return value
+
+
+def _seconds(text: str | None, option: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise EquipmentError(f"{option} {text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise EquipmentError(f"{option} must be more than 0 seconds, got {text}")
+    return value
+
+
+def _history_row(line: History.Occurrence, zone: dt.tzinfo) -> tuple[str, ...]:
+    entry = line.entry
+    return (
+        format_instant(entry.scheduled_at, zone),
+        outcome_text(line, zone),
+        entry.replica or "",
+        f"{entry.lateness:.3f} s" if entry.lateness is not None else "",
+        f"{entry.duration:.3f} s" if entry.duration is not None else "",
+        entry.queue_job_id or "",
+    )
+
+
+def outcome_text(line: History.Occurrence, zone: dt.tzinfo) -> str:
+    """'success', 'failure: ValueError: boom', 'skipped: paused', 'missed x12 to ...: why'."""
+    entry = line.entry
+    if entry.outcome == "failure":
+        return f"failure: {entry.error}" if entry.error else "failure"
+    if entry.outcome == MISSED and line.count > 1:
+        return f"missed x{line.count} to {format_instant(line.last, zone)}: {entry.reason}"
+    if entry.reason:
+        return f"{entry.outcome}: {entry.reason}"
+    return entry.outcome
+
+
+def _as_json(line: History.Occurrence) -> dict[str, object]:
+    entry: HistoryEntry = line.entry
+    data: dict[str, object] = {
+        key: (value.isoformat() if isinstance(value, dt.datetime) else value)
+        for key, value in vars(entry).items()
+    }
+    if line.count > 1:
+        data["count"] = line.count
+        data["last_scheduled_at"] = line.last.isoformat() if line.last else None
+    return data

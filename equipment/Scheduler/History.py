@@ -1,0 +1,140 @@
+"""A job's history as operators read it: the stored rows, one per occurrence, with the
+occurrences that fell due while no scheduler was running derived from the job's trigger
+and the heartbeat spans (they have no row: nothing was there to write one).
+
+Rows of several replicas for one occurrence collapse to the most telling one: the run (or
+the pause, the condition) over the "not the owner" skips of the replicas that stood aside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from equipment.Scheduler import Occurrences
+from equipment.Scheduler.Presence import HEARTBEAT_INTERVAL
+from equipment.Scheduler.RunRecord import run_id_for
+from equipment.Scheduler.State.StateStore import (
+    MISSED,
+    HeartbeatSpan,
+    HistoryEntry,
+    StateStore,
+)
+
+NO_SCHEDULER = "no scheduler was running"
+#: Missed occurrences listed one by one in a gap; more are one line with their count.
+LISTED_PER_GAP = 3
+_RANK = {"success": 0, "failure": 0, "skipped": 1, MISSED: 2}
+
+
+@dataclass
+class Occurrence:
+    """One history line: an entry, or a run of `count` missed occurrences up to `last`."""
+
+    entry: HistoryEntry
+    count: int = 1
+    last: dt.datetime | None = None
+
+
+def grace(max_sleep: float) -> dt.timedelta:
+    """How long after its last beat a process still counts as running: beats come at least
+    once per max(heartbeat interval, max_sleep), plus one interval of slack."""
+    return max(HEARTBEAT_INTERVAL, dt.timedelta(seconds=max_sleep)) + HEARTBEAT_INTERVAL
+
+
+def covering(spans: list[HeartbeatSpan], moment: dt.datetime, slack: dt.timedelta) -> list[
+    HeartbeatSpan
+]:
+    """The spans during which a scheduler was running at `moment`."""
+    return [s for s in spans if s.first_beat - dt.timedelta(seconds=1) <= moment <= s.last_beat
+            + slack]
+
+
+def gaps(
+    spans: list[HeartbeatSpan], start: dt.datetime, end: dt.datetime, slack: dt.timedelta
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The parts of [start, end) no heartbeat span covers."""
+    found, cursor = [], start
+    for span in sorted(spans, key=lambda s: s.first_beat):
+        begin, finish = span.first_beat - dt.timedelta(seconds=1), span.last_beat + slack
+        if finish <= cursor:
+            continue
+        if begin > cursor:
+            found.append((cursor, min(begin, end)))
+        cursor = max(cursor, finish)
+        if cursor >= end:
+            break
+    if cursor < end:
+        found.append((cursor, end))
+    return [(a, b) for a, b in found if a < b]
+
+
+def collapse(rows: list[HistoryEntry]) -> list[HistoryEntry]:
+    """One row per occurrence (run ID), newest first: the most telling of the replicas'."""
+    best: dict[str, HistoryEntry] = {}
+    for row in rows:
+        kept = best.get(row.run_id)
+        if kept is None or _telling(row) < _telling(kept):
+            best[row.run_id] = row
+    return sorted(best.values(), key=lambda row: row.scheduled_at, reverse=True)
+
+
+def _telling(row: HistoryEntry) -> tuple[int, int]:
+    return (_RANK.get(row.outcome, 3), 1 if row.reason == "not the owner" else 0)
+
+
+def timeline(
+    job: Any,
+    state: StateStore,
+    now: dt.datetime,
+    max_sleep: float,
+    limit: int = 50,
+    history_days: float = 30.0,
+) -> list[Occurrence]:
+    """The newest `limit` history lines of `job`: stored rows and derived missed runs.
+
+    Missed runs are derived only where there is evidence: after the job's anchor, within
+    the retention window (older spans are pruned) and from the first heartbeat or history
+    row on record (a store from before these existed says nothing about that time)."""
+    rows = collapse(state.history(job.id, limit=limit * 4))
+    spans = state.spans()
+    lines = [Occurrence(row) for row in rows]
+    evidence = [span.first_beat for span in spans[:1]] + [row.scheduled_at for row in rows[-1:]]
+    if not evidence:
+        return lines[:limit]
+    start = max(job.anchor or now, now - dt.timedelta(days=history_days), min(evidence))
+    if len(rows) >= limit:
+        start = max(start, rows[-1].scheduled_at)
+    slack = grace(max_sleep)
+    stored = {row.scheduled_at for row in rows}
+    for gap_start, gap_end in gaps(spans, start, now - slack, slack):
+        lines.extend(missed_in(job, gap_start, gap_end, stored))
+    lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
+    return lines[:limit]
+
+
+def missed_in(
+    job: Any, start: dt.datetime, end: dt.datetime, stored: set[dt.datetime]
+) -> list[Occurrence]:
+    """The job's occurrences in [start, end) without a row: missed."""
+    trigger = job.trigger
+    first_ever = trigger.first(job.anchor)
+    moment = first_ever if first_ever >= start else trigger.first_at_or_after(first_ever, start)
+    listed: list[Occurrence] = []
+    while moment < end and len(listed) < LISTED_PER_GAP:
+        if moment not in stored:
+            listed.append(Occurrence(_missed(job, moment)))
+        moment = trigger.next_after(moment)
+    if moment >= end:
+        return listed
+    last = Occurrences.latest_due(trigger, moment, end - dt.timedelta(microseconds=1))
+    count, _ = Occurrences.count_between(trigger, moment, last)
+    listed.append(Occurrence(_missed(job, moment), count=count, last=last))
+    return listed
+
+
+def _missed(job: Any, moment: dt.datetime) -> HistoryEntry:
+    return HistoryEntry(
+        job.id, run_id_for(job.id, moment, job.epoch), moment, MISSED, reason=NO_SCHEDULER
+    )

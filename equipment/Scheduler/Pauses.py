@@ -1,0 +1,35 @@
+"""Which jobs are paused, read from the state store at most once a second per process.
+
+`equipment schedule pause JOB_ID` writes to the state store; every scheduler process reads
+the paused set when an occurrence falls due, through this cache, so one read serves every
+job due within the same second, and a pause reaches every replica within about a second
+(a pause only matters at the moment an occurrence is due, which is when it is looked up).
+A store that cannot be read keeps the last known set.
+"""
+
+from __future__ import annotations
+
+from equipment.Scheduler.Clock import Clock
+from equipment.Scheduler.State.StateStore import StateStore
+
+#: How long a read of the paused set is reused, in seconds.
+PAUSE_TTL = 1.0
+
+
+class Pauses:
+    def __init__(self, state: StateStore, clock: Clock, ttl: float = PAUSE_TTL) -> None:
+        self.state = state
+        self.clock = clock
+        self.ttl = ttl
+        self._paused: frozenset[str] = frozenset()
+        self._read_at: float | None = None
+
+    def is_paused(self, job_id: str) -> bool:
+        now = self.clock.monotonic()
+        if self._read_at is None or now - self._read_at >= self.ttl:
+            self._read_at = now
+            try:
+                self._paused = frozenset(self.state.paused())
+            except Exception:
+                pass  # keep the last known set; the store's own failure is logged on write
+        return job_id in self._paused

@@ -1,0 +1,206 @@
+"""`equipment schedule why JOB_ID --at TIME`: what happened to one occurrence, in a paragraph.
+
+Which occurrence: the one at `--at` (to the minute), else the nearest before and after are
+named and the nearer one is explained. Around a clock change, the rule that moved or
+removed a wall time is stated. Then what happened (its history row, or, with none, whether
+a scheduler was running then) and the evidence: heartbeats, the pause, coordination.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from equipment.Scheduler import Occurrences
+from equipment.Scheduler.History import collapse, covering, grace
+from equipment.Scheduler.State.StateStore import HeartbeatSpan, HistoryEntry, StateStore
+from equipment.Scheduler.Zones import format_instant, offset_changes, wall_to_utc, zone_name
+
+#: An occurrence this close to `--at` is the one asked about.
+SAME_MINUTE = dt.timedelta(seconds=60)
+GAP_RULE = (
+    "a wall time inside a skipped hour runs at the first instant after the gap; a wall "
+    "time that happens twice runs once, at its first occurrence"
+)
+REASONS = {
+    "paused": "the job was paused (equipment schedule pause)",
+    "condition": "its .when()/.skip() condition said not to run",
+    "not the owner": "another replica owned this occurrence",
+    "overlap": "its previous run was still going (overlap lock)",
+    "catch-up policy": "the catch-up rule did not run it",
+}
+
+
+@dataclass
+class Question:
+    job: Any
+    at: dt.datetime  # aware
+    wall: dt.datetime | None  # the naive wall time typed, if no offset was given
+    zone: dt.tzinfo  # the scheduler's zone
+    now: dt.datetime
+    max_sleep: float
+    catch_up: Any  # the job's CatchUp rule
+    coordination: str
+
+
+def explain(question: Question, state: StateStore) -> str:
+    """One paragraph: which occurrence, what happened to it, and the evidence."""
+    job, zone = question.job, question.job.trigger.zone
+    parts: list[str] = []
+    clock_note = _clock_changes(question)
+    first = job.trigger.first(job.anchor)
+    if question.at < first and question.at < question.now:
+        parts.append(
+            f"{job.id} had no occurrence at {format_instant(question.at, zone)}: its schedule "
+            f"({job.describe()}) starts at {format_instant(first, zone)}."
+        )
+        target = first
+    else:
+        target, located = _locate(job, question.at, first, zone)
+        parts.append(located)
+    if clock_note:
+        parts.append(clock_note)
+    parts.append(_what_happened(question, state, target))
+    parts.append(_evidence(question, state, target))
+    return " ".join(part for part in parts if part)
+
+
+def _locate(
+    job: Any, at: dt.datetime, first: dt.datetime, zone: dt.tzinfo
+) -> tuple[dt.datetime, str]:
+    trigger = job.trigger
+    before = Occurrences.latest_due(trigger, first, at) if first <= at else None
+    after = trigger.first_at_or_after(before or first, at)
+    for candidate in (before, after):
+        if candidate is not None and abs(candidate - at) < SAME_MINUTE:
+            return candidate, (
+                f"{job.id} ({job.describe()}) was due at {format_instant(candidate, zone)}."
+            )
+    near = after if before is None or (after - at) < (at - before) else before
+    return near, (
+        f"No occurrence of {job.id} ({job.describe()}) was due at "
+        f"{format_instant(at, zone)}: the nearest before is "
+        f"{format_instant(before, zone) if before else 'none'} and after is "
+        f"{format_instant(after, zone)}; about {format_instant(near, zone)}:"
+    )
+
+
+def _clock_changes(question: Question) -> str:
+    zone, wall = question.zone, question.wall
+    notes = []
+    if wall is not None:
+        instant = wall_to_utc(wall, zone)
+        local = instant.astimezone(zone).replace(tzinfo=None)
+        if local != wall:
+            notes.append(
+                f"{wall:%Y-%m-%d %H:%M:%S} does not exist in {zone_name(zone)} (the clocks "
+                f"skip it), so it is read as {format_instant(instant, zone)}."
+            )
+        elif wall.replace(tzinfo=zone, fold=1).utcoffset() != wall.replace(
+            tzinfo=zone, fold=0
+        ).utcoffset():
+            notes.append(
+                f"{wall:%Y-%m-%d %H:%M:%S} happens twice in {zone_name(zone)}; it is read as "
+                "the first."
+            )
+    near = dt.timedelta(hours=12)  # a change further away moved no occurrence near `at`
+    for when, old, new in offset_changes(zone, question.at - near, question.at + near):
+        way = "forward" if new > old else "back"
+        notes.append(
+            f"Clocks in {zone_name(zone)} went {way} {abs(new - old)} at "
+            f"{format_instant(when, zone)}: {GAP_RULE}."
+        )
+    return " ".join(notes)
+
+
+def _row_for(state: StateStore, job: Any, target: dt.datetime) -> HistoryEntry | None:
+    rows = collapse(
+        state.history(job.id, limit=20, before=target + dt.timedelta(microseconds=1), after=target)
+    )
+    return rows[0] if rows else None
+
+
+def _what_happened(question: Question, state: StateStore, target: dt.datetime) -> str:
+    zone = question.job.trigger.zone
+    if target > question.now:
+        return f"It is not due yet (now is {format_instant(question.now, zone)})."
+    row = _row_for(state, question.job, target)
+    if row is not None:
+        return _outcome(row, zone)
+    slack = grace(question.max_sleep)
+    spans = state.spans()
+    alive = covering(spans, target, slack)
+    if alive:
+        return (
+            f"A scheduler was running ({alive[0].process_id}) but recorded nothing for it: "
+            "the loop was late and ran only the latest due occurrence (catch-up policy), or "
+            "its pass had not written its records yet."
+        )
+    return "It was missed: no scheduler was running. " + _downtime(question, spans, target)
+
+
+def _outcome(row: HistoryEntry, zone: dt.tzinfo) -> str:
+    where = f" on {row.replica}" if row.replica else ""
+    if row.outcome == "skipped":
+        why = REASONS.get(row.reason or "", row.reason or "no reason recorded")
+        return f"It was skipped{where}: {why}."
+    started = format_instant(row.started_at, zone)
+    late = f", {row.lateness:.3f} s late" if row.lateness is not None else ""
+    took = f", took {row.duration:.3f} s" if row.duration is not None else ""
+    pushed = f", and pushed queue job {row.queue_job_id}" if row.queue_job_id else ""
+    if row.outcome == "failure":
+        return f"It ran{where}, started {started}{late}{took}, and failed: {row.error}{pushed}."
+    return f"It ran{where}, started {started}{late}{took}, and succeeded{pushed}."
+
+
+def _downtime(question: Question, spans: list[HeartbeatSpan], target: dt.datetime) -> str:
+    zone = question.job.trigger.zone
+    earlier = [s for s in spans if s.last_beat < target]
+    later = [s for s in spans if s.first_beat > target]
+    words = []
+    if earlier:
+        last = max(earlier, key=lambda s: s.last_beat)
+        words.append(
+            f"The last heartbeat before it was at {format_instant(last.last_beat, zone)} "
+            f"({last.process_id})"
+        )
+    else:
+        words.append("No heartbeat before it is on record")
+    if later:
+        nxt = min(later, key=lambda s: s.first_beat)
+        rule = question.catch_up
+        catch = (
+            f"its catch-up rule (within {rule.within}) did not run it"
+            if rule.enabled
+            else "catch-up is off for it, so it was skipped, not run late"
+        )
+        words.append(
+            f"the next scheduler started at {format_instant(nxt.first_beat, zone)} "
+            f"({nxt.process_id}) and {catch}"
+        )
+    else:
+        words.append("no scheduler has run since")
+    return "; ".join(words) + "."
+
+
+def _evidence(question: Question, state: StateStore, target: dt.datetime) -> str:
+    zone = question.job.trigger.zone
+    slack = grace(question.max_sleep)
+    alive = covering(state.spans(), target, slack)
+    beats = (
+        "; ".join(
+            f"{s.process_id} beat from {format_instant(s.first_beat, zone)} to "
+            f"{format_instant(s.last_beat, zone)}"
+            for s in alive
+        )
+        or "no scheduler heartbeat covers it"
+    )
+    since = state.paused().get(question.job.id)
+    pause = f"paused since {format_instant(since, zone)}" if since else "not paused now"
+    lease = (
+        "one process runs every occurrence (no leases)"
+        if question.coordination == "none"
+        else f"coordination: {question.coordination}"
+    )
+    return f"Evidence: {beats}; {pause}; {lease}."

@@ -1,0 +1,100 @@
+"""What the status page shows per job, read from the state store at each request.
+
+The page's process is not the scheduler: it registers the jobs (collect-only) for their
+definitions, and takes their grid, last run, pause and history from the state store, so
+what it shows follows the scheduler running elsewhere. No setting, argument or secret of
+a job is shown: only its ID, its schedule in words and its zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from equipment.Scheduler import History
+from equipment.Scheduler.History import Occurrence
+from equipment.Scheduler.Occurrences import next_run
+from equipment.Scheduler.State.StateStore import JobState, StateStore
+from equipment.Scheduler.Zones import format_instant, zone_name
+
+DAY = dt.timedelta(hours=24)
+
+
+def job_rows(scheduler: Any, now: dt.datetime) -> list[dict[str, Any]]:
+    """One row per job, sorted by ID."""
+    state: StateStore = scheduler.state
+    stored = state.load()
+    paused = state.paused()
+    return [
+        _row(job, stored.get(job.id), paused.get(job.id), state, now)
+        for job in sorted(scheduler.schedule.jobs, key=lambda job: job.id)
+    ]
+
+
+def _row(
+    job: Any, stored: JobState | None, paused: dt.datetime | None, state: StateStore,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    zone = job.trigger.zone
+    recent = History.collapse(state.history(job.id, limit=5000, after=now - DAY))
+    last = stored.last_started or stored.last_scheduled if stored else None
+    return {
+        "id": job.id,
+        "schedule": job.describe(),
+        "zone": zone_name(zone),
+        "next_run": format_instant(upcoming(job, stored, now), zone),
+        "last_run": format_instant(last, zone) if last else "never",
+        "last_outcome": (stored.last_outcome if stored else None) or "",
+        "last_error": (stored.last_error if stored else None) or "",
+        "last_duration": _seconds(stored.last_duration if stored else None),
+        "failures_24h": sum(1 for row in recent if row.outcome == "failure"),
+        "paused": paused is not None,
+        "paused_since": format_instant(paused, zone) if paused else "",
+    }
+
+
+def upcoming(job: Any, stored: JobState | None, now: dt.datetime) -> dt.datetime:
+    """The job's next occurrence on its stored grid (the scheduler's, not this process's)."""
+    if stored is None:
+        return job.next_run_at
+    trigger = job.trigger.anchored(stored.anchor)
+    base = stored.last_scheduled or trigger.first(stored.anchor)
+    if stored.last_scheduled is None and base > now:
+        return base
+    return next_run(trigger, base, now)
+
+
+def history_rows(scheduler: Any, job: Any, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    zone = job.trigger.zone
+    settings = scheduler.settings
+    lines = History.timeline(
+        job, scheduler.state, now, settings.max_sleep, limit, settings.history_days
+    )
+    return [_history_row(line, zone) for line in lines]
+
+
+def _history_row(line: Occurrence, zone: dt.tzinfo) -> dict[str, Any]:
+    entry = line.entry
+    outcome = entry.outcome
+    if entry.error:
+        outcome += f": {entry.error}"
+    elif entry.reason:
+        outcome += f": {entry.reason}"
+    if line.count > 1:
+        outcome = f"{entry.outcome} x{line.count} (to {format_instant(line.last, zone)}): " \
+                  f"{entry.reason}"
+    return {
+        "scheduled": format_instant(entry.scheduled_at, zone),
+        "outcome": outcome,
+        "kind": entry.outcome,
+        "replica": entry.replica or "",
+        "lateness": _seconds(entry.lateness),
+        "duration": _seconds(entry.duration),
+        "queue_job_id": entry.queue_job_id or "",
+    }
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.3f} s"

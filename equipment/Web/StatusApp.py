@@ -1,0 +1,85 @@
+"""The status page as a FastAPI app: `/scheduler`, a page per job, `/scheduler/health`.
+
+Built from a project's container (`status_app(container)`); imported only by `web.py`, so
+FastAPI stays out of every other process. The pages are static shells that fetch JSON
+every two seconds and redraw their tables (no full reload). With a token configured, every
+route wants it: `?token=...` in the address (the pages pass it on) or an
+`Authorization: Bearer ...` header.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from equipment.Scheduler import Health
+from equipment.Web import JobStatus
+from equipment.Web.Pages import JOB_PAGE, LIST_PAGE
+
+HISTORY_LIMIT = 50
+
+
+def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
+    """The app for `scheduler` (collect-only: its jobs registered, nothing running)."""
+    app = FastAPI(title="Scheduler status", docs_url=None, redoc_url=None, openapi_url=None)
+
+    def authorised(request: Request) -> None:
+        if not token:
+            return
+        given = request.query_params.get("token") or ""
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            given = header[7:]
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(status_code=401, detail="a valid token is required")
+
+    guard = [Depends(authorised)]
+
+    @app.get("/scheduler", response_class=HTMLResponse, dependencies=guard)
+    def jobs_page() -> str:
+        return LIST_PAGE
+
+    @app.get("/scheduler/api/jobs", dependencies=guard)
+    def jobs() -> dict[str, Any]:
+        now = scheduler.clock.now()
+        return {
+            "health": _health(scheduler).as_dict(),
+            "jobs": JobStatus.job_rows(scheduler, now),
+        }
+
+    @app.get("/scheduler/health", dependencies=guard)
+    def health() -> JSONResponse:
+        report = _health(scheduler)
+        return JSONResponse(report.as_dict(), status_code=200 if report.ok else 503)
+
+    @app.get("/scheduler/api/jobs/{job_id:path}/history", dependencies=guard)
+    def job_history(job_id: str) -> dict[str, Any]:
+        job = _job(scheduler, job_id)
+        now = scheduler.clock.now()
+        rows = {row["id"]: row for row in JobStatus.job_rows(scheduler, now)}
+        return {
+            "job": rows[job.id],
+            "history": JobStatus.history_rows(scheduler, job, now, HISTORY_LIMIT),
+        }
+
+    @app.get("/scheduler/jobs/{job_id:path}", response_class=HTMLResponse, dependencies=guard)
+    def job_page(job_id: str) -> str:
+        _job(scheduler, job_id)
+        return JOB_PAGE
+
+    return app
+
+
+def _job(scheduler: Any, job_id: str) -> Any:
+    job = scheduler.schedule.get_job(job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"no job {job_id!r}")
+    return job
+
+
+def _health(scheduler: Any) -> Health.Health:
+    max_age = max(60.0, 3 * scheduler.settings.max_sleep)
+    return Health.check(scheduler.state, scheduler.clock.now(), max_age)

@@ -1,0 +1,258 @@
+"""`equipment schedule run|pause|resume|health|history|why` against a project whose state is a
+SQLite file that a scheduler (driven on a fake clock, in this process) wrote: a DST day in
+Madrid, a paused job, a failing job, and a day with no scheduler running."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from equipment.Console.Cli import cli
+from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
+from equipment.Scheduler.State.StateStore import ProcessInfo
+from equipment.Scheduler.Testing import run_until
+
+UTC = dt.UTC
+A_STARTS = dt.datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+A_STOPS = dt.datetime(2026, 3, 29, 12, 0, tzinfo=UTC)  # then nothing runs for a day
+NOW = dt.datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
+
+PROJECT = '''
+import datetime as dt
+import os
+
+from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.Scheduler import Scheduler
+
+
+def work():
+    return None
+
+
+def flaky():
+    raise RuntimeError("database is gone\\nsecond line")
+
+
+class Jobs(Scheduler):
+    def run(self):
+        self.schedule.every().day.at("02:30").name("nightly").do(work)
+        self.schedule.every().day.at("04:00").name("flaky").do(flaky)
+        self.schedule.every(4).hours.name("sync").do(work)
+        super().run()
+
+
+class App:
+    def __init__(self, base_path):
+        self.base_path = base_path
+
+    @classmethod
+    def make(cls, base_path):
+        return cls(base_path)
+
+    def scheduler(self):
+        now = dt.datetime.fromisoformat(os.environ["OPERATE_NOW"])
+        settings = {"timezone": "Europe/Madrid", "state": "sqlite",
+                    "state_path": os.environ["OPERATE_STATE"]}
+        return Jobs(clock=FakeClock(now), settings=settings)
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text(textwrap.dedent(PROJECT))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPERATE_STATE", str(tmp_path / "state.sqlite3"))
+    monkeypatch.setenv("OPERATE_NOW", NOW.isoformat())
+    return tmp_path
+
+
+def scheduler_at(now: dt.datetime):
+    """The project's scheduler, as its own process would build it, on a fake clock."""
+    from equipment.Console.AppLoader import load_app
+
+    scheduler = load_app("app:App", Path.cwd()).scheduler()
+    scheduler.clock = FakeClock(now)
+    scheduler.schedule.clock = scheduler.clock
+    scheduler.schedule.dispatcher.clock = scheduler.clock
+    scheduler.schedule.dispatcher.runner.clock = scheduler.clock
+    scheduler._presence.clock = scheduler.clock
+    return scheduler
+
+
+@pytest.fixture
+def history(project: Path) -> Path:
+    """Scheduler A runs a day over the spring-forward night with sync paused, then stops."""
+    state = SqliteStateStore(project / "state.sqlite3")
+    state.set_paused("sync", True, A_STARTS)
+    state.close()
+    scheduler = scheduler_at(A_STARTS)
+    scheduler.collect()
+    scheduler.schedule.sync_state()
+    scheduler._presence.announce()
+    run_until(scheduler, A_STOPS)
+    scheduler._presence.leave()
+    scheduler.state.close()
+    return project
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, ["schedule", *args])
+
+
+def test_history_shows_the_dst_run_and_the_missed_one_newest_first(history: Path) -> None:
+    result = invoke("history", "nightly")
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:3] == ["SCHEDULED", "OUTCOME", "REPLICA"]
+    assert lines[1].startswith("2026-03-30 02:30:00 CEST") and "missed: no scheduler" in lines[1]
+    assert lines[2].startswith("2026-03-29 03:00:00 CEST") and " success " in lines[2]
+
+
+def test_history_shows_failures_pauses_and_json(history: Path) -> None:
+    flaky = invoke("history", "flaky", "--limit", "5")
+    sync = invoke("history", "sync", "--json", "--limit", "6")
+
+    assert "failure: RuntimeError: database is gone" in flaky.output
+    assert "second line" not in flaky.output
+    rows = [json.loads(line) for line in sync.output.splitlines()]
+    # a day without a scheduler: three missed runs listed, the later ones summed up in one line
+    assert [row["outcome"] for row in rows[:4]] == ["missed"] * 4
+    assert rows[0]["count"] == 2 and "count" not in rows[1]
+    assert {row["reason"] for row in rows[4:]} == {"paused"}
+
+
+def test_why_explains_the_dst_night(history: Path) -> None:
+    result = invoke("why", "nightly", "--at", "2026-03-29 02:30")
+
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "2026-03-29 02:30:00 does not exist in Europe/Madrid" in text
+    assert "went forward 1:00:00" in text
+    assert "was due at 2026-03-29 03:00:00 CEST" in text
+    assert "succeeded" in text
+    assert len(text.strip().splitlines()) == 1
+
+
+def test_why_explains_a_missed_occurrence_with_the_heartbeat_evidence(history: Path) -> None:
+    text = invoke("why", "nightly", "--at", "2026-03-30T02:30:00+02:00").output
+
+    assert "It was missed: no scheduler was running" in text
+    assert "The last heartbeat before it was at 2026-03-29 14:00:00 CEST" in text
+    assert "no scheduler has run since" in text
+
+
+def test_why_names_the_nearest_occurrences_a_pause_and_a_failure(history: Path) -> None:
+    off_grid = invoke("why", "nightly", "--at", "2026-03-29 12:00").output
+    paused = invoke("why", "sync", "--at", "2026-03-29 04:00").output
+    failed = invoke("why", "flaky", "--at", "2026-03-29 04:00").output
+
+    assert "No occurrence of nightly" in off_grid and "the nearest before is" in off_grid
+    assert "skipped" in paused and "paused" in paused and "paused since" in paused
+    assert "failed: RuntimeError: database is gone" in failed
+
+
+def test_run_runs_now_and_records_it_without_moving_the_grid(history: Path) -> None:
+    ok = invoke("run", "nightly")
+    failed = invoke("run", "flaky")
+
+    assert ok.exit_code == 0 and ok.output.startswith("nightly: success in ")
+    assert failed.exit_code == 1 and "RuntimeError: database is gone" in failed.output
+    state = SqliteStateStore(history / "state.sqlite3")
+    (latest,) = state.history("nightly", limit=1)
+    assert latest.run_id.endswith("~manual") and latest.outcome == "success"
+    assert state.load()["nightly"].last_scheduled == dt.datetime(2026, 3, 29, 1, tzinfo=UTC)
+
+
+def test_pause_and_resume_are_stored_and_listed(project: Path) -> None:
+    assert invoke("pause", "nightly").exit_code == 0
+    listed = invoke("list").output
+    resumed = invoke("resume", "nightly")
+
+    assert "since 2026-03-30 14:00:00 CEST" in listed
+    assert resumed.output.startswith("nightly resumed: next run ")
+    assert SqliteStateStore(project / "state.sqlite3").paused() == {}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "nightlt"],
+        ["pause", "nigthly"],
+        ["resume", "nightly-x"],
+        ["history", "nihgtly"],
+        ["why", "nighly", "--at", "2026-03-29 02:30"],
+    ],
+)
+def test_an_unknown_job_is_one_line_naming_the_closest(project: Path, args: list[str]) -> None:
+    result = invoke(*args)
+
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "closest: nightly" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["why", "nightly", "--at", "yesterday"], "is not a date and time"),
+        (["history", "nightly", "--limit", "0"], "--limit must be at least 1"),
+        (["health", "--max-age", "soon"], "--max-age 'soon' is not a number"),
+    ],
+)
+def test_bad_input_is_one_line(project: Path, args: list[str], message: str) -> None:
+    result = invoke(*args)
+
+    assert result.exit_code == 2 and message in result.output
+    assert result.output.count("\n") == 1
+
+
+def beat(project: Path, age: float, **running: object) -> None:
+    state = SqliteStateStore(project / "state.sqlite3")
+    at = NOW - dt.timedelta(seconds=age)
+    state.heartbeat(ProcessInfo("host", 1, at, at, **running))  # type: ignore[arg-type]
+    state.close()
+
+
+def test_health_with_a_missing_heartbeat(project: Path) -> None:
+    result = invoke("health")
+
+    assert result.exit_code == 1 and "no scheduler heartbeat recorded" in result.output
+
+
+def test_health_with_a_fresh_and_a_stale_heartbeat(project: Path) -> None:
+    beat(project, 5)
+    fresh = invoke("health")
+    stale = invoke("health", "--max-age", "2")
+
+    assert fresh.exit_code == 0 and fresh.output.startswith("ok: 1 scheduler(s) alive")
+    assert stale.exit_code == 1
+    assert "last scheduler heartbeat 5 s ago" in stale.output and "more than 2 s" in stale.output
+
+
+def test_health_with_a_stuck_job(project: Path) -> None:
+    beat(project, 1, running_job="nightly", running_run_id="nightly@x",
+         running_since=NOW - dt.timedelta(hours=1))
+
+    result = invoke("health")
+
+    assert result.exit_code == 1
+    assert "job nightly has been running for 3600 s" in result.output and "stuck" in result.output
+
+
+def test_health_reports_each_replica_and_the_leader(project: Path) -> None:
+    beat(project, 1)
+    state = SqliteStateStore(project / "state.sqlite3")
+    state.heartbeat(ProcessInfo("other", 2, NOW, NOW, leader=False))
+    state.close()
+
+    result = invoke("health")
+
+    assert result.exit_code == 0
+    assert "2 scheduler(s) alive" in result.output and "(leader)" in result.output

@@ -1,0 +1,154 @@
+"""The state store's operations contract: history rows, pauses, heartbeat spans, retention;
+the same tests for every backend, and the SQLite migration of a version-1 file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from equipment.Scheduler.RunRecord import FAILURE, SKIPPED, SUCCESS, RunRecord, run_id_for
+from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
+from equipment.Scheduler.State.StateStore import JobState, ProcessInfo, StateStore
+
+UTC = dt.UTC
+T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore]:
+    backend: StateStore
+    if request.param == "redis":  # a fresh key prefix on the real Redis (conftest.py)
+        yield request.getfixturevalue("redis_store")
+        return
+    if request.param == "memory":
+        backend = MemoryStateStore()
+    else:
+        backend = SqliteStateStore(tmp_path / "state.sqlite3")
+    yield backend
+    backend.close()
+
+
+def record(job_id: str, minutes: int, outcome: str = SUCCESS, **fields: object) -> RunRecord:
+    scheduled = T0 + dt.timedelta(minutes=minutes)
+    started = None if outcome == SKIPPED else scheduled + dt.timedelta(seconds=2)
+    return RunRecord(
+        job_id,
+        run_id_for(job_id, scheduled),
+        scheduled,
+        started_at=started,
+        finished_at=started + dt.timedelta(seconds=1) if started else None,
+        duration=1.0 if started else 0.0,
+        outcome=outcome,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def test_record_appends_one_history_row_per_record_newest_first(store: StateStore) -> None:
+    store.adopt([JobState("a", "fp", T0)])
+    store.record([record("a", 0), record("a", 1, FAILURE, error=ValueError("bad\nmore"))])
+    store.record([record("a", 2, SKIPPED, reason="paused"), record("b", 0)])
+
+    rows = store.history("a")
+
+    assert [row.scheduled_at for row in rows] == [T0 + dt.timedelta(minutes=m) for m in (2, 1, 0)]
+    assert rows[1].outcome == FAILURE and rows[1].error == "ValueError: bad"
+    assert rows[0].outcome == SKIPPED and rows[0].reason == "paused" and rows[0].duration is None
+    assert rows[2].lateness == 2.0 and rows[2].duration == 1.0
+    assert [row.job_id for row in store.history("b")] == ["b"]
+
+
+def test_history_keeps_replica_and_queue_job_id(store: StateStore) -> None:
+    store.record([record("a", 0, replica="host:1:x", queue_job_id="rq-123")])
+
+    (row,) = store.history("a")
+
+    assert (row.replica, row.queue_job_id) == ("host:1:x", "rq-123")
+
+
+def test_history_windows_and_limit(store: StateStore) -> None:
+    store.record([record("a", minute) for minute in range(10)])
+
+    window = store.history(
+        "a", limit=3, before=T0 + dt.timedelta(minutes=8), after=T0 + dt.timedelta(minutes=2)
+    )
+
+    assert [row.scheduled_at.minute for row in window] == [7, 6, 5]
+    assert store.history("unknown") == []
+
+
+def test_pause_and_resume(store: StateStore) -> None:
+    store.set_paused("a", True, T0)
+    store.set_paused("a", True, T0 + dt.timedelta(hours=1))  # pausing again keeps "since"
+
+    assert store.paused() == {"a": T0}
+    store.set_paused("a", False, T0)
+    assert store.paused() == {}
+
+
+def test_heartbeats_open_and_extend_a_span_that_outlives_the_process(store: StateStore) -> None:
+    process = ProcessInfo("host", 1, T0, T0)
+    store.heartbeat(process)
+    process.heartbeat_at = T0 + dt.timedelta(minutes=5)
+    store.heartbeat(process)
+    store.forget(process.process_id)
+
+    (span,) = store.spans()
+
+    assert (span.first_beat, span.last_beat) == (T0, T0 + dt.timedelta(minutes=5))
+    assert store.spans(after=T0 + dt.timedelta(minutes=6)) == []
+
+
+def test_heartbeat_carries_the_running_job_and_leadership(store: StateStore) -> None:
+    process = ProcessInfo("host", 1, T0, T0, running_job="a", running_run_id="a@x",
+                          running_since=T0, leader=False)
+    store.heartbeat(process)
+
+    (stored,) = store.processes()
+
+    assert (stored.running_job, stored.running_since, stored.leader) == ("a", T0, False)
+
+
+def test_prune_drops_old_rows_and_keeps_the_newest_per_job(store: StateStore) -> None:
+    store.record([record("a", minute) for minute in range(10)] + [record("b", 0)])
+    old = ProcessInfo("host", 1, T0, T0)
+    store.heartbeat(old)
+
+    store.prune_history(T0 + dt.timedelta(minutes=1), keep_per_job=3)
+
+    assert [row.scheduled_at.minute for row in store.history("a")] == [9, 8, 7]
+    assert store.history("b") == []
+    assert store.spans() == []
+
+
+def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE jobs (job_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,
+            anchor TEXT NOT NULL, last_scheduled TEXT, last_run_id TEXT, last_outcome TEXT,
+            last_error TEXT, last_started TEXT, last_finished TEXT, last_duration REAL,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0, epoch TEXT NOT NULL DEFAULT '');
+        CREATE TABLE processes (process_id TEXT PRIMARY KEY, host TEXT NOT NULL,
+            pid INTEGER NOT NULL, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL);
+        INSERT INTO processes VALUES ('p', 'h', 1, '2026-03-01T12:00:00+00:00',
+            '2026-03-01T12:00:00+00:00');
+        PRAGMA application_id = 1162956884;
+        PRAGMA user_version = 1;
+        """
+    )
+    db.close()
+
+    store = SqliteStateStore(path)
+    store.record([record("a", 0)])
+
+    assert [p.process_id for p in store.processes()] == ["p"]
+    assert store.processes()[0].leader is True
+    assert len(store.history("a")) == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    store.close()

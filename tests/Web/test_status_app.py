@@ -1,0 +1,81 @@
+"""The status page's routes, through FastAPI's TestClient, on a scheduler with state."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the status page needs the web extra")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from equipment.Scheduler.Clock import FakeClock  # noqa: E402
+from equipment.Scheduler.Scheduler import Scheduler  # noqa: E402
+from equipment.Scheduler.State.StateStore import ProcessInfo  # noqa: E402
+from equipment.Scheduler.Testing import run_until  # noqa: E402
+from equipment.Web.StatusApp import status_app  # noqa: E402
+
+START = dt.datetime(2026, 3, 28, 12, 0, tzinfo=dt.UTC)
+SECRET = "s3cret-value-never-shown"
+
+
+def fail() -> None:
+    raise ValueError("boom")
+
+
+@pytest.fixture
+def scheduler() -> Scheduler:
+    clock = FakeClock(START)
+    scheduler = Scheduler(clock=clock, settings={"timezone": "Europe/Madrid"})
+    scheduler.schedule.every().day.at("02:30").name("nightly").do(print, SECRET)
+    scheduler.schedule.every(10).minutes.name("flaky").do(fail)
+    run_until(scheduler, dt.timedelta(hours=1))
+    scheduler.state.set_paused("nightly", True, clock.now())
+    scheduler.state.heartbeat(ProcessInfo("host", 1, clock.now(), clock.now()))
+    return scheduler
+
+
+def test_the_jobs_json_has_one_row_per_job(scheduler: Scheduler) -> None:
+    client = TestClient(status_app(scheduler))
+
+    data = client.get("/scheduler/api/jobs").json()
+
+    rows = {row["id"]: row for row in data["jobs"]}
+    assert rows["nightly"]["paused"] is True
+    assert rows["nightly"]["next_run"].startswith("2026-03-29 03:00:00 CEST")
+    assert rows["flaky"]["failures_24h"] == 5  # 12:10 to 12:50
+    assert rows["flaky"]["last_outcome"] == "failure"
+    assert rows["flaky"]["zone"] == "Europe/Madrid"
+    assert data["health"]["ok"] is True
+    assert SECRET not in client.get("/scheduler/api/jobs").text
+
+
+def test_pages_history_and_health(scheduler: Scheduler) -> None:
+    client = TestClient(status_app(scheduler))
+
+    assert "<table id=\"jobs\">" in client.get("/scheduler").text
+    assert client.get("/scheduler/jobs/flaky").status_code == 200
+    assert client.get("/scheduler/jobs/nope").status_code == 404
+    history = client.get("/scheduler/api/jobs/flaky/history").json()["history"]
+    assert history[0]["outcome"] == "failure: ValueError: boom"
+    assert client.get("/scheduler/health").json()["ok"] is True
+
+
+def test_health_is_503_when_no_scheduler_beats(scheduler: Scheduler) -> None:
+    scheduler.clock.advance(3600)  # type: ignore[attr-defined]
+
+    response = TestClient(status_app(scheduler)).get("/scheduler/health")
+
+    assert response.status_code == 503 and "last scheduler heartbeat" in response.json()["reason"]
+
+
+def test_a_token_protects_every_route(scheduler: Scheduler) -> None:
+    client = TestClient(status_app(scheduler, token="t0ken"))
+
+    assert client.get("/scheduler").status_code == 401
+    assert client.get("/scheduler/health").status_code == 401
+    assert client.get("/scheduler/api/jobs?token=wrong").status_code == 401
+    assert client.get("/scheduler/api/jobs?token=t0ken").status_code == 200
+    headers = {"Authorization": "Bearer t0ken"}
+    assert client.get("/scheduler/health", headers=headers).status_code == 200
