@@ -63,7 +63,7 @@ class RedisPushBatch(PushBatch):
         if not pending:
             return
         ok, outcome = self.queue.guard.call(
-            lambda: self._put_all(pending), f"{len(pending)} pushes due together"
+            lambda: self._put_all(pending), f"a batch of {len(pending)} pushes"
         )
         for push in pending:
             self._resolve(push, outcome.get(id(push)) if ok and outcome else None)
