@@ -2,10 +2,12 @@
 
 Each push keeps what a single push has (`RedisQueue._submit`): its RQ job ID from its run's
 push scope (so a retried pass queues nothing twice), its run's lease fence (a stale leader's
-push is refused), its log line. The batch watches every job key and fence key, leaves out
-pushes whose job exists already or whose fence no longer holds, and queues the rest with
-RQ's `enqueue_many` in one transaction. A Redis outage fails the batch's runs together, as
-it would fail each of their single pushes.
+push is refused), its log line. The batch leaves out pushes whose job exists already or
+whose fence no longer holds, and queues the rest with RQ's `enqueue_many` in one
+transaction. Only the fence keys are WATCHed: watching 10,000 job keys costs more than
+queueing the jobs, and no other process writes a run's job IDs while the fence holds (with
+no fence there is one scheduler process). A Redis outage fails the batch's runs together,
+as it would fail each of their single pushes.
 """
 
 from __future__ import annotations
@@ -85,29 +87,22 @@ class RedisPushBatch(PushBatch):
 
     def _put_all(self, pending: list[DeferredPush]) -> dict[int, tuple[str, Job | None]]:
         queue = self.queue.current_queue()
-        keys = [Job.key_for(push.job_id) for push in pending if push.job_id]
         fences = {push.fence for push in pending if push.fence is not None}
         for _ in range(WATCH_ATTEMPTS):
             with queue.connection.pipeline() as pipe:
                 try:
-                    return self._transaction(pipe, queue, pending, keys, fences)
+                    return self._transaction(pipe, queue, pending, fences)
                 except redis.WatchError:
-                    continue  # a lease renewal or a job changed meanwhile: look again
+                    continue  # a lease renewal touched the fence meanwhile: look again
         raise redis.WatchError(f"{len(pending)} pushes: their keys kept changing")
 
     def _transaction(
-        self, pipe: Any, queue: Queue, pending: list[DeferredPush], keys: list[str], fences: set
+        self, pipe: Any, queue: Queue, pending: list[DeferredPush], fences: set
     ) -> dict[int, tuple[str, Job | None]]:
-        if keys or fences:
-            pipe.watch(*keys, *(fence.key for fence in fences))
+        if fences:
+            pipe.watch(*(fence.key for fence in fences))
         lost = {fence for fence in fences if pipe.get(fence.key) != fence.value.encode()}
-        existing: set[str | None] = set()
-        if keys and pipe.exists(*keys):  # rare: a pass queued before (a retry)
-            existing = {
-                push.job_id
-                for push in pending
-                if push.job_id and pipe.exists(Job.key_for(push.job_id))
-            }
+        existing = _existing(queue.connection, [push.job_id for push in pending if push.job_id])
         result: dict[int, tuple[str, Job | None]] = {}
         todo = []
         for push in pending:
@@ -123,6 +118,19 @@ class RedisPushBatch(PushBatch):
         pipe.execute()
         result.update({id(push): (_QUEUED, job) for push, job in zip(todo, jobs, strict=True)})
         return result
+
+
+def _existing(connection: Any, job_ids: list[str]) -> set[str]:
+    """The job IDs already queued (rare: a pass sent again): one EXISTS for all, and one
+    pipelined EXISTS each only when some exist."""
+    keys = [Job.key_for(job_id) for job_id in job_ids]
+    if not keys or not connection.exists(*keys):
+        return set()
+    with connection.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.exists(key)
+        found = pipe.execute()
+    return {job_id for job_id, exists in zip(job_ids, found, strict=True) if exists}
 
 
 def _prepared(push: DeferredPush) -> Any:

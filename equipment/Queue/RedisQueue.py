@@ -13,6 +13,7 @@ the run was claimed under has changed hands (a stale leader's push, see `Fence`)
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -224,6 +225,8 @@ class RedisQueue(AbstractQueue):
         return False
 
     def log_pushed(self, job: Job, what: str, run_id: str | None, due: dt.datetime | None) -> None:
+        if not self.log.is_enabled_for(logging.INFO):
+            return
         when = f" for {due.isoformat()}" if due else ""
         self.log.info(
             f"Queued {what} as RQ job {job.id} (run {run_id or '-'}) on {self.name}{when}",
