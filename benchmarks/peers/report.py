@@ -100,7 +100,8 @@ def rows(plan: Plan) -> list[Row]:
         Row("(h) start-up to first pass (ms)", "startup", "start_ms", digits=0),
         Row("(h) `python scheduler.py`, generated project (ms)", "startup", "project_start_ms",
             digits=0),
-        Row("(i) replicas: takeover time (s)", "takeover", "takeover_s"),
+        Row("(i) replicas: handover after SIGTERM (s)", "takeover", "takeover_s"),
+        Row("(i) replicas: takeover after kill -9, lease 3 s (s)", "takeover", "kill9_s"),
     ]
 
 

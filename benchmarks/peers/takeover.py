@@ -1,20 +1,18 @@
-"""(i) replicas: how long until another replica takes over a stopped one's jobs, and what
-coordinating costs per run.
+"""(i) replicas: how long until another replica takes over a stopped one's jobs.
 
-Our coordination is not built yet; `coordination()` looks for it, so that once it exists this
-workload reports where to wire it instead of a plain n/a. The peers' reasons are fixed facts
-of their designs.
+Ours: two real replicas (`coordination: redis`) sharing the Redis on 127.0.0.1:6379/15, as
+`benchmarks/replicas.py` runs them (a 3 s lease here, to keep the run short): the time from
+SIGTERM of the leader to the standby leading (a handover), and from kill -9 (the lease
+must run out). The peers' reasons are fixed facts of their designs.
 """
 
 from __future__ import annotations
 
-import pkgutil
-import re
 from typing import Any
 
 from peers.stats import Unsupported
 
-HINTS = ("lease", "lock", "coordinat", "replica", "leader", "claim")
+LEASE = 3.0
 
 PEER_REASONS = {
     "loop": "no coordination: every replica runs every job",
@@ -25,24 +23,18 @@ PEER_REASONS = {
 }
 
 
-def coordination() -> list[str]:
-    """Modules of `equipment.Scheduler` whose names suggest replica coordination."""
-    import equipment.Scheduler as package
-
-    def words(name: str) -> list[str]:  # "ClockWatch" -> ["clock", "watch"]
-        return [word.lower() for word in re.findall(r"[A-Z][a-z]*|[a-z]+", name)]
-
-    return [
-        module.name for module in pkgutil.iter_modules(package.__path__)
-        if any(word.startswith(HINTS) for word in words(module.name))
-    ]
-
-
 def run(peer: str) -> dict[str, Any]:
     if peer != "ours":
         raise Unsupported(PEER_REASONS.get(peer, "no coordination"))
-    found = coordination()
-    if not found:
-        raise Unsupported("coordination not built yet")
-    # The hook: measure takeover time and per-run coordination cost with `found` here.
-    raise Unsupported(f"coordination found ({', '.join(found)}); its measure is not wired yet")
+    import redis
+    import replicas  # benchmarks/replicas.py: the replica processes and the measure
+
+    client = redis.Redis.from_url(replicas.URL)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as error:
+        raise Unsupported(f"needs Redis on 127.0.0.1:6379 ({error})") from None
+    return {
+        "takeover_s": replicas.takeover(client, "SIGTERM", LEASE),
+        "kill9_s": replicas.takeover(client, "kill -9", LEASE),
+    }
