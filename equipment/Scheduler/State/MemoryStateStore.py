@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -16,6 +17,9 @@ from equipment.Scheduler.State.StateStore import (
     StateStore,
 )
 
+#: History rows kept per job at most (the default of `history_per_job`).
+HISTORY_CAP = 1000
+
 
 class MemoryStateStore(StateStore):
     location = "memory"
@@ -23,7 +27,9 @@ class MemoryStateStore(StateStore):
     def __init__(self) -> None:
         self._jobs: dict[str, JobState] = {}
         self._processes: dict[str, ProcessInfo] = {}
-        self._history: dict[str, list[HistoryEntry]] = {}
+        # Bounded like the other stores' (retention's default count), so that a test that
+        # simulates a year of a 1-second job holds 1,000 rows per job, not 31 million.
+        self._history: dict[str, deque[HistoryEntry]] = {}
         self._paused: dict[str, dt.datetime] = {}
         self._spans: dict[str, HeartbeatSpan] = {}
         self._lock = threading.Lock()
@@ -47,7 +53,10 @@ class MemoryStateStore(StateStore):
                 stored = self._jobs.get(record.job_id)
                 if stored is not None:
                     stored.apply(record)
-                self._history.setdefault(record.job_id, []).append(HistoryEntry.of(record))
+                rows = self._history.get(record.job_id)
+                if rows is None:
+                    rows = self._history[record.job_id] = deque(maxlen=HISTORY_CAP)
+                rows.append(HistoryEntry.of(record))
 
     def heartbeat(self, process: ProcessInfo) -> None:
         with self._lock:
@@ -104,7 +113,8 @@ class MemoryStateStore(StateStore):
                     (row for row in rows if row.scheduled_at >= older_than),
                     key=lambda row: row.scheduled_at,
                 )
-                self._history[job_id] = kept[-keep_per_job:] if keep_per_job > 0 else []
+                kept = kept[-keep_per_job:] if keep_per_job > 0 else []
+                self._history[job_id] = deque(kept, maxlen=HISTORY_CAP)
             for process_id in [p for p, s in self._spans.items() if s.last_beat < older_than]:
                 del self._spans[process_id]
 
