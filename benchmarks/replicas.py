@@ -101,7 +101,22 @@ def noop() -> None:
     return None
 
 
-def load(client: Any, jobs: int, seconds: float, coordination: str) -> dict[str, float]:
+def spread(scheduler: Scheduler, period: float) -> None:
+    """Store anchors spread evenly over `period` for the registered jobs, as jobs registered
+    over time have: one falls due every `period / jobs` seconds instead of all at once."""
+    from equipment.Scheduler.State.StateStore import JobState
+
+    jobs = scheduler.schedule.get_jobs()
+    base = dt.datetime.now(dt.UTC)
+    scheduler.state.adopt(
+        JobState(job.id, job.fingerprint, base + dt.timedelta(seconds=period * n / len(jobs)))
+        for n, job in enumerate(jobs)
+    )
+
+
+def load(
+    client: Any, jobs: int, seconds: float, coordination: str, spread_phases: bool = False
+) -> dict[str, float]:
     prefix = f"bench-{uuid.uuid4().hex[:10]}:"
     settings = {"timezone": "UTC", "coordination": coordination, "redis_url": URL,
                 "key_prefix": prefix, "max_sleep": 1}
@@ -111,6 +126,8 @@ def load(client: Any, jobs: int, seconds: float, coordination: str) -> dict[str,
         scheduler.schedule.every(10).seconds.name(f"job-{n}").do(noop).on_success(
             lambda record: lateness.append(record.lateness)
         )
+    if spread_phases:
+        spread(scheduler, 10.0)
     timer = threading.Timer(seconds + 2, scheduler.stop)
     timer.start()
     cpu, wall = 0.0, 0.0
@@ -148,6 +165,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--skip", nargs="*", default=[], choices=["takeover", "claims", "load"])
+    parser.add_argument(
+        "--spread", action="store_true", help="spread the jobs' phases over their 10 s"
+    )
     options = parser.parse_args()
     client = redis.Redis.from_url(URL)
     results: dict[str, Any] = {"lease (s)": options.lease}
@@ -164,8 +184,9 @@ def main() -> None:
         results.update({k: round(v, 1) for k, v in claim_overhead(client).items()})
     if "load" not in options.skip:
         for coordination in ("redis", "none"):  # the leader, then one process alone
-            measured = load(client, options.jobs, options.seconds, coordination)
-            results[f"{options.jobs} jobs every 10 s, coordination {coordination}"] = {
+            measured = load(client, options.jobs, options.seconds, coordination, options.spread)
+            shape = "spread over 10 s" if options.spread else "due together"
+            results[f"{options.jobs} jobs every 10 s ({shape}), coordination {coordination}"] = {
                 k: round(v, 2) for k, v in measured.items()
             }
     print(json.dumps(results, indent=2))

@@ -28,10 +28,8 @@ def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:
     '~<epoch>' then keeps the IDs of the new grid apart from those already used. The epoch
     is derived from the grid itself (see `Job.shift`), never counted per process.
     """
-    utc = scheduled_at.astimezone(dt.UTC)
-    stamp = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    if utc.microsecond:
-        stamp += f".{utc.microsecond:06d}"
+    # '2026-01-05T12:00:10', with '.123456' only when there are microseconds
+    stamp = scheduled_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
     suffix = f"~{epoch}" if epoch else ""
     return f"{job_id}@{stamp}Z{suffix}"
 

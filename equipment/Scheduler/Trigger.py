@@ -24,7 +24,7 @@ import dataclasses
 import datetime as dt
 import random
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from equipment.Scheduler.Zones import to_local, wall_to_utc, zone_name
 
@@ -128,7 +128,12 @@ class IntervalTrigger(Trigger):
     zone: dt.tzinfo
     latest: int | None = None
     seed: str = ""
+    _period: dt.timedelta = field(init=False, repr=False, compare=False)
     follows_wall_clock = False
+
+    def __post_init__(self) -> None:
+        # Asked on every run (next run, overrun check): computed once.
+        object.__setattr__(self, "_period", dt.timedelta(**{self.unit: self.interval}))
 
     def _step(self, previous: dt.datetime) -> dt.timedelta:
         count = (
@@ -155,7 +160,7 @@ class IntervalTrigger(Trigger):
         return previous + steps * period
 
     def period(self) -> dt.timedelta:
-        return dt.timedelta(**{self.unit: self.interval})
+        return self._period
 
     def fixed_period(self) -> dt.timedelta | None:
         return self.period() if self.latest is None else None
