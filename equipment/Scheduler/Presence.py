@@ -100,13 +100,22 @@ class Presence:
                 self._write(now, record)
 
     def watch(self, current: Callable[[], RunRecord | None]) -> None:
-        """Start the watch thread: it beats for a job that runs longer than an interval."""
+        """Start the watch thread: it beats for a job that runs longer than an interval.
+
+        While no job runs the loop beats itself, so the thread looks only every third of
+        `stale_after` (a run that starts meanwhile still gets a beat before it could look
+        dead); while one runs, every `HEARTBEAT_INTERVAL`. An idle scheduler then wakes
+        as rarely as its `max_sleep` allows."""
         self._watch_stop.clear()
-        interval = HEARTBEAT_INTERVAL.total_seconds()
+        busy = HEARTBEAT_INTERVAL.total_seconds()
+        idle = max(busy, self.stale_after.total_seconds() / 3)
 
         def loop() -> None:
+            interval = idle
             while not self._watch_stop.wait(interval):
-                self.beat_during(current())
+                running = current()
+                self.beat_during(running)
+                interval = busy if running is not None else idle
 
         self._watch = threading.Thread(target=loop, name="equipment-heartbeat", daemon=True)
         self._watch.start()
