@@ -57,3 +57,19 @@ def test_the_container_on_sync_loads_no_heavy_module(tmp_path: Path, code: str) 
     (config / "log.yaml").write_text('default: "null"\n')
 
     assert not ours(code, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import equipment",
+        "from equipment.Scheduler.Scheduler import Scheduler\n"
+        "s = Scheduler()\ns.should_exit = True\ns.run()",
+    ],
+)
+def test_the_scheduler_alone_does_not_load_the_container(tmp_path: Path, code: str) -> None:
+    """The container (and dependency-injector, which loads FastAPI when it is installed)
+    is imported when first used, not by `import equipment` or the scheduler."""
+    loaded = modules_after(code, tmp_path)
+
+    assert not loaded & {"dependency_injector", "fastapi", "yaml", "dotenv"}
