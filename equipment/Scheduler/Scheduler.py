@@ -264,7 +264,6 @@ class Scheduler:
             self.coordinator.close()  # after the records: the next leader reads them
             if self._metrics is not None:
                 self._metrics.close()
-            self._wake.close()
             self.log.info("Scheduler stopped")
 
     def _loop(self) -> None:

@@ -1,54 +1,41 @@
 """What ends the loop's sleep early: `should_exit = True`, `stop()`, or a stop signal.
 
 A `threading.Event` cannot be set from a signal handler safely: the handler runs in the
-main thread, which may be holding the Event's lock at that very moment (entering or
-leaving its own wait), and the process then deadlocks on the first stop signal. This wake-up
-takes no lock: `set()` raises a flag and writes a byte to a pipe; `wait()` sleeps in
-`select()` on that pipe. The pipe exists only while someone waits on it (the loop), so a
-scheduler that never runs its loop holds no file descriptors.
+main thread, which may be holding the Event's internal lock at that very moment (entering
+or leaving its own wait), and the process then deadlocks on the first stop signal. This
+wake-up is a flag and a bare lock used as a gate, closed while nobody has woken the loop:
+`wait()` blocks acquiring it, `set()` releases it. Releasing a lock takes no other lock,
+so it is safe from a signal handler (the interrupted acquire runs the handler, then
+succeeds), and a lock's timed acquire wakes as promptly as an Event does.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import select
+import threading
 
 
 class Wakeup:
     def __init__(self) -> None:
         self._flag = False
-        self._pipe: tuple[int, int] | None = None
+        self._gate = threading.Lock()
+        self._gate.acquire()  # closed: wait() blocks until set()
 
     def is_set(self) -> bool:
         return self._flag
 
     def set(self) -> None:
         self._flag = True
-        pipe = self._pipe
-        if pipe is not None:
-            with contextlib.suppress(OSError):  # full (already woken) or closed meanwhile
-                os.write(pipe[1], b"!")
+        try:
+            self._gate.release()
+        except RuntimeError:
+            pass  # already open: woken before, nobody has waited since
 
     def clear(self) -> None:
         self._flag = False
+        self._gate.acquire(blocking=False)  # close it again if a set() opened it
 
     def wait(self, timeout: float) -> bool:
         """Sleep up to `timeout` seconds or until `set()`; True if set."""
-        if self._pipe is None:
-            reader, writer = os.pipe()
-            os.set_blocking(reader, False)
-            os.set_blocking(writer, False)
-            self._pipe = (reader, writer)
         if not self._flag:
-            select.select([self._pipe[0]], [], [], max(0.0, timeout))
-            with contextlib.suppress(OSError):
-                os.read(self._pipe[0], 512)
+            self._gate.acquire(timeout=max(0.0, timeout))  # taking it closes it again
         return self._flag
-
-    def close(self) -> None:
-        """Release the pipe (the loop has ended); `set()` keeps working as a flag."""
-        pipe, self._pipe = self._pipe, None
-        if pipe is not None:
-            for fd in pipe:
-                os.close(fd)
