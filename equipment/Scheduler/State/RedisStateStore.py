@@ -123,21 +123,9 @@ class RedisStateStore(StateStore):
         pipe.execute()
 
     def _entry(self, record: RunRecord) -> HistoryEntry:
-        ran = record.started_at is not None
-        return HistoryEntry(
-            job_id=record.job_id,
-            run_id=record.run_id,
-            scheduled_at=record.scheduled_at,
-            outcome=record.outcome,
-            reason=record.reason,
-            error=record.error_line(),
-            replica=getattr(record, "replica", None) or self.replica or None,
-            started_at=record.started_at,
-            finished_at=record.finished_at,
-            duration=record.duration if ran else None,
-            lateness=record.lateness if ran else None,
-            queue_job_id=getattr(record, "queue_job_id", None),
-        )
+        entry = HistoryEntry.of(record)
+        entry.replica = entry.replica or self.replica or None
+        return entry
 
     # -- history and pauses ----------------------------------------------------------------
 
