@@ -22,6 +22,7 @@ from equipment.Queue.Options import split_options
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from equipment.Queue.PushBatch import DeferredPush, PushBatch
 from equipment.Queue.RunContext import get_push_scope, get_run_id
+from equipment.Queue.Settings import scrub
 
 if TYPE_CHECKING:
     from equipment.Queue.RedisQueue import RedisQueue
@@ -64,15 +65,26 @@ class RedisPushBatch(PushBatch):
         pending, self.pending = self.pending, []
         if not pending:
             return
-        ok, outcome = self.queue.guard.call(
-            lambda: self._put_all(pending), f"a batch of {len(pending)} pushes"
-        )
-        for push in pending:
-            self._resolve(push, outcome.get(id(push)) if ok and outcome else None)
+        outcome: dict[int, tuple[str, Job | None]] | None = None
+        try:
+            ok, outcome = self.queue.guard.call(
+                lambda: self._put_all(pending), f"a batch of {len(pending)} pushes"
+            )
+            if not ok:
+                outcome = None
+        except Exception as error:  # not an outage (READONLY, OOM, a script error): one line
+            self.queue.log.error(
+                f"A batch of {len(pending)} pushes was not queued: {type(error).__name__}: "
+                f"{scrub(str(error), self.queue.settings.redis.secrets)}",
+                extra={"queue": self.queue.name},
+            )
+        finally:  # even when a stop interrupts the send, every run learns its outcome
+            for push in pending:
+                self._resolve(push, outcome.get(id(push)) if outcome else None)
 
     def _resolve(self, push: DeferredPush, result: tuple[str, Job | None] | None) -> None:
         if result is None:
-            push.resolve(False)  # the outage was logged by the guard
+            push.resolve(False)  # the outage, or the error, was logged once for the batch
             return
         kind, job = result
         if kind == _FENCED:

@@ -117,8 +117,14 @@ class Dispatcher:
             yield
         finally:
             batches, self._batches = self._batches, {}
+            interrupted: BaseException | None = None
             for batch in batches.values():
-                batch.send()
+                try:
+                    batch.send()  # resolves every push of its own, whatever happens
+                except BaseException as error:  # a stop: the other batches still resolve
+                    interrupted = interrupted or error
+            if interrupted is not None:
+                raise interrupted
 
     def drain(self) -> list[RunRecord]:
         with self._completed_lock:

@@ -149,3 +149,49 @@ def test_an_outage_fails_every_run_of_the_batch_with_one_line(server, log, prefi
     assert [r.outcome for r in records] == ["failure"] * 4
     [outage] = log.find("is unreachable", logging.ERROR)
     assert "a batch of 4 pushes was not queued" in outage.message
+
+
+def test_a_batch_that_redis_refuses_fails_its_runs_with_one_line_and_the_loop_goes_on(
+    queue, log, prefix, monkeypatch
+):
+    import redis
+
+    from equipment.Queue.RedisPushBatch import RedisPushBatch
+
+    def refuse(self, pending):
+        raise redis.exceptions.ResponseError(
+            "READONLY You can't write against a read only replica."
+        )
+
+    monkeypatch.setattr(RedisPushBatch, "_put_all", refuse)
+    scheduler = pushing_scheduler(queue, log, prefix, 3)
+    scheduler.clock.advance(10)
+
+    records = scheduler.tick()
+
+    assert [r.outcome for r in records] == ["failure"] * 3
+    [line] = log.find("A batch of 3 pushes was not queued", logging.ERROR)
+    assert "ResponseError: READONLY" in line.message
+    assert all(job.next_run_at > scheduler.clock.now() for job in scheduler.schedule.jobs)
+
+
+def test_a_stop_during_the_send_still_completes_every_run_of_the_batch(
+    queue, log, prefix, monkeypatch
+):
+    from equipment.Queue.RedisPushBatch import RedisPushBatch
+
+    class Stop(BaseException):
+        pass
+
+    def interrupted(self, pending):
+        raise Stop()
+
+    monkeypatch.setattr(RedisPushBatch, "_put_all", interrupted)
+    scheduler = pushing_scheduler(queue, log, prefix, 3)
+    scheduler.clock.advance(10)
+
+    with pytest.raises(Stop):
+        scheduler.tick()
+
+    records = scheduler.schedule.dispatcher.drain()
+    assert [r.outcome for r in records] == ["failure"] * 3

@@ -387,7 +387,14 @@ class _Transaction:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if kind is not None:
+            self.db.execute("ROLLBACK")
+            return
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            self.db.execute("ROLLBACK")  # a failed COMMIT (busy) must not leave it open
+            raise
 
 
 def _text(value: dt.datetime | None) -> str | None:
@@ -399,11 +406,19 @@ def _time(value: str | None) -> dt.datetime | None:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a file of an older schema up to date (the new tables come from SCHEMA)."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if 0 < version < 2:
+    """Bring a file of an older schema up to date (the new tables come from SCHEMA): in one
+    transaction with its version, so a migration cut short, or one that another process
+    ran meanwhile, is never half applied; a column already there is not added again."""
+    if not 0 < db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        return
+    with _Transaction(db):
+        if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return  # another process migrated it while we waited for the lock
+        columns = {row[1] for row in db.execute("PRAGMA table_info(processes)")}
         for statement in MIGRATION_2:
-            db.execute(statement)
+            if statement.split()[5] not in columns:  # "ALTER TABLE t ADD COLUMN name ..."
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _entry(row: tuple) -> HistoryEntry:

@@ -152,3 +152,19 @@ def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     assert len(store.history("a")) == 1
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
     store.close()
+
+
+def test_a_migration_cut_short_is_finished_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    SqliteStateStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 1")  # as if the upgrade to 2 had stopped half-way:
+    db.commit()  # the first column is there, the version still says 1
+    db.close()
+
+    SqliteStateStore(path).close()
+
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    columns = [row[1] for row in db.execute("PRAGMA table_info(processes)")]
+    assert columns.count("running_job") == 1 and "leader" in columns
