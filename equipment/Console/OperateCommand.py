@@ -47,7 +47,7 @@ def find_job(scheduler: Any, job_id: str) -> Any:
 @_app_option
 @click.argument("job_id")
 def run_command(app_spec: str, job_id: str) -> None:
-    """Run one job now, as a scheduled run would (claim, hooks, logging, queue, record)."""
+    """Run one job now, as a scheduled run would (conditions, hooks, logging, queue, record)."""
     scheduler = _load_scheduler(app_spec)
     job = find_job(scheduler, job_id)
     dispatcher = scheduler.schedule.dispatcher
