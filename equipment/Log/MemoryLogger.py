@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import traceback
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.Arrival import receiving_logger
 
 
-@dataclass(frozen=True)
-class LogRecord:
+class LogRecord(NamedTuple):
+    """One logged line. A named tuple: a simulated day of a test logs hundreds of
+    thousands, and a tuple is the cheapest immutable record to build."""
+
     level: int
     message: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any]
     traceback: str | None = None
 
     @property
@@ -30,8 +30,8 @@ class MemoryLogger(AbstractLogger):
 
     def __init__(self, level: int = logging.DEBUG) -> None:
         self.level = level
+        # Appending to and clearing a list are atomic: no lock, though threads log here.
         self.records: list[LogRecord] = []
-        self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the recipe (the level), never the records: a test pushing `self.log`
@@ -45,10 +45,15 @@ class MemoryLogger(AbstractLogger):
     def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
         if level < self.level:
             return
-        message = msg % args if args else msg
-        record = LogRecord(level, message, dict(kwargs.get("extra") or {}), _traceback(kwargs))
-        with self._lock:
-            self.records.append(record)
+        extra = kwargs.get("extra")
+        self.records.append(
+            LogRecord(
+                level,
+                msg % args if args else msg,
+                dict(extra) if extra else {},
+                _traceback(kwargs) if "exc_info" in kwargs else None,
+            )
+        )
 
     def messages(self, level: int | None = None) -> list[str]:
         return [r.message for r in self.records if level is None or r.level == level]
@@ -59,8 +64,7 @@ class MemoryLogger(AbstractLogger):
         ]
 
     def clear(self) -> None:
-        with self._lock:
-            self.records.clear()
+        self.records.clear()
 
 
 def arrived_memory_logger(level: int) -> AbstractLogger:

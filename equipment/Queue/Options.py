@@ -20,8 +20,13 @@ class PushOptions:
     job_timeout: int | None = None
 
 
+NO_OPTIONS = PushOptions()
+
+
 def split_options(kwargs: dict[str, Any]) -> tuple[PushOptions, dict[str, Any]]:
     """(the queue's options, the function's kwargs); ValueError for a bad option value."""
+    if not kwargs:
+        return NO_OPTIONS, {}
     rest = {k: v for k, v in kwargs.items() if k not in RESERVED}
     timeout = kwargs.get("job_timeout")
     if timeout is not None and (

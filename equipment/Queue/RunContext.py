@@ -12,48 +12,9 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-current_run_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "equipment_run_id", default=None
-)
-#: The queue job IDs pushed during the current run (the scheduler's history keeps the last).
-_pushed: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
-    "equipment_pushed", default=None
-)
-
-
-@contextmanager
-def run_context(run_id: str | None) -> Iterator[str | None]:
-    """Make `run_id` the current run for the duration of the block."""
-    token = current_run_id.set(run_id)
-    pushed = _pushed.set([])
-    try:
-        yield run_id
-    finally:
-        _pushed.reset(pushed)
-        current_run_id.reset(token)
-
-
-def note_push(queue_job_id: str) -> None:
-    """A queue driver says it queued `queue_job_id` (a no-op outside a run)."""
-    pushed = _pushed.get()
-    if pushed is not None:
-        pushed.append(queue_job_id)
-
-
-def last_push() -> str | None:
-    """The queue job ID of the current run's last push, if it pushed any."""
-    pushed = _pushed.get()
-    return pushed[-1] if pushed else None
-
-
-def get_run_id() -> str | None:
-    """The run ID set by the innermost `run_context`, or None outside any run."""
-    return current_run_id.get()
 
 
 @dataclass(frozen=True)
@@ -65,7 +26,7 @@ class Fence:
     value: str
 
 
-@dataclass
+@dataclass(slots=True)
 class PushScope:
     """How the pushes of one scheduled run are named and fenced.
 
@@ -82,47 +43,106 @@ class PushScope:
         return rq_job_id(self.run_id, self.pushes)
 
 
-current_scope: contextvars.ContextVar[PushScope | None] = contextvars.ContextVar(
-    "equipment_push_scope", default=None
+@dataclass(slots=True)
+class _Run:
+    """What the current run has set: its ID, how its pushes are named (`scope`, for a
+    scheduled run) and the queue job IDs it pushed. One context variable holds it all, so
+    entering a run costs one `ContextVar.set`."""
+
+    run_id: str | None
+    scope: PushScope | None = None
+    pushed: list[str] | None = None
+
+
+_current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar(
+    "equipment_run", default=None
 )
 
 
+@contextmanager
+def run_context(run_id: str | None) -> Iterator[str | None]:
+    """Make `run_id` the current run for the duration of the block."""
+    token = _current.set(_Run(run_id))
+    try:
+        yield run_id
+    finally:
+        _current.reset(token)
+
+
+def enter_run(scope: PushScope) -> contextvars.Token[_Run | None]:
+    """Make scheduled run `scope.run_id` current: its run ID, its push IDs, its fence.
+    `leave_run(token)` ends it. Two calls rather than a context manager: the scheduler
+    enters one per run, and this is the cheapest way there is."""
+    return _current.set(_Run(scope.run_id, scope))
+
+
+def leave_run(token: contextvars.Token[_Run | None]) -> str | None:
+    """End the run `enter_run` began; returns the queue job ID of its last push, if any."""
+    pushed = _current.get().pushed  # type: ignore[union-attr]
+    _current.reset(token)
+    return pushed[-1] if pushed else None
+
+
 class push_scope:  # noqa: N801 (used like the function-style context managers here)
-    """Run the block as scheduled run `scope.run_id`: its run ID, its push IDs, its fence.
+    """`with push_scope(scope):` runs the block as `enter_run(scope)` ... `leave_run()`."""
 
-    A class rather than a generator: the scheduler enters one per run, and this costs a
-    third of a `@contextmanager`."""
-
-    __slots__ = ("scope", "_tokens")
+    __slots__ = ("scope", "_token")
 
     def __init__(self, scope: PushScope) -> None:
         self.scope = scope
 
     def __enter__(self) -> PushScope:
-        scope = self.scope
-        self._tokens = (
-            current_scope.set(scope),
-            current_run_id.set(scope.run_id),
-            _pushed.set([]),
-        )
-        return scope
+        self._token = enter_run(self.scope)
+        return self.scope
 
     def __exit__(self, *exc: object) -> None:
-        scope, run_id, pushed = self._tokens
-        _pushed.reset(pushed)
-        current_run_id.reset(run_id)
-        current_scope.reset(scope)
+        leave_run(self._token)
+
+
+def note_push(queue_job_id: str) -> None:
+    """A queue driver says it queued `queue_job_id` (a no-op outside a run)."""
+    run = _current.get()
+    if run is not None:
+        if run.pushed is None:
+            run.pushed = []
+        run.pushed.append(queue_job_id)
+
+
+def last_push() -> str | None:
+    """The queue job ID of the current run's last push, if it pushed any."""
+    run = _current.get()
+    return run.pushed[-1] if run is not None and run.pushed else None
+
+
+def get_run_id() -> str | None:
+    """The run ID set by the innermost `run_context`, or None outside any run."""
+    run = _current.get()
+    return None if run is None else run.run_id
 
 
 def get_push_scope() -> PushScope | None:
     """The scheduled run pushing now, or None (a worker's job, a push outside any run)."""
-    return current_scope.get()
+    run = _current.get()
+    return None if run is None else run.scope
+
+
+class _RqSafe(dict):
+    """A `str.translate` table: letters, digits, '_' and '-' stay, anything else is '_'."""
+
+    def __missing__(self, code: int) -> int | str:
+        char = chr(code)
+        keep = char.isascii() and (char.isalnum() or char in "_-")
+        self[code] = code if keep else "_"
+        return self[code]
+
+
+_RQ_SAFE = _RqSafe()
 
 
 def rq_job_id(run_id: str, ordinal: int) -> str:
     """An RQ job ID for the `ordinal`-th push of run `run_id`: RQ allows letters, digits,
     '_' and '-' only, so other characters become '_' and a hash of the whole run ID keeps
     IDs that differ only there apart."""
-    readable = re.sub(r"[^A-Za-z0-9_-]", "_", run_id)[:120]
+    readable = run_id[:120].translate(_RQ_SAFE)
     digest = hashlib.blake2b(run_id.encode(), digest_size=6).hexdigest()
     return f"{readable}-{digest}-{ordinal}"

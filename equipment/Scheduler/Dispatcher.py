@@ -101,10 +101,10 @@ class Dispatcher:
             return schedule.CancelJob
         return record.result
 
-    @contextlib.contextmanager
-    def batching(self, due: Iterable[Any]) -> Iterator[None]:
-        """While `due` jobs run: the pushes of `do(queue.push, ...)` jobs that share a queue
-        go to that queue in one batch, sent when the block ends (even if it raises)."""
+    def open_batches(self, due: Iterable[Any]) -> bool:
+        """Before `due` jobs run: the pushes of `do(queue.push, ...)` jobs that share a
+        queue will go to that queue in one batch, sent by `send_batches()`. Returns whether
+        any batch was opened (when none is, there is nothing to send)."""
         by_queue: dict[int, list[Any]] = {}
         for job in due:
             if job.push_call is not None and not job.background:
@@ -113,20 +113,33 @@ class Dispatcher:
             batch = jobs[0].push_call[0].batch() if len(jobs) > 1 else None
             if batch is not None:
                 self._batches[key] = batch
+        return bool(self._batches)
+
+    def send_batches(self) -> None:
+        """Send this pass's batches, each resolving every push of its own whatever
+        happens; a stop raised while sending one is raised after the others are sent."""
+        batches, self._batches = self._batches, {}
+        interrupted: BaseException | None = None
+        for batch in batches.values():
+            try:
+                batch.send()
+            except BaseException as error:  # a stop: the other batches still resolve
+                interrupted = interrupted or error
+        if interrupted is not None:
+            raise interrupted
+
+    @contextlib.contextmanager
+    def batching(self, due: Iterable[Any]) -> Iterator[None]:
+        """`open_batches(due)`, then `send_batches()` when the block ends (even if it raises)."""
+        self.open_batches(due)
         try:
             yield
         finally:
-            batches, self._batches = self._batches, {}
-            interrupted: BaseException | None = None
-            for batch in batches.values():
-                try:
-                    batch.send()  # resolves every push of its own, whatever happens
-                except BaseException as error:  # a stop: the other batches still resolve
-                    interrupted = interrupted or error
-            if interrupted is not None:
-                raise interrupted
+            self.send_batches()
 
     def drain(self) -> list[RunRecord]:
+        if not self.completed:  # a record appended meanwhile is drained next time
+            return []
         with self._completed_lock:
             records, self.completed = self.completed, []
         return records
@@ -168,13 +181,7 @@ class Dispatcher:
         return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
 
     def _record(self, job: Any, scheduled: dt.datetime) -> RunRecord:
-        return RunRecord(
-            job.id,
-            run_id_for(job.id, scheduled, job.epoch),
-            scheduled,
-            epoch=job.epoch,
-            replica=self.replica,
-        )
+        return RunRecord.of_occurrence(job.id, scheduled, job.epoch, self.replica)
 
     def run_now(self, job: Any) -> RunRecord:
         """Run `job` once now, off its grid (`equipment schedule run`): conditions, overlap

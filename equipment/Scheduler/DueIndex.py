@@ -58,11 +58,19 @@ class DueIndex:
     def pop_due(self, now: dt.datetime) -> list[Any]:
         """Every job due at `now`, earliest first, taken out of the index (a run re-indexes
         it when it sets the next run)."""
-        due = []
-        while (job := self.peek()) is not None and job.next_run_at <= now:
-            heapq.heappop(self._heap)
-            del self._current[id(job)]
-            due.append(job)
+        due: list[Any] = []
+        heap, current = self._heap, self._current
+        while heap:
+            entry = heap[0]
+            job = entry[3]
+            if current.get(id(job)) != entry[2]:
+                heapq.heappop(heap)  # stale: the job was re-timed or removed since
+            elif job.next_run_at <= now:
+                heapq.heappop(heap)
+                del current[id(job)]
+                due.append(job)
+            else:
+                break
         return due
 
     def _compact(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 SUCCESS = "success"
@@ -28,13 +28,22 @@ def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:
     '~<epoch>' then keeps the IDs of the new grid apart from those already used. The epoch
     is derived from the grid itself (see `Job.shift`), never counted per process.
     """
-    # '2026-01-05T12:00:10', with '.123456' only when there are microseconds
-    stamp = scheduled_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+    return _run_id(job_id, _utc_iso(scheduled_at), epoch)
+
+
+def _utc_iso(instant: dt.datetime) -> str:
+    """'2026-01-05T12:00:10+00:00', with '.123456' only when there are microseconds."""
+    if instant.tzinfo is not dt.UTC:
+        instant = instant.astimezone(dt.UTC)
+    return instant.isoformat()
+
+
+def _run_id(job_id: str, utc_iso: str, epoch: str) -> str:
     suffix = f"~{epoch}" if epoch else ""
-    return f"{job_id}@{stamp}Z{suffix}"
+    return f"{job_id}@{utc_iso[:-6]}Z{suffix}"  # '+00:00' written as 'Z'
 
 
-@dataclass
+@dataclass(slots=True)
 class RunRecord:
     job_id: str
     run_id: str
@@ -57,6 +66,24 @@ class RunRecord:
     #: Started by `equipment schedule run`, off the grid: it is history and the job's last
     #: outcome, never the grid's last handled occurrence.
     manual: bool = False
+    #: `scheduled_at` in UTC ISO-8601, as every log line of the run carries it (computed
+    #: once, with the run ID).
+    scheduled_iso: str = field(default="", repr=False, compare=False)
+
+    @classmethod
+    def of_occurrence(
+        cls, job_id: str, scheduled_at: dt.datetime, epoch: str = "", replica: str | None = None
+    ) -> RunRecord:
+        """The record of a job's occurrence at `scheduled_at`, named by `run_id_for`."""
+        iso = _utc_iso(scheduled_at)
+        return cls(
+            job_id,
+            _run_id(job_id, iso, epoch),
+            scheduled_at,
+            epoch=epoch,
+            replica=replica,
+            scheduled_iso=iso,
+        )
 
     def error_line(self) -> str | None:
         """The error's type and first line, as state and history keep it."""
@@ -81,22 +108,18 @@ class RunRecord:
         return {
             "job_id": self.job_id,
             "run_id": self.run_id,
-            "scheduled_at": self._scheduled_text(),
+            "scheduled_at": self.scheduled_iso or self._scheduled_text(),
         }
 
     def _scheduled_text(self) -> str:
-        text = self.__dict__.get("_scheduled_iso")
-        if text is None:  # computed once: every line of a run carries it
-            text = self.__dict__["_scheduled_iso"] = self.scheduled_at.astimezone(
-                dt.UTC
-            ).isoformat()
-        return text
+        self.scheduled_iso = _utc_iso(self.scheduled_at)
+        return self.scheduled_iso
 
     def log_fields(self) -> dict[str, Any]:
         """The `extra` fields of a run's end line: the occurrence and how it went."""
-        return {
-            **self.start_fields(),
-            "duration_ms": round(self.duration * 1000, 3),
-            "outcome": self.outcome,
-            **({"reason": self.reason} if self.reason else {}),
-        }
+        fields = self.start_fields()
+        fields["duration_ms"] = round(self.duration * 1000, 3)
+        fields["outcome"] = self.outcome
+        if self.reason:
+            fields["reason"] = self.reason
+        return fields

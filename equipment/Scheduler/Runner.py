@@ -10,14 +10,14 @@ logged as interrupted first.
 
 from __future__ import annotations
 
-import logging
 import traceback
 from collections.abc import Callable
+from logging import INFO
 from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Queue.PushBatch import DeferredPush, PushBatch
-from equipment.Queue.RunContext import PushScope, last_push, push_scope
+from equipment.Queue.RunContext import PushScope, enter_run, leave_run
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
@@ -63,7 +63,8 @@ class Runner:
             deferred.on_done(lambda accepted: self._pushed(job, record, deferred, accepted))
             return
         self._report(job, record)
-        self._call_hooks(job, record)
+        if job.success_hooks or job.failure_hooks:
+            self._call_hooks(job, record)
 
     def _pushed(self, job: Job, record: RunRecord, push: DeferredPush, accepted: bool) -> None:
         """A batched push was sent: the run's outcome is whether it was queued."""
@@ -83,21 +84,22 @@ class Runner:
     def _execute(
         self, job: Job, record: RunRecord, fence: Fence | None, batch: PushBatch | None
     ) -> None:
-        record.started_at = self.clock.now()
+        clock = self.clock
+        record.started_at = clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
-        if self.log.is_enabled_for(logging.INFO):
+        if self.log.is_enabled_for(INFO):
             self.log.info("Job %s started", job.id, extra=record.start_fields())
-        started = self._started = self.clock.monotonic()
+        started = self._started = clock.monotonic()
         try:
-            with push_scope(PushScope(record.run_id, fence)):
-                try:
-                    if batch is not None and job.push_call is not None:
-                        _, fn, args, kwargs = job.push_call
-                        record.result = batch.add(fn, args, kwargs)
-                    else:
-                        record.result = job.job_func()
-                finally:
-                    record.queue_job_id = last_push()
+            run = enter_run(PushScope(record.run_id, fence))
+            try:
+                push_call = job.push_call
+                if batch is not None and push_call is not None:
+                    record.result = batch.add(push_call[1], push_call[2], push_call[3])
+                else:
+                    record.result = job.job_func()
+            finally:
+                record.queue_job_id = leave_run(run)
             if not isinstance(record.result, DeferredPush):
                 self._judge(job, record)
         except Exception as error:
@@ -113,8 +115,8 @@ class Runner:
             raise
         finally:
             self.current = None
-            record.duration = self.clock.monotonic() - started
-            record.finished_at = self.clock.now()
+            record.duration = clock.monotonic() - started
+            record.finished_at = clock.now()
 
     def _failed(self, record: RunRecord, error: BaseException) -> None:
         record.outcome = FAILURE
@@ -152,7 +154,7 @@ class Runner:
                 exc_info=(type(error), error, error.__traceback__) if error else None,
                 extra=record.log_fields(),
             )
-        elif self.log.is_enabled_for(logging.INFO):
+        elif self.log.is_enabled_for(INFO):
             self.log.info(
                 "Job %s finished in %s",
                 job.id,

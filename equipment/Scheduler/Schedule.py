@@ -267,17 +267,30 @@ class Schedule(schedule.Scheduler):
     def run_due(self) -> None:
         """Run every job due now, earliest first, taking them from the index."""
         due = self.index.pop_due(self.clock.now())
-        self.dispatcher.prepare(due)  # the pass's claims, in one batch
+        if not due:
+            return
+        dispatcher = self.dispatcher
+        dispatcher.prepare(due)  # the pass's claims, in one batch
+        # Pushes falling due together reach their queue in one round trip.
+        if dispatcher.open_batches(due):
+            try:
+                self._run(due)
+            finally:
+                dispatcher.send_batches()
+        else:
+            self._run(due)
+
+    def _run(self, due: list[Job]) -> None:
         cancelled = []
-        with self.dispatcher.batching(due):  # pushes falling due together: one round trip
-            for job in due:
-                try:
-                    result = job.run()
-                finally:
-                    if self._by_id.get(job.id) is job and not self.index.holds(job):
-                        self.index.push(job)
-                if isinstance(result, schedule.CancelJob) or result is schedule.CancelJob:
-                    cancelled.append(job)
+        index, by_id = self.index, self._by_id
+        for job in due:
+            try:
+                result = job.run()
+            finally:
+                if by_id.get(job.id) is job and not index.holds(job):
+                    index.push(job)
+            if result is schedule.CancelJob or isinstance(result, schedule.CancelJob):
+                cancelled.append(job)
         for job in cancelled:
             self.cancel_job(job)
 

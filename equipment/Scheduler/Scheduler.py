@@ -243,6 +243,7 @@ class Scheduler:
         self._presence.announce()
         self.coordinator.start(self._wake.set)
         self._start_operations()
+        self._collector.freeze()
         try:
             self._loop()
             self._finish_background()
@@ -255,6 +256,7 @@ class Scheduler:
                 extra=running.log_fields() if running else {},
             )
         finally:
+            self._collector.thaw()
             self._signals.restore()
             if self.lifecycle.phase is not Phase.HALTED:
                 self.lifecycle.phase = Phase.STOPPED
@@ -281,17 +283,19 @@ class Scheduler:
 
         The pass's records are written to the state store in one batch after it, with any
         run outside a pass (`job.run()`) since the last one."""
-        self._clock_watch.check(self.schedule)
-        self.schedule.sync_state()
+        schedule, dispatcher = self.schedule, self.schedule.dispatcher
+        self._clock_watch.check(schedule)
+        schedule.sync_state()
         self._follow_lead()
-        earlier = self.schedule.dispatcher.drain()
+        earlier = dispatcher.drain()
         if self._leading:
-            self.schedule.tick()
-        records = self.schedule.dispatcher.drain()
-        self._writer.write(earlier + records)
+            schedule.tick()
+        records = dispatcher.drain()
+        handled = earlier + records if earlier else records
+        self._writer.write(handled)
         self._presence.beat()
         if self._metrics is not None:
-            self._metrics.observe(earlier + records, self.clock.now(), self._is_leader())
+            self._metrics.observe(handled, self.clock.now(), self._is_leader())
         return records
 
     def _follow_lead(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from equipment.Scheduler.Clock import FakeClock
+from equipment.Scheduler.CollectorPause import collector_paused
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Lifecycle import Phase
 from equipment.Scheduler.RunRecord import RunRecord
@@ -37,6 +38,11 @@ def run_until(scheduler: Scheduler, until: dt.datetime | dt.timedelta) -> list[R
     if not scheduler.schedule.jobs and scheduler.schedule.phase is Phase.COLLECTING:
         scheduler.collect()
     scheduler.lifecycle.phase = Phase.RUNNING  # as in run(): late registrations are reported
+    with collector_paused():  # a burst of records, none of them cyclic garbage
+        return _simulate(scheduler, clock, end)
+
+
+def _simulate(scheduler: Scheduler, clock: FakeClock, end: dt.datetime) -> list[RunRecord]:
     records: list[RunRecord] = []
     while True:
         ran = scheduler.tick()

@@ -64,7 +64,7 @@ class JobState:
             self.epoch = record.epoch
         self.last_run_id = record.run_id
         self.last_outcome = record.outcome
-        self.last_error = record.error_line()
+        self.last_error = None if record.error is None else record.error_line()
         if record.started_at is not None:
             self.last_started = record.started_at
             self.last_finished = record.finished_at
@@ -99,20 +99,20 @@ class HistoryEntry:
 
     @classmethod
     def of(cls, record: RunRecord) -> HistoryEntry:
-        ran = record.started_at is not None
-        return cls(
-            job_id=record.job_id,
-            run_id=record.run_id,
-            scheduled_at=record.scheduled_at,
-            outcome=record.outcome,
-            reason=record.reason,
-            error=record.error_line(),
-            replica=record.replica,
-            started_at=record.started_at,
-            finished_at=record.finished_at,
-            duration=record.duration if ran else None,
-            lateness=record.lateness if ran else None,
-            queue_job_id=record.queue_job_id,
+        started = record.started_at
+        return cls(  # positional: every run of every job builds one
+            record.job_id,
+            record.run_id,
+            record.scheduled_at,
+            record.outcome,
+            record.reason,
+            None if record.error is None else record.error_line(),
+            record.replica,
+            started,
+            record.finished_at,
+            None if started is None else record.duration,
+            None if started is None else (started - record.scheduled_at).total_seconds(),
+            record.queue_job_id,
         )
 
 
