@@ -29,6 +29,7 @@ from equipment.Queue.AbstractQueue import AbstractQueue
 from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
+from equipment.Queue.PushedJob import PushedJob
 from equipment.Queue.RedisConnection import FATAL_ERRORS, TRANSIENT_ERRORS, make_redis
 from equipment.Queue.RedisPushBatch import RedisPushBatch
 from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id, note_push
@@ -55,9 +56,16 @@ class RedisQueue(AbstractQueue):
         # connection and never answers); during an outage, one quick attempt: connect_timeout.
         reply = min(r.socket_timeout, max(r.push_retry_seconds, r.connect_timeout))
         self.connection = connection or make_redis(r, socket_timeout=reply)
-        self.queue = Queue(r.queues[0], connection=self.connection, default_timeout=r.job_timeout)
+        self.queue = Queue(
+            r.queues[0],
+            connection=self.connection,
+            default_timeout=r.job_timeout,
+            job_class=PushedJob,
+        )
         quick = connection or make_redis(r, socket_timeout=min(reply, r.connect_timeout))
-        self._outage_queue = Queue(r.queues[0], connection=quick, default_timeout=r.job_timeout)
+        self._outage_queue = Queue(
+            r.queues[0], connection=quick, default_timeout=r.job_timeout, job_class=PushedJob
+        )
         self.guard = guard or OutageGuard(
             self.log,
             r.display,

@@ -137,12 +137,21 @@ class _RqSafe(dict):
 
 
 _RQ_SAFE = _RqSafe()
+#: The same for ASCII text, as a `bytes.translate` table (a run ID is ASCII but for names).
+_RQ_SAFE_ASCII = bytes(
+    code if chr(code).isalnum() or chr(code) in "_-" else ord("_") for code in range(128)
+) + b"_" * 128
 
 
 def rq_job_id(run_id: str, ordinal: int) -> str:
     """An RQ job ID for the `ordinal`-th push of run `run_id`: RQ allows letters, digits,
     '_' and '-' only, so other characters become '_' and a hash of the whole run ID keeps
     IDs that differ only there apart."""
-    readable = run_id[:120].translate(_RQ_SAFE)
+    head = run_id[:120]
+    readable = (
+        head.encode("ascii").translate(_RQ_SAFE_ASCII).decode("ascii")
+        if head.isascii()
+        else head.translate(_RQ_SAFE)
+    )
     digest = hashlib.blake2b(run_id.encode(), digest_size=6).hexdigest()
     return f"{readable}-{digest}-{ordinal}"

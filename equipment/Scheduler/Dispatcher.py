@@ -80,16 +80,16 @@ class Dispatcher:
     def fire(self, job: Any) -> Any:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
         now = self.clock.now()
-        if job.is_overdue(now):
+        if job.deadline is not None and job.is_overdue(now):
             return schedule.CancelJob
         if not self.lifecycle.accepts_runs:
             return None  # stopping: no new runs start
         scheduled = self._occurrence(job, now)
-        record = self._record(job, scheduled)
+        record = RunRecord.of_occurrence(job.id, scheduled, job.epoch, self.replica)
         if self._handle(job, record) is NOW:
             self._complete(job, record)
         try:
-            job.next_run_at = self._next(job, scheduled)
+            job.next_run_at = self._next(job, scheduled, record.finished_at)
         except Exception:
             self.log.exception(
                 "Job %s could not compute its next run and was cancelled; the other jobs go on",
@@ -97,7 +97,7 @@ class Dispatcher:
                 extra={"job_id": job.id},
             )
             return schedule.CancelJob
-        if job.is_overdue(job.next_run_at):
+        if job.deadline is not None and job.is_overdue(job.next_run_at):
             return schedule.CancelJob
         return record.result
 
@@ -175,10 +175,14 @@ class Dispatcher:
             return now
         return Occurrences.latest_due(job.trigger, due, now)
 
-    def _next(self, job: Any, scheduled: dt.datetime) -> dt.datetime:
+    def _next(
+        self, job: Any, scheduled: dt.datetime, finished: dt.datetime | None
+    ) -> dt.datetime:
+        """The occurrence after `scheduled` strictly after now (the run's end is now, or
+        just before it: the run itself reads the clock last)."""
         if job.backlog:
             return job.backlog[0]
-        return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
+        return Occurrences.next_run(job.trigger, scheduled, finished or self.clock.now())
 
     def _record(self, job: Any, scheduled: dt.datetime) -> RunRecord:
         return RunRecord.of_occurrence(job.id, scheduled, job.epoch, self.replica)
@@ -226,7 +230,8 @@ class Dispatcher:
         try:
             self.runner.run(job, record, self.coordinator.fence(), batch)
         finally:
-            self._unlock(job, record)
+            if job.exclusive:
+                self._unlock(job, record)
         return NOW
 
     def _claimed(self, record: RunRecord) -> bool:

@@ -161,14 +161,14 @@ class Runner:
                 _seconds(record.duration),
                 extra=record.log_fields(),
             )
-        period = job.trigger.period().total_seconds()
-        if record.duration > period:
+        # Grids are whole seconds apart at the least: a shorter run cannot have overrun.
+        if record.duration >= 1.0 and record.duration > job.trigger.period().total_seconds():
             self.log.warning(
                 "Job %s took %s, longer than its interval of %s: occurrences that fell due "
                 "meanwhile are skipped; push slow work to the queue or run it less often",
                 job.id,
                 _seconds(record.duration),
-                _seconds(period),
+                _seconds(job.trigger.period().total_seconds()),
                 extra=record.log_fields(),
             )
 

@@ -384,7 +384,11 @@ class Scheduler:
                 self.schedule.claim_ahead(self.clock.now() + dt.timedelta(seconds=idle))
                 idle = self.schedule.idle_seconds
         timeout = self.settings.max_sleep if idle is None else min(idle, self.settings.max_sleep)
-        if timeout > 0:
+        if timeout <= 0:
+            return
+        if idle is not None and timeout >= idle:  # a job is due at the end: wake on time
+            self.clock.sleep_until_due(timeout, self._wake)
+        else:
             self.clock.sleep(timeout, self._wake)
 
     def _log_startup(self, signals: bool) -> None:
