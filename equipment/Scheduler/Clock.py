@@ -11,6 +11,7 @@ import datetime as dt
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Protocol
 
 UTC = dt.UTC
@@ -37,8 +38,11 @@ class Clock(ABC):
     def sleep(self, seconds: float, wake: Wake | None = None) -> bool:
         """Wait `seconds`, or less if `wake` is set. Returns True when woken early."""
 
-    def sleep_until_due(self, seconds: float, wake: Wake | None = None) -> bool:
-        """`sleep` until a job is due: a clock may trade a little CPU for ending on time."""
+    def sleep_until_due(
+        self, seconds: float, wake: Wake | None = None, ready: Callable[[], object] | None = None
+    ) -> bool:
+        """`sleep` until a job is due: a clock may trade a little CPU for ending on time,
+        and call `ready()` just before the end to get the pass ready."""
         return self.sleep(seconds, wake)
 
 
@@ -58,8 +62,11 @@ class SystemClock(Clock):
             return False
         return wake.wait(seconds)
 
-    def sleep_until_due(self, seconds: float, wake: Wake | None = None) -> bool:
-        """Sleep to `SPIN` seconds short of the due time, then wait out the rest on the CPU.
+    def sleep_until_due(
+        self, seconds: float, wake: Wake | None = None, ready: Callable[[], object] | None = None
+    ) -> bool:
+        """Sleep until `READY_AHEAD` before the due time and call `ready()` (the loop gets
+        its pass ready), sleep again to `SPIN` before it, then wait out the rest on the CPU.
 
         An operating system wakes a sleeper late: by 0.1 to over 1 ms on a virtual machine,
         more after a long idle stretch. The last millisecond spent polling the clock makes
@@ -69,7 +76,11 @@ class SystemClock(Clock):
         if seconds < SPIN_AFTER:
             return self.sleep(seconds, wake)
         deadline = time.monotonic() + seconds
-        if self.sleep(seconds - SPIN, wake):
+        if ready is not None:
+            if self.sleep(seconds - READY_AHEAD, wake):
+                return True
+            ready()
+        if self.sleep(deadline - time.monotonic() - SPIN, wake):
             return True
         while time.monotonic() < deadline:
             if wake is not None and wake.is_set():
@@ -79,6 +90,8 @@ class SystemClock(Clock):
 
 #: How long before a due time the loop stops sleeping and polls the clock instead.
 SPIN = 0.001
+#: How long before a due time the loop gets its pass ready (`Schedule.index.stage`).
+READY_AHEAD = 0.005
 #: Sleeps shorter than this are not ended by polling (see `SystemClock.sleep_until_due`).
 SPIN_AFTER = 0.05
 

@@ -3,6 +3,11 @@
 Re-timing a job pushes a new entry and makes the old one stale; stale entries are skipped
 when they reach the top, and the heap is rebuilt when they outnumber the live ones. Knowing
 the next wake-up is O(1), and a pass with nothing due touches no job at all.
+
+`stage(until)` takes the entries due by `until` off the heap ahead of time, in order: the
+loop does it in the last moment before a burst falls due, so that the pass starts running
+jobs at once instead of first popping a thousand entries. Staged entries stay in the index
+(peek, holds and re-timing see them) until a pass takes them.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
+from collections import deque
 from typing import Any
 
 _Entry = tuple[dt.datetime, int, int, Any]  # next run, registration order, sequence, job
@@ -18,6 +24,7 @@ _Entry = tuple[dt.datetime, int, int, Any]  # next run, registration order, sequ
 class DueIndex:
     def __init__(self) -> None:
         self._heap: list[_Entry] = []
+        self._staged: deque[_Entry] = deque()  # taken off the heap early, in order
         self._current: dict[int, int] = {}  # id(job) -> sequence number of its live entry
         self._sequence = itertools.count()
 
@@ -43,35 +50,50 @@ class DueIndex:
 
     def clear(self) -> None:
         self._heap.clear()
+        self._staged.clear()
         self._current.clear()
 
     def holds(self, job: Any) -> bool:
         return id(job) in self._current
 
+    def stage(self, until: dt.datetime) -> None:
+        """Take the entries due by `until` off the heap now (see the module's docstring)."""
+        heap, current, staged = self._heap, self._current, self._staged
+        while heap and heap[0][0] <= until:
+            entry = heapq.heappop(heap)
+            if current.get(id(entry[3])) == entry[2]:
+                staged.append(entry)
+
     def peek(self) -> Any | None:
         """The job due first, or None."""
-        heap = self._heap
-        while heap and self._current.get(id(heap[0][3])) != heap[0][2]:
-            heapq.heappop(heap)
-        return heap[0][3] if heap else None
+        entry = self._front()
+        return entry[3] if entry is not None else None
 
     def pop_due(self, now: dt.datetime) -> list[Any]:
         """Every job due at `now`, earliest first, taken out of the index (a run re-indexes
         it when it sets the next run)."""
         due: list[Any] = []
-        heap, current = self._heap, self._current
-        while heap:
-            entry = heap[0]
-            job = entry[3]
-            if current.get(id(job)) != entry[2]:
-                heapq.heappop(heap)  # stale: the job was re-timed or removed since
-            elif job.next_run_at <= now:
-                heapq.heappop(heap)
-                del current[id(job)]
-                due.append(job)
+        while (entry := self._front()) is not None and entry[3].next_run_at <= now:
+            if self._staged and self._staged[0] is entry:
+                self._staged.popleft()
             else:
-                break
+                heapq.heappop(self._heap)
+            del self._current[id(entry[3])]
+            due.append(entry[3])
         return due
+
+    def _front(self) -> _Entry | None:
+        """The earliest live entry, staged or on the heap; stale ones are dropped."""
+        heap, staged, current = self._heap, self._staged, self._current
+        while staged and current.get(id(staged[0][3])) != staged[0][2]:
+            staged.popleft()
+        while heap and current.get(id(heap[0][3])) != heap[0][2]:
+            heapq.heappop(heap)
+        if not staged:
+            return heap[0] if heap else None
+        if heap and heap[0] < staged[0]:
+            return heap[0]
+        return staged[0]
 
     def _compact(self) -> None:
         self._heap = [entry for entry in self._heap if self._current.get(id(entry[3])) == entry[2]]

@@ -273,6 +273,7 @@ class Scheduler:
             self.tick()
             if self.should_exit:
                 return
+            self._collector.collect_between_passes()
             self._sleep_until_due()
             if self.should_exit:
                 return
@@ -387,7 +388,10 @@ class Scheduler:
         if timeout <= 0:
             return
         if idle is not None and timeout >= idle:  # a job is due at the end: wake on time
-            self.clock.sleep_until_due(timeout, self._wake)
+            due = self.schedule.next_run_at()
+            self.clock.sleep_until_due(
+                timeout, self._wake, ready=lambda: self.schedule.index.stage(due)
+            )
         else:
             self.clock.sleep(timeout, self._wake)
 

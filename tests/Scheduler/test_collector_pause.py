@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 
 import pytest
 
+from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Scheduler import Scheduler
+from equipment.Scheduler.Testing import run_until
 from tests.Scheduler import jobs
 
 
@@ -38,3 +41,73 @@ def test_the_collector_comes_back_when_run_fails():
         Forgetful(settings={"timezone": "UTC"}).run()
 
     assert gc.isenabled()
+
+
+def test_what_registration_built_is_frozen_while_the_loop_runs_and_thawed_after():
+    seen = []
+
+    class Looking(Scheduler):
+        def run(self) -> None:
+            self.schedule.every(1).seconds.do(self.look)
+            super().run()
+
+        def look(self) -> None:
+            seen.append(gc.get_freeze_count())
+            self.should_exit = True
+
+    before = gc.get_freeze_count()
+    Looking(settings={"timezone": "UTC"}, clock=FakeClock()).run()
+
+    assert seen and seen[0] > before
+    assert gc.get_freeze_count() == before
+
+
+def test_run_until_pauses_the_collector_and_gives_it_back():
+    seen = []
+
+    class Looking(Scheduler):
+        def run(self) -> None:
+            self.schedule.every(1).seconds.do(lambda: seen.append(gc.isenabled()))
+            super().run()
+
+    run_until(Looking(settings={"timezone": "UTC"}, clock=FakeClock()), dt.timedelta(seconds=3))
+
+    assert seen == [False, False]  # at +1 s and +2 s: the window is half-open
+    assert gc.isenabled()
+
+
+def test_the_loop_collects_between_passes_not_during_them():
+    seen = []
+
+    class Looking(Scheduler):
+        def run(self) -> None:
+            self.schedule.every(1).seconds.do(self.look)
+            super().run()
+
+        def look(self) -> None:
+            seen.append(gc.isenabled())
+            if len(seen) == 3:
+                self.should_exit = True
+
+    pause = Looking(settings={"timezone": "UTC"}, clock=FakeClock())
+    pause.run()
+
+    assert seen == [False, False, False]  # no automatic collection inside a pass
+    assert gc.isenabled()
+
+
+def test_between_passes_the_generations_whose_thresholds_are_reached_are_collected():
+    from equipment.Scheduler.CollectorPause import CollectorPause
+
+    pause = CollectorPause()
+    pause.freeze()
+    try:
+        garbage = [[] for _ in range(2 * gc.get_threshold()[0])]  # young containers
+        assert gc.get_count()[0] >= gc.get_threshold()[0]
+        assert pause.collect_between_passes() is not None
+        assert gc.get_count()[0] < gc.get_threshold()[0]
+        del garbage
+    finally:
+        pause.thaw()
+    assert gc.isenabled()
+    assert pause.collect_between_passes() is None  # outside the loop: the collector's own

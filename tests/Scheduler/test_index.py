@@ -119,3 +119,48 @@ def test_twins_get_ordinals_in_registration_order(scheduler):
         "rebuild_report:every-hour#3",
     ]
     assert isinstance(scheduler.schedule, schedule.Scheduler)
+
+
+def _due_index_with(count: int):
+    from equipment.Scheduler.DueIndex import DueIndex
+
+    class Entry:
+        def __init__(self, at: dt.datetime, order: int) -> None:
+            self.next_run_at, self.order = at, order
+
+    index = DueIndex()
+    entries = [Entry(START + dt.timedelta(seconds=n % 3), n) for n in range(count)]
+    for entry in entries:
+        index.push(entry)
+    return index, entries
+
+
+def test_staged_entries_come_out_in_order_merged_with_the_heap():
+    index, entries = _due_index_with(9)
+    index.stage(START + dt.timedelta(seconds=1))  # the six due at +0 s and +1 s
+    assert all(index.holds(entry) for entry in entries)
+    assert index.peek() is entries[0]
+
+    late = entries[8]  # due at +2 s, on the heap; re-timed to before the staged +1 s ones
+    late.next_run_at = START + dt.timedelta(milliseconds=500)
+    index.push(late)
+
+    due = index.pop_due(START + dt.timedelta(seconds=1))
+    assert [entry.order for entry in due] == [0, 3, 6, 8, 1, 4, 7]
+    assert index.pop_due(START + dt.timedelta(seconds=5)) == [entries[2], entries[5]]
+    assert index.peek() is None
+
+
+def test_a_staged_entry_that_is_re_timed_or_discarded_is_skipped():
+    index, entries = _due_index_with(6)
+    index.stage(START + dt.timedelta(seconds=2))
+    index.discard(entries[0])
+    entries[3].next_run_at = START + dt.timedelta(minutes=5)
+    index.push(entries[3])
+
+    due = index.pop_due(START + dt.timedelta(seconds=2))
+
+    assert entries[0] not in due and entries[3] not in due and len(due) == 4
+    assert index.peek() is entries[3]
+    index.clear()
+    assert index.peek() is None and len(index) == 0

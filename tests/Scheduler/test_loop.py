@@ -112,3 +112,30 @@ def test_the_start_line_names_the_redis_queue_with_its_password_masked(clock, lo
     first = log.messages()[0]
     assert "queue redis at redis://:***@127.0.0.1:6390/9" in first
     assert "hunter2" not in first
+
+
+def test_the_system_clock_ends_a_sleep_until_due_on_time_and_readies_the_pass_first():
+    import time
+
+    from equipment.Scheduler.Clock import SPIN_AFTER, SystemClock
+    from equipment.Scheduler.Wakeup import Wakeup
+
+    calls = []
+    started = time.monotonic()
+    woken = SystemClock().sleep_until_due(
+        SPIN_AFTER, Wakeup(), ready=lambda: calls.append(time.monotonic() - started)
+    )
+    ended = time.monotonic() - started
+
+    assert woken is False
+    assert ended >= SPIN_AFTER  # never early: polled out to the due time
+    assert len(calls) == 1 and calls[0] < SPIN_AFTER
+
+
+def test_a_sleep_until_due_ends_at_once_when_woken():
+    from equipment.Scheduler.Clock import SystemClock
+    from equipment.Scheduler.Wakeup import Wakeup
+
+    wake = Wakeup()
+    wake.set()
+    assert SystemClock().sleep_until_due(60.0, wake) is True

@@ -7,6 +7,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import (
@@ -15,8 +16,11 @@ from equipment.Scheduler.State.StateStore import (
     JobState,
     ProcessInfo,
     StateStore,
+    history_row,
 )
 
+#: Where `scheduled_at` is in a history row (see `history_row`).
+_SCHEDULED = 2
 #: History rows kept per job at most (the default of `history_per_job`).
 HISTORY_CAP = 1000
 
@@ -29,7 +33,8 @@ class MemoryStateStore(StateStore):
         self._processes: dict[str, ProcessInfo] = {}
         # Bounded like the other stores' (retention's default count), so that a test that
         # simulates a year of a 1-second job holds 1,000 rows per job, not 31 million.
-        self._history: dict[str, deque[HistoryEntry]] = {}
+        # Rows are `history_row` tuples, made `HistoryEntry`s when read.
+        self._history: dict[str, deque[tuple[Any, ...]]] = {}
         self._paused: dict[str, dt.datetime] = {}
         self._spans: dict[str, HeartbeatSpan] = {}
         self._lock = threading.Lock()
@@ -56,7 +61,7 @@ class MemoryStateStore(StateStore):
                 rows = self._history.get(record.job_id)
                 if rows is None:
                     rows = self._history[record.job_id] = deque(maxlen=HISTORY_CAP)
-                rows.append(HistoryEntry.of(record))
+                rows.append(history_row(record))
 
     def heartbeat(self, process: ProcessInfo) -> None:
         with self._lock:
@@ -87,10 +92,10 @@ class MemoryStateStore(StateStore):
     ) -> list[HistoryEntry]:
         with self._lock:
             rows = [
-                replace(entry)
-                for entry in self._history.get(job_id, [])
-                if (before is None or entry.scheduled_at < before)
-                and (after is None or entry.scheduled_at >= after)
+                HistoryEntry(*row)
+                for row in self._history.get(job_id, [])
+                if (before is None or row[_SCHEDULED] < before)
+                and (after is None or row[_SCHEDULED] >= after)
             ]
         rows.sort(key=lambda entry: entry.scheduled_at, reverse=True)
         return rows[:limit]
@@ -110,8 +115,8 @@ class MemoryStateStore(StateStore):
         with self._lock:
             for job_id, rows in self._history.items():
                 kept = sorted(
-                    (row for row in rows if row.scheduled_at >= older_than),
-                    key=lambda row: row.scheduled_at,
+                    (row for row in rows if row[_SCHEDULED] >= older_than),
+                    key=lambda row: row[_SCHEDULED],
                 )
                 kept = kept[-keep_per_job:] if keep_per_job > 0 else []
                 self._history[job_id] = deque(kept, maxlen=HISTORY_CAP)

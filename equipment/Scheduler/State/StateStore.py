@@ -26,6 +26,7 @@ import socket
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from equipment.Errors import EquipmentError
 from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
@@ -99,21 +100,27 @@ class HistoryEntry:
 
     @classmethod
     def of(cls, record: RunRecord) -> HistoryEntry:
-        started = record.started_at
-        return cls(  # positional: every run of every job builds one
-            record.job_id,
-            record.run_id,
-            record.scheduled_at,
-            record.outcome,
-            record.reason,
-            None if record.error is None else record.error_line(),
-            record.replica,
-            started,
-            record.finished_at,
-            None if started is None else record.duration,
-            None if started is None else (started - record.scheduled_at).total_seconds(),
-            record.queue_job_id,
-        )
+        return cls(*history_row(record))
+
+
+def history_row(record: RunRecord) -> tuple[Any, ...]:
+    """`HistoryEntry`'s fields for `record`, in order: a tuple of plain values, which the
+    garbage collector stops tracking (a store in memory keeps a thousand per job)."""
+    started = record.started_at
+    return (
+        record.job_id,
+        record.run_id,
+        record.scheduled_at,
+        record.outcome,
+        record.reason,
+        None if record.error is None else record.error_line(),
+        record.replica,
+        started,
+        record.finished_at,
+        None if started is None else record.duration,
+        None if started is None else (started - record.scheduled_at).total_seconds(),
+        record.queue_job_id,
+    )
 
 
 @dataclass
