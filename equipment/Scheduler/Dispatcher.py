@@ -69,8 +69,12 @@ class Dispatcher:
         self.background = BackgroundPool()
         self.completed: list[RunRecord] = []  # handled since the last drain()
         self._completed_lock = threading.Lock()
-        self._claims: dict[str, bool] = {}  # this pass's claims, made by prepare()
+        # Claims made ahead by prepare(): job ID -> (run ID, granted). One per job, so an
+        # occurrence claimed but never fired (the job was paused or removed meanwhile)
+        # is replaced by the job's next claim rather than kept for ever.
+        self._claims: dict[str, tuple[str, bool]] = {}
         self._prepared: dict[str, Any] = {}  # job ID -> the next run it was prepared for
+        self._ready: dict[str, RunRecord] = {}  # job ID -> its next record, made ahead
         self._batches: dict[int, PushBatch] = {}  # id(queue) -> this pass's batch of pushes
         #: The paused jobs (set by the Schedule, which knows the state store).
         self.pauses: Pauses | None = None
@@ -85,7 +89,9 @@ class Dispatcher:
         if not self.lifecycle.accepts_runs:
             return None  # stopping: no new runs start
         scheduled = self._occurrence(job, now)
-        record = RunRecord.of_occurrence(job.id, scheduled, job.epoch, self.replica)
+        record = self._ready.pop(job.id, None)  # made ahead by prepare_records()
+        if record is None or record.scheduled_at != scheduled or record.epoch != job.epoch:
+            record = RunRecord.of_occurrence(job.id, scheduled, job.epoch, self.replica)
         if self._handle(job, record) is NOW:
             self._complete(job, record)
         try:
@@ -151,16 +157,25 @@ class Dispatcher:
         pass) is claimed on its own."""
         if not self.coordinator.batches_claims:
             return
-        now = self.clock.now()
         prepared = self._prepared
         fresh = [job for job in jobs if job.backlog or prepared.get(job.id) != job.next_run_at]
-        records = [self._record(job, self._occurrence(job, now, peek=True)) for job in fresh]
-        records = [record for record in records if record.run_id not in self._claims]
+        records = self.prepare_records(fresh)
+        claims = self._claims
+        records = [r for r in records if claims.get(r.job_id, ("",))[0] != r.run_id]
         if not records:
             return
         granted = self.coordinator.claim_many(records)
-        self._claims.update({record.run_id: record.run_id in granted for record in records})
+        claims.update({r.job_id: (r.run_id, r.run_id in granted) for r in records})
         self._prepared.update({job.id: job.next_run_at for job in fresh})
+
+    def prepare_records(self, jobs: Iterable[Any]) -> list[RunRecord]:
+        """Make the records of `jobs`' due (or next) occurrences now, ahead of their time:
+        `fire` takes them instead of making them while a burst is running (the loop calls
+        this just before a burst falls due, with the claims of replicas)."""
+        now, ready = self.clock.now(), self._ready
+        records = [self._record(job, self._occurrence(job, now, peek=True)) for job in jobs]
+        ready.update({record.job_id: record for record in records})
+        return records
 
     def _complete(self, job: Any, record: RunRecord) -> None:
         with self._completed_lock:
@@ -235,11 +250,12 @@ class Dispatcher:
         return NOW
 
     def _claimed(self, record: RunRecord) -> bool:
-        prepared = self._claims.pop(record.run_id, None)
-        if prepared is None:
+        prepared = self._claims.get(record.job_id)
+        if prepared is None or prepared[0] != record.run_id:
             return self.coordinator.claim(record)
+        del self._claims[record.job_id]
         # Claimed earlier in this pass: still ours only if the lease is (a pass may be slow).
-        return prepared and self.coordinator.is_leader
+        return prepared[1] and self.coordinator.is_leader
 
     def _run_background(self, job: Any, record: RunRecord) -> None:
         try:

@@ -56,13 +56,17 @@ class DueIndex:
     def holds(self, job: Any) -> bool:
         return id(job) in self._current
 
-    def stage(self, until: dt.datetime) -> None:
-        """Take the entries due by `until` off the heap now (see the module's docstring)."""
+    def stage(self, until: dt.datetime) -> list[Any]:
+        """Take the entries due by `until` off the heap now (see the module's docstring);
+        returns their jobs."""
         heap, current, staged = self._heap, self._current, self._staged
+        jobs = []
         while heap and heap[0][0] <= until:
             entry = heapq.heappop(heap)
             if current.get(id(entry[3])) == entry[2]:
                 staged.append(entry)
+                jobs.append(entry[3])
+        return jobs
 
     def peek(self) -> Any | None:
         """The job due first, or None."""

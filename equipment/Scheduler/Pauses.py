@@ -25,11 +25,17 @@ class Pauses:
         self._read_at: float | None = None
 
     def is_paused(self, job_id: str) -> bool:
+        self.refresh()
+        return job_id in self._paused
+
+    def refresh(self, ahead: float = 0.0) -> None:
+        """Read the paused set again if the last read is `ttl` old, or will be within
+        `ahead` seconds. The loop calls it just before a burst falls due, with time for the
+        burst as `ahead`, so that the read is not paid inside the burst."""
         now = self.clock.monotonic()
-        if self._read_at is None or now - self._read_at >= self.ttl:
+        if self._read_at is None or now - self._read_at >= self.ttl - ahead:
             self._read_at = now
             try:
                 self._paused = frozenset(self.state.paused())
             except Exception:
                 pass  # keep the last known set; the store's own failure is logged on write
-        return job_id in self._paused

@@ -52,6 +52,8 @@ STANDBY_SLEEP = 1.0
 #: A leader claims the occurrences of its next wake-up before sleeping, when that is at most
 #: this many seconds away, so that their claims cost nothing once they are due.
 CLAIM_AHEAD = 1.0
+#: How long a burst may run on the paused set read just before it (see `_get_ready`).
+BURST_ALLOWANCE = 0.25
 
 
 class Scheduler:
@@ -389,11 +391,18 @@ class Scheduler:
             return
         if idle is not None and timeout >= idle:  # a job is due at the end: wake on time
             due = self.schedule.next_run_at()
-            self.clock.sleep_until_due(
-                timeout, self._wake, ready=lambda: self.schedule.index.stage(due)
-            )
+            self.clock.sleep_until_due(timeout, self._wake, ready=lambda: self._get_ready(due))
         else:
             self.clock.sleep(timeout, self._wake)
+
+    def _get_ready(self, due: dt.datetime) -> None:
+        """Just before `due`: take its jobs off the heap, make their run records and read
+        the paused set, so that the pass starts running them at once."""
+        dispatcher = self.schedule.dispatcher
+        dispatcher.prepare_records(self.schedule.index.stage(due))
+        pauses = dispatcher.pauses
+        if pauses is not None:
+            pauses.refresh(ahead=BURST_ALLOWANCE)
 
     def _log_startup(self, signals: bool) -> None:
         jobs = self.schedule.get_jobs()

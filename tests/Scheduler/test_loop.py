@@ -139,3 +139,26 @@ def test_a_sleep_until_due_ends_at_once_when_woken():
     wake = Wakeup()
     wake.set()
     assert SystemClock().sleep_until_due(60.0, wake) is True
+
+
+def test_records_made_ahead_are_the_ones_the_runs_use_and_only_for_their_occurrence():
+    import datetime as dt
+
+    from equipment.Scheduler.Clock import FakeClock
+    from equipment.Scheduler.Scheduler import Scheduler
+
+    clock = FakeClock()
+    scheduler = Scheduler(clock=clock, settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(10).seconds.name("ahead").do(lambda: None)
+    dispatcher = scheduler.schedule.dispatcher
+
+    staged = scheduler.schedule.index.stage(job.next_run_at)
+    [made] = dispatcher.prepare_records(staged)
+    clock.set(job.next_run_at)
+    [ran] = scheduler.tick()
+    assert ran is made and ran.run_id == "ahead@2026-01-05T12:00:10Z"
+
+    [stale] = dispatcher.prepare_records([job])  # for 12:00:20; the clock then skips it
+    clock.advance(dt.timedelta(seconds=25))
+    [ran] = scheduler.tick()
+    assert ran is not stale and ran.run_id == "ahead@2026-01-05T12:00:30Z"

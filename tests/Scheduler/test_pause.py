@@ -105,3 +105,61 @@ def test_each_record_names_its_replica_once_the_loop_runs() -> None:
 
     (process,) = state.spans()
     assert state.history("work")[0].replica == process.process_id
+
+
+def test_claims_made_ahead_for_a_paused_job_do_not_pile_up():
+    """A batching coordinator claims each pass's occurrences ahead; a paused job's are never
+    fired, and each is replaced by the job's next claim instead of being kept."""
+    from equipment.Scheduler.Clock import FakeClock
+    from equipment.Scheduler.Coordination.Coordinator import SingleProcess
+    from equipment.Scheduler.Scheduler import Scheduler
+
+    class Batching(SingleProcess):
+        batches_claims = True
+        claimed: list[str] = []
+
+        def claim_many(self, records):
+            granted = {record.run_id for record in records}
+            self.claimed.extend(granted)
+            return granted
+
+    clock = FakeClock()
+    coordinator = Batching()
+    scheduler = Scheduler(clock=clock, coordinator=coordinator, settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(1).seconds.name("paused").do(lambda: None)
+    scheduler.state.set_paused("paused", True, clock.now())
+    dispatcher = scheduler.schedule.dispatcher
+
+    for _ in range(50):
+        clock.advance(1)
+        dispatcher.prepare([job])
+        scheduler.tick()
+
+    assert len(coordinator.claimed) >= 50  # claimed every time, never fired
+    assert len(dispatcher._claims) <= 1
+
+
+def test_the_paused_set_is_read_again_ahead_of_a_burst_so_the_burst_does_not_read_it():
+    from equipment.Scheduler.Clock import FakeClock
+    from equipment.Scheduler.Pauses import Pauses
+    from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+
+    class Counting(MemoryStateStore):
+        reads = 0
+
+        def paused(self):
+            Counting.reads += 1
+            return super().paused()
+
+    clock, state = FakeClock(), Counting()
+    pauses = Pauses(state, clock, ttl=1.0)
+    pauses.is_paused("a")
+    clock.advance(0.9)
+    pauses.refresh(ahead=0.25)  # would be stale within the burst: read now
+    clock.advance(0.2)
+    state.set_paused("a", True, clock.now())
+
+    assert pauses.is_paused("a") is False  # the burst uses the read made just before it
+    assert Counting.reads == 2
+    clock.advance(1.0)
+    assert pauses.is_paused("a") is True

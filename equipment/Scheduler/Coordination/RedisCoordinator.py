@@ -75,6 +75,7 @@ class RedisCoordinator(Coordinator):
         fences_pushes: bool = True,
     ) -> None:
         self.connection = connection
+        self._fence: Fence | None = None
         self.prefix = prefix
         self.replica = replica
         self.clock = clock
@@ -104,7 +105,10 @@ class RedisCoordinator(Coordinator):
         value = self.lease.value
         if not self.fences_pushes or value is None:
             return None
-        return Fence(self.lease.key, value)
+        fence = self._fence
+        if fence is None or fence.value != value:  # one per lease, not one per run
+            fence = self._fence = Fence(self.lease.key, value)
+        return fence
 
     def claim(self, record: RunRecord) -> bool:
         return record.run_id in self.claim_many([record])
