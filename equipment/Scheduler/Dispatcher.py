@@ -225,7 +225,7 @@ class Dispatcher:
         if not manual and not self._claimed(record):
             self._skip(job, record, NOT_THE_OWNER)
             return NEVER
-        if not self._conditions_hold(job, record):
+        if job.conditions and not self._conditions_hold(job, record):
             self._skip(job, record, CONDITION)
             return NOW
         if job.exclusive and not self.coordinator.locks.acquire(job.id, record.run_id):

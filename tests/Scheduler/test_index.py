@@ -164,3 +164,14 @@ def test_a_staged_entry_that_is_re_timed_or_discarded_is_skipped():
     assert index.peek() is entries[3]
     index.clear()
     assert index.peek() is None and len(index) == 0
+
+
+def test_a_job_whose_run_is_replaced_is_run_through_it(scheduler, clock):
+    job = scheduler.schedule.every(1).minutes.do(jobs.cleanup)
+    calls = []
+    job.run = lambda: calls.append(job.id)  # as a test's mock.patch.object(job, "run") does
+
+    clock.advance(60)
+    scheduler.tick()
+
+    assert calls == [job.id]
