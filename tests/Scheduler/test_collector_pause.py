@@ -43,55 +43,45 @@ def test_the_collector_comes_back_when_run_fails():
     assert gc.isenabled()
 
 
-def test_what_registration_built_is_frozen_while_the_loop_runs_and_thawed_after():
-    seen = []
+class Looking(Scheduler):
+    """A job every second that records `look()` and stops the loop after `passes` runs."""
 
-    class Looking(Scheduler):
-        def run(self) -> None:
-            self.schedule.every(1).seconds.do(self.look)
-            super().run()
+    def __init__(self, look, passes: int = 1) -> None:
+        super().__init__(settings={"timezone": "UTC"}, clock=FakeClock())
+        self.look, self.passes, self.seen = look, passes, []
 
-        def look(self) -> None:
-            seen.append(gc.get_freeze_count())
+    def run(self) -> None:
+        self.schedule.every(1).seconds.do(self.record)
+        super().run()
+
+    def record(self) -> None:
+        self.seen.append(self.look())
+        if len(self.seen) >= self.passes:
             self.should_exit = True
 
-    before = gc.get_freeze_count()
-    Looking(settings={"timezone": "UTC"}, clock=FakeClock()).run()
 
-    assert seen and seen[0] > before
+def test_what_registration_built_is_frozen_while_the_loop_runs_and_thawed_after():
+    before = gc.get_freeze_count()
+    scheduler = Looking(gc.get_freeze_count)
+    scheduler.run()
+
+    assert scheduler.seen and scheduler.seen[0] > before
     assert gc.get_freeze_count() == before
 
 
 def test_run_until_pauses_the_collector_and_gives_it_back():
-    seen = []
+    scheduler = Looking(gc.isenabled, passes=99)
+    run_until(scheduler, dt.timedelta(seconds=3))
 
-    class Looking(Scheduler):
-        def run(self) -> None:
-            self.schedule.every(1).seconds.do(lambda: seen.append(gc.isenabled()))
-            super().run()
-
-    run_until(Looking(settings={"timezone": "UTC"}, clock=FakeClock()), dt.timedelta(seconds=3))
-
-    assert seen == [False, False]  # at +1 s and +2 s: the window is half-open
+    assert scheduler.seen == [False, False]  # at +1 s and +2 s: the window is half-open
     assert gc.isenabled()
 
 
 def test_the_loop_collects_between_passes_not_during_them():
-    seen = []
+    scheduler = Looking(gc.isenabled, passes=3)
+    scheduler.run()
 
-    class Looking(Scheduler):
-        def run(self) -> None:
-            self.schedule.every(1).seconds.do(self.look)
-            super().run()
-
-        def look(self) -> None:
-            seen.append(gc.isenabled())
-            if len(seen) == 3:
-                self.should_exit = True
-
-    pause = Looking(settings={"timezone": "UTC"}, clock=FakeClock())
-    pause.run()
-
+    seen = scheduler.seen
     assert seen == [False, False, False]  # no automatic collection inside a pass
     assert gc.isenabled()
 
