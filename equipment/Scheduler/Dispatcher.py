@@ -95,7 +95,7 @@ class Dispatcher:
         if self._handle(job, record) is NOW:
             self._complete(job, record)
         try:
-            job.next_run_at = self._next(job, scheduled, record.finished_at)
+            job.next_run_at = self._next(job, scheduled)
         except Exception:
             self.log.exception(
                 "Job %s could not compute its next run and was cancelled; the other jobs go on",
@@ -190,14 +190,12 @@ class Dispatcher:
             return now
         return Occurrences.latest_due(job.trigger, due, now)
 
-    def _next(
-        self, job: Any, scheduled: dt.datetime, finished: dt.datetime | None
-    ) -> dt.datetime:
-        """The occurrence after `scheduled` strictly after now (the run's end is now, or
-        just before it: the run itself reads the clock last)."""
+    def _next(self, job: Any, scheduled: dt.datetime) -> dt.datetime:
+        """The occurrence after `scheduled` strictly after now: after the run and its
+        hooks, which may have taken a while."""
         if job.backlog:
             return job.backlog[0]
-        return Occurrences.next_run(job.trigger, scheduled, finished or self.clock.now())
+        return Occurrences.next_run(job.trigger, scheduled, self.clock.now())
 
     def _record(self, job: Any, scheduled: dt.datetime) -> RunRecord:
         return RunRecord.of_occurrence(job.id, scheduled, job.epoch, self.replica)

@@ -60,6 +60,8 @@ class DueIndex:
         """Take the entries due by `until` off the heap now (see the module's docstring);
         returns their jobs."""
         heap, current, staged = self._heap, self._current, self._staged
+        while staged:  # staged before and not taken (an early wake-up): back in order
+            heapq.heappush(heap, staged.popleft())
         jobs = []
         while heap and heap[0][0] <= until:
             entry = heapq.heappop(heap)

@@ -24,6 +24,7 @@ from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Clock import Clock, SystemClock
+from equipment.Scheduler.CollectorPause import CollectorPause
 from equipment.Scheduler.Dispatcher import Dispatcher
 from equipment.Scheduler.DueIndex import DueIndex
 from equipment.Scheduler.Errors import SchedulerError
@@ -272,14 +273,20 @@ class Schedule(schedule.Scheduler):
             return
         dispatcher = self.dispatcher
         dispatcher.prepare(due)  # the pass's claims, in one batch
-        # Pushes falling due together reach their queue in one round trip.
-        if dispatcher.open_batches(due):
-            try:
+        collector = CollectorPause()
+        if len(due) > 1:  # a burst: no collection until it is over (see CollectorPause)
+            collector.begin()
+        try:
+            # Pushes falling due together reach their queue in one round trip.
+            if dispatcher.open_batches(due):
+                try:
+                    self._run(due)
+                finally:
+                    dispatcher.send_batches()
+            else:
                 self._run(due)
-            finally:
-                dispatcher.send_batches()
-        else:
-            self._run(due)
+        finally:
+            collector.end()
 
     def _run(self, due: list[Job]) -> None:
         cancelled = []

@@ -275,7 +275,6 @@ class Scheduler:
             self.tick()
             if self.should_exit:
                 return
-            self._collector.collect_between_passes()
             self._sleep_until_due()
             if self.should_exit:
                 return

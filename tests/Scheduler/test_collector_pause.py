@@ -77,27 +77,31 @@ def test_run_until_pauses_the_collector_and_gives_it_back():
     assert gc.isenabled()
 
 
-def test_the_loop_collects_between_passes_not_during_them():
-    scheduler = Looking(gc.isenabled, passes=3)
-    scheduler.run()
+def test_a_burst_runs_without_automatic_collection_and_a_lone_job_with_it():
+    class Burst(Looking):
+        def run(self) -> None:
+            self.schedule.every(1).seconds.name("twin").do(self.record)  # due together
+            super().run()
 
-    seen = scheduler.seen
-    assert seen == [False, False, False]  # no automatic collection inside a pass
+    scheduler = Burst(gc.isenabled, passes=3)
+    scheduler.run()
+    assert scheduler.seen[:2] == [False, False]  # the first pass: two jobs due at once
     assert gc.isenabled()
 
+    alone = Looking(gc.isenabled)
+    alone.run()
+    assert alone.seen == [True]  # one job: a long one would be collected as it goes
 
-def test_between_passes_the_generations_whose_thresholds_are_reached_are_collected():
+
+def test_objects_the_application_froze_itself_stay_frozen_after_the_loop():
     from equipment.Scheduler.CollectorPause import CollectorPause
 
-    pause = CollectorPause()
-    pause.freeze()
+    gc.freeze()
     try:
-        garbage = [[] for _ in range(2 * gc.get_threshold()[0])]  # young containers
-        assert gc.get_count()[0] >= gc.get_threshold()[0]
-        assert pause.collect_between_passes() is not None
-        assert gc.get_count()[0] < gc.get_threshold()[0]
-        del garbage
-    finally:
+        count = gc.get_freeze_count()
+        pause = CollectorPause()
+        pause.freeze()
         pause.thaw()
-    assert gc.isenabled()
-    assert pause.collect_between_passes() is None  # outside the loop: the collector's own
+        assert gc.get_freeze_count() == count
+    finally:
+        gc.unfreeze()

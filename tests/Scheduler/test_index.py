@@ -175,3 +175,15 @@ def test_a_job_whose_run_is_replaced_is_run_through_it(scheduler, clock):
     scheduler.tick()
 
     assert calls == [job.id]
+
+
+def test_staging_again_puts_what_was_staged_before_back_in_order():
+    index, entries = _due_index_with(6)
+    index.stage(START + dt.timedelta(seconds=1))  # an early wake-up: nothing taken
+    late = entries[5]  # due at +2 s, re-timed to before everything staged
+    late.next_run_at = START - dt.timedelta(seconds=1)
+    index.push(late)
+    index.stage(START + dt.timedelta(seconds=1))
+
+    due = index.pop_due(START)
+    assert [entry.order for entry in due] == [5, 0, 3]

@@ -162,3 +162,18 @@ def test_records_made_ahead_are_the_ones_the_runs_use_and_only_for_their_occurre
     clock.advance(dt.timedelta(seconds=25))
     [ran] = scheduler.tick()
     assert ran is not stale and ran.run_id == "ahead@2026-01-05T12:00:30Z"
+
+
+def test_the_next_run_is_computed_after_the_hooks_however_long_they_take():
+    from equipment.Scheduler.Clock import FakeClock
+    from equipment.Scheduler.Scheduler import Scheduler
+
+    clock = FakeClock()
+    scheduler = Scheduler(clock=clock, settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(1).seconds.name("hooked").do(lambda: None)
+    job.on_success(lambda record: clock.advance(2.5))  # a slow hook
+
+    clock.set(job.next_run_at)
+    scheduler.tick()
+
+    assert job.next_run_at > clock.now()  # the next occurrence after the hook, not one past
