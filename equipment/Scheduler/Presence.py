@@ -99,8 +99,13 @@ class Presence:
             if now - self.me.heartbeat_at >= HEARTBEAT_INTERVAL:
                 self._write(now, record)
 
-    def watch(self, current: Callable[[], RunRecord | None]) -> None:
-        """Start the watch thread: it beats for a job that runs longer than an interval.
+    def watch(
+        self,
+        current: Callable[[], RunRecord | None],
+        during_long_run: Callable[[], object] | None = None,
+    ) -> None:
+        """Start the watch thread: it beats for a job that runs longer than an interval
+        (and calls `during_long_run()` each time: the loop collects garbage there).
 
         While no job runs the loop beats itself, so the thread looks only every third of
         `stale_after` (a run that starts meanwhile still gets a beat before it could look
@@ -113,12 +118,22 @@ class Presence:
         def loop() -> None:
             interval = idle
             while not self._watch_stop.wait(interval):
-                running = current()
-                self.beat_during(running)
-                interval = busy if running is not None else idle
+                interval = busy if self.look(current, during_long_run) else idle
 
         self._watch = threading.Thread(target=loop, name="equipment-heartbeat", daemon=True)
         self._watch.start()
+
+    def look(
+        self,
+        current: Callable[[], RunRecord | None],
+        during_long_run: Callable[[], object] | None = None,
+    ) -> bool:
+        """One look of the watch thread; returns whether a run is going."""
+        running = current()
+        self.beat_during(running)
+        if running is not None and during_long_run is not None:
+            during_long_run()
+        return running is not None
 
     def _write(self, now: dt.datetime, record: RunRecord | None) -> None:
         me = self.me

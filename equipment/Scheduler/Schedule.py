@@ -73,6 +73,8 @@ class Schedule(schedule.Scheduler):
         self._stored: dict[str, JobState] | None = None
         self._unsynced: list[Job] = []
         self._registrations = itertools.count(1)
+        #: Paused during a burst's pass (and from `get_ready` before it); see run_due.
+        self.burst_collector = CollectorPause()
 
     # -- the job list and the index --------------------------------------------------------
 
@@ -273,9 +275,9 @@ class Schedule(schedule.Scheduler):
             return
         dispatcher = self.dispatcher
         dispatcher.prepare(due)  # the pass's claims, in one batch
-        collector = CollectorPause()
+        collector = self.burst_collector
         if len(due) > 1:  # a burst: no collection until it is over (see CollectorPause)
-            collector.begin()
+            collector.begin()  # (or since `get_ready`)
         try:
             # Pushes falling due together reach their queue in one round trip.
             if dispatcher.open_batches(due):
@@ -287,6 +289,15 @@ class Schedule(schedule.Scheduler):
                 self._run(due)
         finally:
             collector.end()
+
+    def get_ready(self, due: dt.datetime) -> None:
+        """Just before `due`: take its jobs off the heap and make their run records, so
+        that the pass starts running them at once; for a burst, the collector waits from
+        now until the pass is over (`run_due` resumes it)."""
+        staged = self.index.stage(due)
+        if len(staged) > 1:
+            self.burst_collector.begin()
+        self.dispatcher.prepare_records(staged)
 
     def _run(self, due: list[Job]) -> None:
         cancelled = []

@@ -258,6 +258,7 @@ class Scheduler:
                 extra=running.log_fields() if running else {},
             )
         finally:
+            self.schedule.burst_collector.end()  # a burst got ready, then a stop came
             self._collector.thaw()
             self._signals.restore()
             if self.lifecycle.phase is not Phase.HALTED:
@@ -275,6 +276,7 @@ class Scheduler:
             self.tick()
             if self.should_exit:
                 return
+            self._collector.collect_due()
             self._sleep_until_due()
             if self.should_exit:
                 return
@@ -356,7 +358,9 @@ class Scheduler:
         """Name this process in its records, watch long runs, prune history, serve metrics."""
         me = self._presence.me
         self.schedule.dispatcher.replica = me.process_id if me is not None else None
-        self._presence.watch(lambda: self.schedule.dispatcher.runner.current)
+        self._presence.watch(
+            lambda: self.schedule.dispatcher.runner.current, self._collector.collect_due
+        )
         self._retention.maybe_prune()
         port = self.settings.metrics_port
         if port:
@@ -395,11 +399,10 @@ class Scheduler:
             self.clock.sleep(timeout, self._wake)
 
     def _get_ready(self, due: dt.datetime) -> None:
-        """Just before `due`: take its jobs off the heap, make their run records and read
-        the paused set, so that the pass starts running them at once."""
-        dispatcher = self.schedule.dispatcher
-        dispatcher.prepare_records(self.schedule.index.stage(due))
-        pauses = dispatcher.pauses
+        """Just before `due`: get the pass ready (`Schedule.get_ready`) and read the paused
+        set, so that the pass starts running jobs at once."""
+        self.schedule.get_ready(due)
+        pauses = self.schedule.dispatcher.pauses
         if pauses is not None:
             pauses.refresh(ahead=BURST_ALLOWANCE)
 

@@ -77,20 +77,38 @@ def test_run_until_pauses_the_collector_and_gives_it_back():
     assert gc.isenabled()
 
 
-def test_a_burst_runs_without_automatic_collection_and_a_lone_job_with_it():
-    class Burst(Looking):
-        def run(self) -> None:
-            self.schedule.every(1).seconds.name("twin").do(self.record)  # due together
-            super().run()
+def test_the_loop_runs_without_automatic_collection_and_collects_what_is_due():
+    from equipment.Scheduler.CollectorPause import CollectorPause
 
-    scheduler = Burst(gc.isenabled, passes=3)
+    scheduler = Looking(gc.isenabled, passes=2)
     scheduler.run()
-    assert scheduler.seen[:2] == [False, False]  # the first pass: two jobs due at once
+    assert scheduler.seen == [False, False]
     assert gc.isenabled()
 
-    alone = Looking(gc.isenabled)
-    alone.run()
-    assert alone.seen == [True]  # one job: a long one would be collected as it goes
+    pause = CollectorPause()
+    pause.freeze()
+    try:
+        garbage = [[] for _ in range(2 * gc.get_threshold()[0])]  # young containers
+        assert gc.get_count()[0] >= gc.get_threshold()[0]
+        assert pause.collect_due() is not None
+        assert gc.get_count()[0] < gc.get_threshold()[0]
+        del garbage
+    finally:
+        pause.thaw()
+    assert gc.isenabled()
+    assert pause.collect_due() is None  # outside the loop: the collector's own
+
+
+def test_a_burst_driven_by_tick_alone_runs_without_automatic_collection():
+    seen = []
+    scheduler = Scheduler(settings={"timezone": "UTC"}, clock=FakeClock())
+    for name in ("a", "b"):
+        scheduler.schedule.every(1).seconds.name(name).do(lambda: seen.append(gc.isenabled()))
+    scheduler.clock.advance(1)
+    scheduler.tick()
+
+    assert seen == [False, False]
+    assert gc.isenabled()
 
 
 def test_objects_the_application_froze_itself_stay_frozen_after_the_loop():

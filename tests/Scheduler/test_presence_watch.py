@@ -43,3 +43,16 @@ def test_a_clean_stop_ends_the_span_at_the_stop() -> None:
 
     assert state.processes() == []
     assert state.spans()[0].last_beat == START + dt.timedelta(seconds=5)
+
+
+def test_while_a_run_goes_on_each_look_also_calls_the_long_run_hook() -> None:
+    clock, state = FakeClock(START), MemoryStateStore()
+    presence = Presence(state, clock, MemoryLogger(), max_sleep=30)
+    presence.announce()
+    run = RunRecord("slow", "slow@x", START, started_at=START)
+    calls = []
+
+    assert presence.look(lambda: None, lambda: calls.append("collect")) is False
+    assert presence.look(lambda: run, lambda: calls.append("collect")) is True
+
+    assert calls == ["collect"]  # the loop collects garbage there during a long job
