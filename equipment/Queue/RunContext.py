@@ -108,12 +108,6 @@ def note_push(queue_job_id: str) -> None:
         run.pushed.append(queue_job_id)
 
 
-def last_push() -> str | None:
-    """The queue job ID of the current run's last push, if it pushed any."""
-    run = _current.get()
-    return run.pushed[-1] if run is not None and run.pushed else None
-
-
 def get_run_id() -> str | None:
     """The run ID set by the innermost `run_context`, or None outside any run."""
     run = _current.get()

@@ -20,10 +20,9 @@ alone, and the loop goes on.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import schedule
@@ -91,7 +90,7 @@ class Dispatcher:
         scheduled = self._occurrence(job, now)
         record = self._ready.pop(job.id, None)  # made ahead by prepare_records()
         if record is None or record.scheduled_at != scheduled or record.epoch != job.epoch:
-            record = RunRecord.of_occurrence(job.id, scheduled, job.epoch, self.replica)
+            record = self._record(job, scheduled)
         if self._handle(job, record) is NOW:
             self._complete(job, record)
         try:
@@ -133,15 +132,6 @@ class Dispatcher:
                 interrupted = interrupted or error
         if interrupted is not None:
             raise interrupted
-
-    @contextlib.contextmanager
-    def batching(self, due: Iterable[Any]) -> Iterator[None]:
-        """`open_batches(due)`, then `send_batches()` when the block ends (even if it raises)."""
-        self.open_batches(due)
-        try:
-            yield
-        finally:
-            self.send_batches()
 
     def drain(self) -> list[RunRecord]:
         if not self.completed:  # a record appended meanwhile is drained next time

@@ -73,7 +73,7 @@ class Schedule(schedule.Scheduler):
         self._stored: dict[str, JobState] | None = None
         self._unsynced: list[Job] = []
         self._registrations = itertools.count(1)
-        #: Paused during a burst's pass (and from `get_ready` before it); see run_due.
+        #: Paused during a pass of several due jobs driven by `tick()` (see run_due).
         self.burst_collector = CollectorPause()
 
     # -- the job list and the index --------------------------------------------------------
@@ -276,8 +276,8 @@ class Schedule(schedule.Scheduler):
         dispatcher = self.dispatcher
         dispatcher.prepare(due)  # the pass's claims, in one batch
         collector = self.burst_collector
-        if len(due) > 1:  # a burst: no collection until it is over (see CollectorPause)
-            collector.begin()  # (or since `get_ready`)
+        if len(due) > 1:  # a burst: no collection until it is over (in the loop it is held
+            collector.begin()  # already, see CollectorPause; tick() alone needs this)
         try:
             # Pushes falling due together reach their queue in one round trip.
             if dispatcher.open_batches(due):
@@ -292,12 +292,8 @@ class Schedule(schedule.Scheduler):
 
     def get_ready(self, due: dt.datetime) -> None:
         """Just before `due`: take its jobs off the heap and make their run records, so
-        that the pass starts running them at once; for a burst, the collector waits from
-        now until the pass is over (`run_due` resumes it)."""
-        staged = self.index.stage(due)
-        if len(staged) > 1:
-            self.burst_collector.begin()
-        self.dispatcher.prepare_records(staged)
+        that the pass starts running them at once."""
+        self.dispatcher.prepare_records(self.index.stage(due))
 
     def _run(self, due: list[Job]) -> None:
         cancelled = []

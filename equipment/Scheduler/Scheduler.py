@@ -258,7 +258,6 @@ class Scheduler:
                 extra=running.log_fields() if running else {},
             )
         finally:
-            self.schedule.burst_collector.end()  # a burst got ready, then a stop came
             self._collector.thaw()
             self._signals.restore()
             if self.lifecycle.phase is not Phase.HALTED:
