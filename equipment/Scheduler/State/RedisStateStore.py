@@ -29,6 +29,7 @@ from equipment.Scheduler.State.StateStore import (
     JobState,
     ProcessInfo,
     StateStore,
+    StateStoreError,
 )
 
 ADOPT = """
@@ -74,7 +75,17 @@ class RedisStateStore(StateStore):
     # -- jobs ----------------------------------------------------------------------------
 
     def load(self) -> dict[str, JobState]:
-        rows = self.connection.hgetall(self.jobs_key)
+        """Every job's state. A Redis that does not answer is a `StateStoreError` naming it:
+        at start it stops the scheduler with one line (nothing can be proved owned without
+        it, and a service manager restarts it); a leader taking over retries."""
+        try:
+            rows = self.connection.hgetall(self.jobs_key)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise StateStoreError(
+                f"the scheduler state in Redis cannot be read ({type(error).__name__}: "
+                f"{error}); it is at {self.location}: start Redis, or run with "
+                "coordination: none"
+            ) from None
         return {_text(job_id): _job(value) for job_id, value in rows.items()}
 
     def adopt(self, proposals: Iterable[JobState]) -> dict[str, JobState]:

@@ -140,3 +140,18 @@ def test_two_processes_share_one_file(tmp_path):
     assert set(two.load()) == {"a", "b"}
     assert two.load()["b"].last_outcome == SUCCESS
     assert one.db_mode() == "wal"
+
+
+def test_a_redis_store_that_does_not_answer_is_one_clear_error_naming_it():
+    import pytest
+    import redis
+
+    from equipment.Scheduler.State.RedisStateStore import RedisStateStore
+    from equipment.Scheduler.State.StateStore import StateStoreError
+
+    client = redis.Redis(port=1, socket_connect_timeout=0.5)  # nothing listens there
+    store = RedisStateStore(client, "nowhere:", "redis redis://127.0.0.1:1/0 (nowhere:*)")
+
+    with pytest.raises(StateStoreError, match=r"state in Redis cannot be read \(ConnectionError: "
+                       r".*at redis redis://127.0.0.1:1/0 .*start Redis, or run with coordination"):
+        store.load()
