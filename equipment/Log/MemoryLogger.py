@@ -43,17 +43,27 @@ class MemoryLogger(AbstractLogger):
         return level >= self.level
 
     def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
-        if level < self.level:
-            return
+        if level >= self.level:
+            self._keep(level, msg, args, kwargs)
+
+    # The two levels a run logs at, without the extra call of AbstractLogger's versions.
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        if logging.DEBUG >= self.level:
+            self._keep(logging.DEBUG, msg, args, kwargs)
+
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        if logging.INFO >= self.level:
+            self._keep(logging.INFO, msg, args, kwargs)
+
+    def _keep(self, level: int, msg: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         extra = kwargs.get("extra")
-        self.records.append(
-            LogRecord(
-                level,
-                msg % args if args else msg,
-                dict(extra) if extra else {},
-                _traceback(kwargs) if "exc_info" in kwargs else None,
-            )
+        record = (
+            level,
+            msg % args if args else msg,
+            dict(extra) if extra else {},
+            _traceback(kwargs) if "exc_info" in kwargs else None,
         )
+        self.records.append(_as_record(LogRecord, record))
 
     def messages(self, level: int | None = None) -> list[str]:
         return [r.message for r in self.records if level is None or r.level == level]
@@ -65,6 +75,10 @@ class MemoryLogger(AbstractLogger):
 
     def clear(self) -> None:
         self.records.clear()
+
+
+#: Builds a LogRecord from a ready tuple without the named tuple's Python-level __new__.
+_as_record = tuple.__new__
 
 
 def arrived_memory_logger(level: int) -> AbstractLogger:

@@ -52,6 +52,8 @@ def why_not_portable(fn: Any) -> str | None:
 
 def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
     """None when the arguments pickle (what RQ stores); otherwise the reason."""
+    if _unpicklable((args, kwargs), "") is None:  # the usual case, in one pickling
+        return None
     for position, value in enumerate(args):
         problem = _unpicklable(value, f"argument {position + 1}")
         if problem:

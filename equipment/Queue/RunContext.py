@@ -32,11 +32,14 @@ class PushScope:
 
     The n-th push of run R gets the RQ job ID `rq_job_id(R, n)`, so a retried push finds
     its job already queued and queues nothing twice; with a `fence`, a push is enqueued
-    only while this process still holds the lease the run was claimed under."""
+    only while this process still holds the lease the run was claimed under. While the run
+    is current, the scope is what the context variable holds (with the queue job IDs it
+    pushed): entering a scheduled run costs one object and one `ContextVar.set`."""
 
     run_id: str
     fence: Fence | None = None
     pushes: int = 0
+    pushed: list[str] | None = None
 
     def next_job_id(self) -> str:
         self.pushes += 1
@@ -45,16 +48,13 @@ class PushScope:
 
 @dataclass(slots=True)
 class _Run:
-    """What the current run has set: its ID, how its pushes are named (`scope`, for a
-    scheduled run) and the queue job IDs it pushed. One context variable holds it all, so
-    entering a run costs one `ContextVar.set`."""
+    """A run that is not a scheduled one (a worker's job): its ID and what it pushed."""
 
     run_id: str | None
-    scope: PushScope | None = None
     pushed: list[str] | None = None
 
 
-_current: contextvars.ContextVar[_Run | None] = contextvars.ContextVar(
+_current: contextvars.ContextVar[_Run | PushScope | None] = contextvars.ContextVar(
     "equipment_run", default=None
 )
 
@@ -69,14 +69,15 @@ def run_context(run_id: str | None) -> Iterator[str | None]:
         _current.reset(token)
 
 
-def enter_run(scope: PushScope) -> contextvars.Token[_Run | None]:
+def enter_run(scope: PushScope) -> contextvars.Token[_Run | PushScope | None]:
     """Make scheduled run `scope.run_id` current: its run ID, its push IDs, its fence.
     `leave_run(token)` ends it. Two calls rather than a context manager: the scheduler
     enters one per run, and this is the cheapest way there is."""
-    return _current.set(_Run(scope.run_id, scope))
+    scope.pushed = None
+    return _current.set(scope)
 
 
-def leave_run(token: contextvars.Token[_Run | None]) -> str | None:
+def leave_run(token: contextvars.Token[_Run | PushScope | None]) -> str | None:
     """End the run `enter_run` began; returns the queue job ID of its last push, if any."""
     pushed = _current.get().pushed  # type: ignore[union-attr]
     _current.reset(token)
@@ -117,7 +118,7 @@ def get_run_id() -> str | None:
 def get_push_scope() -> PushScope | None:
     """The scheduled run pushing now, or None (a worker's job, a push outside any run)."""
     run = _current.get()
-    return None if run is None else run.scope
+    return run if type(run) is PushScope else None
 
 
 class _RqSafe(dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from logging import DEBUG
 from typing import Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
@@ -89,7 +90,9 @@ class SyncQueue(AbstractQueue):
                     extra=self._extra(fn, attempts=attempt),
                 )
             else:
-                self.log.debug(f"sync queue: ran {describe(fn)}", extra=self._extra(fn))
+                if self.log.is_enabled_for(DEBUG):
+                    what = describe(fn)
+                    self.log.debug(f"sync queue: ran {what}", extra=self._extra(fn, what))
                 return True
         return False  # pragma: no cover - the loop always returns
 
@@ -113,5 +116,6 @@ class SyncQueue(AbstractQueue):
         self.log.error(f"Refused to run {describe(fn)}: {reason}", extra=self._extra(fn))
         return False
 
-    def _extra(self, fn: Any, **more: Any) -> dict[str, Any]:
-        return {"function": describe(fn), "run_id": get_run_id(), "queue": "sync", **more}
+    def _extra(self, fn: Any, what: str | None = None, **more: Any) -> dict[str, Any]:
+        what = what or describe(fn)
+        return {"function": what, "run_id": get_run_id(), "queue": "sync", **more}

@@ -138,4 +138,8 @@ class FakeClock(Clock):
     def set(self, when: dt.datetime) -> None:
         """Move to `when` as if that much time passed."""
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        self.advance(when.astimezone(UTC) - self.now())
+        if when.tzinfo is not UTC:
+            when = when.astimezone(UTC)
+        with self._lock:
+            self._monotonic += (when - self._now).total_seconds()
+            self._now = when

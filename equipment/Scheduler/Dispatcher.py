@@ -87,24 +87,30 @@ class Dispatcher:
             return schedule.CancelJob
         if not self.lifecycle.accepts_runs:
             return None  # stopping: no new runs start
-        scheduled = self._occurrence(job, now)
-        record = self._ready.pop(job.id, None)  # made ahead by prepare_records()
-        if record is None or record.scheduled_at != scheduled or record.epoch != job.epoch:
-            record = self._record(job, scheduled)
+        record = self._due_record(job, now)
         if self._handle(job, record) is NOW:
             self._complete(job, record)
         try:
-            job.next_run_at = self._next(job, scheduled)
+            job.next_run_at = self._next(job, record.scheduled_at)
         except Exception:
             self.log.exception(
                 "Job %s could not compute its next run and was cancelled; the other jobs go on",
-                job.id,
-                extra={"job_id": job.id},
+                record.job_id,
+                extra={"job_id": record.job_id},
             )
             return schedule.CancelJob
         if job.deadline is not None and job.is_overdue(job.next_run_at):
             return schedule.CancelJob
         return record.result
+
+    def _due_record(self, job: Any, now: dt.datetime) -> RunRecord:
+        """The record of `job`'s due occurrence: the one `prepare_records()` made ahead
+        when it is still that occurrence's, else a new one."""
+        scheduled = self._occurrence(job, now)
+        record = self._ready.pop(job.id, None) if self._ready else None
+        if record is None or record.scheduled_at != scheduled or record.epoch != job.epoch:
+            record = self._record(job, scheduled)
+        return record
 
     def open_batches(self, due: Iterable[Any]) -> bool:
         """Before `due` jobs run: the pushes of `do(queue.push, ...)` jobs that share a
@@ -178,7 +184,7 @@ class Dispatcher:
         due = job.next_run_at
         if due is None:
             return now
-        return Occurrences.latest_due(job.trigger, due, now)
+        return due if due >= now else Occurrences.latest_due(job.trigger, due, now)
 
     def _next(self, job: Any, scheduled: dt.datetime) -> dt.datetime:
         """The occurrence after `scheduled` strictly after now: after the run and its
@@ -207,7 +213,7 @@ class Dispatcher:
     def _handle(self, job: Any, record: RunRecord, manual: bool = False) -> str:
         """Claim, check and run (or hand to the pool). Returns when the record is complete:
         NOW, LATER (a background run completes it) or NEVER (not ours: no record)."""
-        if not manual and self.pauses is not None and self.pauses.is_paused(job.id):
+        if not manual and self.pauses is not None and self.pauses.is_paused(record.job_id):
             self._skip(job, record, PAUSED)
             return NOW
         if not manual and not self._claimed(record):
@@ -216,12 +222,12 @@ class Dispatcher:
         if job.conditions and not self._conditions_hold(job, record):
             self._skip(job, record, CONDITION)
             return NOW
-        if job.exclusive and not self.coordinator.locks.acquire(job.id, record.run_id):
+        if job.exclusive and not self.coordinator.locks.acquire(record.job_id, record.run_id):
             record.reason = OVERLAP
             self.log.info(
                 "Job %s skipped occurrence %s: its previous run is still going "
                 "(without_overlapping)",
-                job.id,
+                record.job_id,
                 record.run_id,
                 extra=record.log_fields(),
             )
@@ -271,7 +277,7 @@ class Dispatcher:
     def _skip(self, job: Any, record: RunRecord, reason: str) -> None:
         record.reason = reason
         self.log.debug(
-            "Job %s skipped this occurrence (%s)", job.id, reason, extra=record.log_fields()
+            "Job %s skipped this occurrence (%s)", record.job_id, reason, extra=record.log_fields()
         )
 
     def _conditions_hold(self, job: Any, record: RunRecord) -> bool:

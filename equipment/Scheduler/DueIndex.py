@@ -75,11 +75,16 @@ class DueIndex:
         entry = self._front()
         return entry[3] if entry is not None else None
 
+    def next_at(self) -> dt.datetime | None:
+        """When the job due first is due, or None."""
+        entry = self._front()
+        return entry[0] if entry is not None else None
+
     def pop_due(self, now: dt.datetime) -> list[Any]:
         """Every job due at `now`, earliest first, taken out of the index (a run re-indexes
         it when it sets the next run)."""
         due: list[Any] = []
-        while (entry := self._front()) is not None and entry[3].next_run_at <= now:
+        while (entry := self._front()) is not None and entry[0] <= now:  # a live entry's time
             if self._staged and self._staged[0] is entry:
                 self._staged.popleft()
             else:

@@ -9,6 +9,9 @@ A store that cannot be read keeps the last known set.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
+
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.State.StateStore import StateStore
 
@@ -21,11 +24,12 @@ class Pauses:
         self.state = state
         self.clock = clock
         self.ttl = ttl
-        self._paused: frozenset[str] = frozenset()
-        self._read_at: float | None = None
+        self._paused: Collection[str] = ()
+        self._read_at = -math.inf  # never read
 
     def is_paused(self, job_id: str) -> bool:
-        self.refresh()
+        if self.clock.monotonic() - self._read_at >= self.ttl:  # asked once per run: cheap
+            self.refresh()
         return job_id in self._paused
 
     def refresh(self, ahead: float = 0.0) -> None:
@@ -33,9 +37,9 @@ class Pauses:
         `ahead` seconds. The loop calls it just before a burst falls due, with time for the
         burst as `ahead`, so that the read is not paid inside the burst."""
         now = self.clock.monotonic()
-        if self._read_at is None or now - self._read_at >= self.ttl - ahead:
+        if now - self._read_at >= self.ttl - ahead:
             self._read_at = now
             try:
-                self._paused = frozenset(self.state.paused())
+                self._paused = self.state.paused()  # a copy: job ID -> since when
             except Exception:
                 pass  # keep the last known set; the store's own failure is logged on write

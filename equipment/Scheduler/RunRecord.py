@@ -32,10 +32,24 @@ def run_id_for(job_id: str, scheduled_at: dt.datetime, epoch: str = "") -> str:
 
 
 def _utc_iso(instant: dt.datetime) -> str:
-    """'2026-01-05T12:00:10+00:00', with '.123456' only when there are microseconds."""
+    """'2026-01-05T12:00:10+00:00', with '.123456' only when there are microseconds: what
+    `isoformat()` writes, written here from cached parts for whole seconds in UTC (every
+    run computes one, and `isoformat()` is a good part of a run's cost)."""
+    global _last_day
     if instant.tzinfo is not dt.UTC:
-        instant = instant.astimezone(dt.UTC)
-    return instant.isoformat()
+        return instant.astimezone(dt.UTC).isoformat()
+    if instant.microsecond:
+        return instant.isoformat()
+    ordinal, day = _last_day
+    if instant.toordinal() != ordinal:
+        ordinal, day = instant.toordinal(), instant.date().isoformat() + "T"
+        _last_day = (ordinal, day)  # one tuple, replaced whole: safe between threads
+    return f"{day}{_TWO[instant.hour]}:{_TWO[instant.minute]}:{_TWO[instant.second]}+00:00"
+
+
+_TWO = tuple(f"{number:02d}" for number in range(60))
+#: The day `_utc_iso` last wrote: its ordinal and its 'YYYY-MM-DDT'.
+_last_day: tuple[int, str] = (0, "")
 
 
 def _run_id(job_id: str, utc_iso: str, epoch: str) -> str:
@@ -76,14 +90,10 @@ class RunRecord:
     ) -> RunRecord:
         """The record of a job's occurrence at `scheduled_at`, named by `run_id_for`."""
         iso = _utc_iso(scheduled_at)
-        return cls(
-            job_id,
-            _run_id(job_id, iso, epoch),
-            scheduled_at,
-            epoch=epoch,
-            replica=replica,
-            scheduled_iso=iso,
-        )
+        record = cls(job_id, _run_id(job_id, iso, epoch), scheduled_at)
+        # Set after: one per run, and keywords cost more than attributes here.
+        record.epoch, record.replica, record.scheduled_iso = epoch, replica, iso
+        return record
 
     def error_line(self) -> str | None:
         """The error's type and first line, as state and history keep it."""

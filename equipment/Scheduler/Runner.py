@@ -88,7 +88,7 @@ class Runner:
         record.started_at = clock.now()
         self.current = record  # before the start line: a stop signal may come at any point
         if self.log.is_enabled_for(INFO):
-            self.log.info("Job %s started", job.id, extra=record.start_fields())
+            self.log.info("Job %s started", record.job_id, extra=record.start_fields())
         started = self._started = clock.monotonic()
         try:
             run = enter_run(PushScope(record.run_id, fence))
@@ -100,8 +100,11 @@ class Runner:
                     record.result = job.job_func()
             finally:
                 record.queue_job_id = leave_run(run)
-            if not isinstance(record.result, DeferredPush):
+            result = record.result
+            if result is False:
                 self._judge(job, record)
+            elif not isinstance(result, DeferredPush):
+                record.outcome = SUCCESS
         except Exception as error:
             self._failed(record, error)
         except (SystemExit, KeyboardInterrupt) as error:
@@ -138,12 +141,20 @@ class Runner:
         )
 
     def _report(self, job: Job, record: RunRecord) -> None:
-        if isinstance(record.error, QueuePushFailed):
+        if record.outcome == SUCCESS:
+            if self.log.is_enabled_for(INFO):
+                self.log.info(
+                    "Job %s finished in %s",
+                    record.job_id,
+                    _seconds(record.duration),
+                    extra=record.log_fields(),
+                )
+        elif isinstance(record.error, QueuePushFailed):
             # The queue has logged why (once per outage, then summaries): no traceback here.
             self.log.warning(
                 "Job %s failed: %s", job.id, record.error, extra=record.log_fields()
             )
-        elif record.outcome == FAILURE:
+        else:
             error = record.error
             self.log.error(
                 "Job %s failed after %s: %s: %s",
@@ -152,13 +163,6 @@ class Runner:
                 type(error).__name__,
                 error,
                 exc_info=(type(error), error, error.__traceback__) if error else None,
-                extra=record.log_fields(),
-            )
-        elif self.log.is_enabled_for(INFO):
-            self.log.info(
-                "Job %s finished in %s",
-                job.id,
-                _seconds(record.duration),
                 extra=record.log_fields(),
             )
         # Grids are whole seconds apart at the least: a shorter run cannot have overrun.

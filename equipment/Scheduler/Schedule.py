@@ -40,6 +40,7 @@ from equipment.Scheduler.Zones import TzLike, local_zone, resolve_zone, to_local
 
 _UPSTREAM_RUN_PENDING = schedule.Scheduler.run_pending
 _JOB_RUN = Job.run
+_CANCEL = schedule.CancelJob
 
 
 class Schedule(schedule.Scheduler):
@@ -280,7 +281,7 @@ class Schedule(schedule.Scheduler):
             collector.begin()  # already, see CollectorPause; tick() alone needs this)
         try:
             # Pushes falling due together reach their queue in one round trip.
-            if dispatcher.open_batches(due):
+            if len(due) > 1 and dispatcher.open_batches(due):  # a batch takes two
                 try:
                     self._run(due)
                 finally:
@@ -303,10 +304,10 @@ class Schedule(schedule.Scheduler):
                 # Straight to the dispatcher, unless a test or subclass replaced `run`.
                 direct = type(job).run is _JOB_RUN and "run" not in job.__dict__
                 result = fire(job) if direct else job.run()
-            finally:
-                if by_id.get(job.id) is job and not index.holds(job):
+            finally:  # a run that set no next run (it raised) is indexed again
+                if not index.holds(job) and by_id.get(job.id) is job:
                     index.push(job)
-            if result is schedule.CancelJob or isinstance(result, schedule.CancelJob):
+            if result is _CANCEL or isinstance(result, _CANCEL):
                 cancelled.append(job)
         for job in cancelled:
             self.cancel_job(job)
@@ -325,8 +326,7 @@ class Schedule(schedule.Scheduler):
     def next_run_at(self, tag: Any = None) -> dt.datetime | None:
         """The earliest next run as an aware UTC instant."""
         if tag is None:
-            job = self.index.peek()
-            return job.next_run_at if job is not None else None
+            return self.index.next_at()
         jobs = self.get_jobs(tag)
         return min(jobs).next_run_at if jobs else None  # type: ignore[attr-defined]
 

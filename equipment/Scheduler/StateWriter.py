@@ -24,8 +24,11 @@ class StateWriter:
 
     def write(self, records: list[RunRecord]) -> bool:
         """Write `records` (and any kept from failed passes); True when all are stored."""
-        self.pending.extend(records)
-        if not self.pending:
+        if self.pending:
+            self.pending.extend(records)
+        elif records:
+            self.pending = list(records)
+        else:
             return True
         try:
             self.state.record(self.pending)

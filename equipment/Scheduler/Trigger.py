@@ -155,9 +155,11 @@ class IntervalTrigger(Trigger):
     def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
         if self.latest is not None:
             return Trigger.first_at_or_after(self, previous, moment)
-        period = self.period()
-        steps = max(1, _ceil_steps(moment - previous, period))
-        return previous + steps * period
+        period = self._period
+        following = previous + period
+        if following >= moment:  # the usual case: the very next occurrence
+            return following
+        return previous + _ceil_steps(moment - previous, period) * period
 
     def period(self) -> dt.timedelta:
         return self._period

@@ -53,14 +53,16 @@ class MemoryStateStore(StateStore):
             return {p.job_id: replace(self._jobs[p.job_id]) for p in proposals}
 
     def record(self, records: Iterable[RunRecord]) -> None:
+        jobs, history = self._jobs, self._history
         with self._lock:
             for record in records:
-                stored = self._jobs.get(record.job_id)
+                job_id = record.job_id
+                stored = jobs.get(job_id)
                 if stored is not None:
                     stored.apply(record)
-                rows = self._history.get(record.job_id)
+                rows = history.get(job_id)
                 if rows is None:
-                    rows = self._history[record.job_id] = deque(maxlen=HISTORY_CAP)
+                    rows = history[job_id] = deque(maxlen=HISTORY_CAP)
                 rows.append(history_row(record))
 
     def heartbeat(self, process: ProcessInfo) -> None:
