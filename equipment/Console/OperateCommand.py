@@ -100,7 +100,8 @@ def resume_command(app_spec: str, job_id: str) -> None:
     "--max-age",
     "max_age_text",
     metavar="SECONDS",
-    help="The oldest heartbeat that counts as alive.  [default: max(60, 3 x max_sleep)]",
+    help="How late a heartbeat may be, past the next one its scheduler promised, and still "
+    "count as alive.  [default: max(60, 3 x max_sleep)]",
 )
 @click.option(
     "--stuck-after",
@@ -109,7 +110,8 @@ def resume_command(app_spec: str, job_id: str) -> None:
     help=f"A run is never stuck before this.  [default: {Health.STUCK_AFTER:g}]",
 )
 def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | None) -> None:
-    """Exit 0 when a scheduler beat recently and no job is stuck; else 1 and the reason."""
+    """Exit 0 when a scheduler's heartbeat is not late and no job is stuck; else 1 and the
+    reason."""
     max_age = _seconds(max_age_text, "--max-age")
     stuck_after = _seconds(stuck_text, "--stuck-after")
     scheduler = _load_scheduler(app_spec)

@@ -8,17 +8,22 @@ advances `now` instantly, so a simulated hour of scheduling takes milliseconds, 
 from __future__ import annotations
 
 import datetime as dt
+import select
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from equipment.Scheduler.WallTimer import WallTimer
 
 UTC = dt.UTC
 
 
 class Wake(Protocol):
-    """What can end a sleep early (`threading.Event`, or the loop's signal-safe `Wakeup`)."""
+    """What can end a sleep early (`threading.Event`, or the loop's signal-safe `Wakeup`,
+    whose `fileno()` lets a clock wait on it and on its wall-clock timer at once)."""
 
     def is_set(self) -> bool: ...
 
@@ -45,8 +50,18 @@ class Clock(ABC):
         and call `ready()` just before the end to get the pass ready."""
         return self.sleep(seconds, wake)
 
+    @property
+    def watches_wall_clock(self) -> bool:
+        """Whether a sleep also ends when the wall clock gets ahead of the monotonic one,
+        or is set: then the loop need not wake every `max_sleep` to look (`WallTimer`)."""
+        return False
+
 
 class SystemClock(Clock):
+    def __init__(self) -> None:
+        self._timer: WallTimer | None = None
+        self._timer_tried = False
+
     def now(self) -> dt.datetime:
         # `dt.datetime` is looked up at each call, so tests that patch `datetime.datetime`
         # (as `schedule`'s own test-suite does) move this clock too.
@@ -56,10 +71,15 @@ class SystemClock(Clock):
         return time.monotonic()
 
     def sleep(self, seconds: float, wake: Wake | None = None) -> bool:
+        """Also ended, where the system can tell (`WallTimer`), when the wall clock gets
+        `seconds` ahead first (it was set forward, or the machine was suspended) or is
+        set: True then too, so that the loop looks at the clock again."""
         seconds = max(0.0, seconds)
         if wake is None:
             time.sleep(seconds)
             return False
+        if seconds >= SPIN_AFTER and self.watches_wall_clock:
+            return self._sleep_watching(seconds, wake)
         return wake.wait(seconds)
 
     def sleep_until_due(
@@ -87,6 +107,34 @@ class SystemClock(Clock):
                 return True
         return False
 
+    @property
+    def watches_wall_clock(self) -> bool:
+        return self._wall_timer() is not None
+
+    def _wall_timer(self) -> WallTimer | None:
+        if not self._timer_tried:  # opened on first use: `import equipment` stays light
+            from equipment.Scheduler.WallTimer import WallTimer
+
+            self._timer_tried = True
+            self._timer = WallTimer.open()
+        return self._timer
+
+    def _sleep_watching(self, seconds: float, wake: Wake) -> bool:
+        timer, fileno = self._wall_timer(), getattr(wake, "fileno", None)
+        if timer is None or fileno is None:  # (a plain Event has no descriptor)
+            return wake.wait(seconds)
+        descriptor = fileno()  # made before the flag is read: a set() meanwhile is seen
+        if wake.is_set():
+            return True
+        deadline = time.monotonic() + seconds
+        timer.arm(time.time() + seconds)
+        select.select([descriptor, timer], [], [], max(0.0, seconds))  # monotonic backstop
+        from equipment.Scheduler.WallTimer import CLOCK_SET, EXPIRED
+
+        rang = timer.rang()
+        early = rang == CLOCK_SET or (rang == EXPIRED and time.monotonic() < deadline - SPIN)
+        return early or wake.is_set()
+
 
 #: How long before a due time the loop stops sleeping and polls the clock instead.
 SPIN = 0.001
@@ -99,13 +147,19 @@ SPIN_AFTER = 0.05
 class FakeClock(Clock):
     """A clock for tests; it starts at `start` (aware, or naive UTC) and moves only when told."""
 
-    def __init__(self, start: dt.datetime | None = None) -> None:
+    def __init__(self, start: dt.datetime | None = None, watches_wall_clock: bool = False) -> None:
         start = start or dt.datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
         self._now = start if start.tzinfo else start.replace(tzinfo=UTC)
         self._now = self._now.astimezone(UTC)
         self._monotonic = 1000.0
         self._lock = threading.Lock()
+        self._watches = watches_wall_clock
         self.sleeps: list[float] = []
+
+    @property
+    def watches_wall_clock(self) -> bool:
+        """As given: a test chooses whether the loop may sleep past `max_sleep`."""
+        return self._watches
 
     # Reads take no lock: each reads one reference, which is atomic; the lock keeps the
     # two clocks moving together for writers.

@@ -1,10 +1,13 @@
 """Is the scheduler healthy? One rule, for `equipment schedule health` and the status page.
 
-Healthy when some scheduler process recorded a heartbeat at most `max_age` seconds ago and
-no job is stuck. A job is stuck when a live process has been running it (its heartbeat
-names the run; see `Presence`) for longer than ten times the longest of its last 20
-finished runs, and never less than `stuck_after` seconds (default 300): a job that
-usually takes 2 s is stuck after 5 minutes, one that usually takes 10 minutes after 100.
+Healthy when some scheduler process's heartbeat is at most `max_age` seconds late and no
+job is stuck. A heartbeat promises the next one (an idle loop sleeping an hour until its
+next job promises it for then: see `Presence`), and is late only once that promise is
+broken; a heartbeat without a promise (an older version's) is late from when it was written.
+A job is stuck when a live process has been running it (its heartbeat names the run) for
+longer than ten times the longest of its last 20 finished runs, and never less than
+`stuck_after` seconds (default 300): a job that usually takes 2 s is stuck after 5
+minutes, one that usually takes 10 minutes after 100.
 """
 
 from __future__ import annotations
@@ -39,17 +42,18 @@ def check(
 ) -> Health:
     processes = sorted(state.processes(), key=lambda p: p.heartbeat_at, reverse=True)
     replicas = [_describe(p, now) for p in processes]
-    fresh = [p for p in processes if (now - p.heartbeat_at).total_seconds() <= max_age]
+    fresh = [p for p in processes if p.lateness(now).total_seconds() <= max_age]
     leader = next((p.process_id for p in fresh if p.leader), None)
     if not processes:
         return Health(False, f"no scheduler heartbeat recorded in {state.location}")
     if not fresh:
         newest = processes[0]
         age = (now - newest.heartbeat_at).total_seconds()
+        late = newest.lateness(now).total_seconds()
         return Health(
             False,
-            f"last scheduler heartbeat {age:.0f} s ago ({newest.process_id}), more than "
-            f"{max_age:g} s",
+            f"last scheduler heartbeat {age:.0f} s ago ({newest.process_id}), "
+            f"{late:.0f} s later than it promised the next one, more than {max_age:g} s",
             replicas,
         )
     for process in fresh:
@@ -67,6 +71,7 @@ def _describe(process: ProcessInfo, now: dt.datetime) -> dict[str, object]:
     return {
         "process_id": process.process_id,
         "heartbeat_age_seconds": round((now - process.heartbeat_at).total_seconds(), 3),
+        "next_heartbeat_by": (process.next_beat_by or process.heartbeat_at).isoformat(),
         "leader": process.leader,
         "running_job": process.running_job,
     }

@@ -38,8 +38,11 @@ class Occurrence:
 
 
 def grace(max_sleep: float) -> dt.timedelta:
-    """How long after its last beat a process still counts as running: beats come at least
-    once per max(heartbeat interval, max_sleep), plus one interval of slack."""
+    """How long after its last beat a process still counts as running when an occurrence
+    fell due: a loop beats after the pass that runs a due job (an idle loop sleeps until
+    then, so no occurrence falls due in its longer silences), at least once per heartbeat
+    interval while busy, and once per `max_sleep` where it polls the clock; plus one
+    interval of slack."""
     return max(HEARTBEAT_INTERVAL, dt.timedelta(seconds=max_sleep)) + HEARTBEAT_INTERVAL
 
 

@@ -11,6 +11,7 @@ so several in one process (tests) never collide.
     equipment_job_lateness_seconds{job}               histogram of start minus scheduled time
     equipment_job_last_success_timestamp_seconds{job} Unix time of the last success
     equipment_scheduler_heartbeat_timestamp_seconds   Unix time of the loop's last pass
+    equipment_scheduler_next_pass_timestamp_seconds   Unix time its next pass is due by
     equipment_scheduler_leader                        1 when this process leads its replicas
 """
 
@@ -55,6 +56,11 @@ class Metrics:
             "equipment_scheduler_heartbeat_timestamp_seconds",
             "Unix time of the scheduler loop's last pass", registry=r,
         )
+        self.next_pass = Gauge(
+            "equipment_scheduler_next_pass_timestamp_seconds",
+            "Unix time by which the loop makes its next pass (an idle loop sleeps until its "
+            "next job)", registry=r,
+        )
         self.leader = Gauge(
             "equipment_scheduler_leader", "1 when this process leads its replicas", registry=r
         )
@@ -66,7 +72,13 @@ class Metrics:
 
         self._server = start_http_server(port, addr=host, registry=self.registry)
 
-    def observe(self, records: Iterable[RunRecord], now: dt.datetime, leader: bool) -> None:
+    def observe(
+        self,
+        records: Iterable[RunRecord],
+        now: dt.datetime,
+        leader: bool,
+        next_pass: dt.datetime | None = None,
+    ) -> None:
         for record in records:
             if record.outcome == SKIPPED or record.started_at is None:
                 self.skipped.labels(record.job_id, record.reason or "unknown").inc()
@@ -77,6 +89,7 @@ class Metrics:
             if record.succeeded and record.finished_at is not None:
                 self.last_success.labels(record.job_id).set(record.finished_at.timestamp())
         self.heartbeat.set(now.timestamp())
+        self.next_pass.set((next_pass or now).timestamp())
         self.leader.set(1 if leader else 0)
 
     def close(self) -> None:

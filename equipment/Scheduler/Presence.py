@@ -1,13 +1,19 @@
 """Heartbeats of scheduler processes, and the warning when two run the same project.
 
 Each running loop writes a heartbeat to the state store; a second process of the project
-finds the first one's (fresh, and on this host with a live pid) and says at start that
+finds the first one's (not late, and on this host with a live pid) and says at start that
 every job will run twice. A record of a process that died is stale and is cleared.
 
-While a job runs longer than a heartbeat interval, a watch thread keeps beating and names
-the run in the heartbeat (`running_job`, `running_since`): `equipment schedule health`
-tells a process that is alive but stuck in one job from one that is gone. A clean stop
-writes a last beat, so the store's heartbeat spans show when this process stopped.
+A heartbeat promises the next one (`next_beat_by`): a loop that will sleep an hour until
+its next job says so, and wakes for nothing else meanwhile (an idle scheduler costs no CPU).
+It is late, and the process presumed dead or stuck, only once that promise is broken.
+
+While a job runs past the promise, a watch thread keeps beating and names the run in the
+heartbeat (`running_job`, `running_since`): `equipment schedule health` tells a process
+that is alive but stuck in one job from one that is gone. The watch thread sleeps until
+shortly before the promise falls due, so it too wakes only when the loop does; the loop's
+new promises wake it to look again. A clean stop writes a last beat, so the store's
+heartbeat spans show when this process stopped.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import ProcessInfo, StateStore
 
-#: How often a running loop writes its heartbeat.
+#: How often a busy loop writes its heartbeat, and a long run's watch thread.
 HEARTBEAT_INTERVAL = dt.timedelta(seconds=10)
+#: What a promise adds to the moment the loop will wake: time for the pass it then makes.
+PROMISE_SLACK = HEARTBEAT_INTERVAL
 
 
 class Presence:
@@ -41,10 +49,11 @@ class Presence:
         self.log = log
         self.leader = leader or (lambda: True)
         self._lock = threading.Lock()
-        self._watch_stop = threading.Event()
+        self._watch_stop = False
+        self._watch_look = threading.Event()  # set by a new promise, or by leave()
         self._watch: threading.Thread | None = None
-        #: A heartbeat older than this is a dead process's: the loop beats at least once
-        #: per `max_sleep`, so three missed beats (and never less than a minute) is death.
+        #: A heartbeat later than this past its promise is a dead process's: three times
+        #: `max_sleep`, and never less than a minute.
         self.stale_after = max(dt.timedelta(minutes=1), 3 * dt.timedelta(seconds=max_sleep))
         self.me: ProcessInfo | None = None
 
@@ -66,6 +75,7 @@ class Presence:
         try:
             self.me = ProcessInfo.this_process(self.clock.now())
             self.me.leader = self.leader()
+            self.me.next_beat_by = self.me.heartbeat_at + PROMISE_SLACK  # the first pass's
             for other in [] if self.coordinated else self.others():
                 self.log.warning(
                     "Another scheduler of this project is running (pid %d on %s, since %s): "
@@ -79,16 +89,24 @@ class Presence:
         except Exception as error:
             self._failed(error)
 
-    def beat(self) -> None:
-        """Write a heartbeat if the last one is `HEARTBEAT_INTERVAL` old."""
-        if self.me is None:
+    def beat(self, wakes_by: Callable[[], dt.datetime] | None = None) -> None:
+        """After a pass: write a heartbeat if the last one is `HEARTBEAT_INTERVAL` old, or
+        if it promised the next one before the loop will have woken (`wakes_by()`) and
+        made its pass. A busy loop then writes every interval, an idle one once a wake."""
+        me = self.me
+        if me is None:
             return
         now = self.clock.now()
+        wakes = wakes_by() if wakes_by is not None else now
         with self._lock:
-            running = self.me.running_run_id is not None
-            if now - self.me.heartbeat_at < HEARTBEAT_INTERVAL and not running:
+            kept = me.next_beat_by is not None and me.next_beat_by >= wakes + PROMISE_SLACK
+            running = me.running_run_id is not None
+            if now - me.heartbeat_at < HEARTBEAT_INTERVAL and kept and not running:
                 return
-            self._write(now, None)
+            # Not less than an interval ahead: a busy loop's next few passes keep it.
+            promise = max(wakes, now + HEARTBEAT_INTERVAL) + PROMISE_SLACK
+            self._write(now, None, promise)
+        self._watch_look.set()  # the watch thread sleeps until shortly before the promise
 
     def beat_during(self, record: RunRecord | None) -> None:
         """From the watch thread: while `record` runs, beat once an interval, naming it."""
@@ -97,31 +115,45 @@ class Presence:
                 return
             now = self.clock.now()
             if now - self.me.heartbeat_at >= HEARTBEAT_INTERVAL:
-                self._write(now, record)
+                self._write(now, record, now + HEARTBEAT_INTERVAL + PROMISE_SLACK)
 
     def watch(
         self,
         current: Callable[[], RunRecord | None],
         during_long_run: Callable[[], object] | None = None,
     ) -> None:
-        """Start the watch thread: it beats for a job that runs longer than an interval
+        """Start the watch thread: it beats for a job that runs past the loop's promise
         (and calls `during_long_run()` each time: the loop collects garbage there).
 
-        While no job runs the loop beats itself, so the thread looks only every third of
-        `stale_after` (a run that starts meanwhile still gets a beat before it could look
-        dead); while one runs, every `HEARTBEAT_INTERVAL`. An idle scheduler then wakes
-        as rarely as its `max_sleep` allows."""
-        self._watch_stop.clear()
+        It sleeps until half an interval before the promise falls due, or until the loop
+        makes a new one; while a run is going, it looks every `HEARTBEAT_INTERVAL`."""
+        self._watch_stop = False
+        self._watch_look.clear()
         busy = HEARTBEAT_INTERVAL.total_seconds()
-        idle = max(busy, self.stale_after.total_seconds() / 3)
 
         def loop() -> None:
-            interval = idle
-            while not self._watch_stop.wait(interval):
-                interval = busy if self.look(current, during_long_run) else idle
+            interval = self.until_look()
+            while True:
+                promised = self._watch_look.wait(interval)
+                if self._watch_stop:
+                    return
+                if promised:
+                    self._watch_look.clear()
+                    interval = self.until_look()
+                    continue
+                interval = busy if self.look(current, during_long_run) else self.until_look()
 
         self._watch = threading.Thread(target=loop, name="equipment-heartbeat", daemon=True)
         self._watch.start()
+
+    def until_look(self) -> float:
+        """Seconds until the watch thread looks, when no run is going: half an interval
+        before the promise falls due (an interval, before any promise)."""
+        me = self.me
+        if me is None or me.next_beat_by is None:
+            return HEARTBEAT_INTERVAL.total_seconds()
+        ahead = (me.next_beat_by - self.clock.now() - HEARTBEAT_INTERVAL / 2).total_seconds()
+        return max(ahead, HEARTBEAT_INTERVAL.total_seconds() / 2)
 
     def look(
         self,
@@ -135,10 +167,11 @@ class Presence:
             during_long_run()
         return running is not None
 
-    def _write(self, now: dt.datetime, record: RunRecord | None) -> None:
+    def _write(self, now: dt.datetime, record: RunRecord | None, promise: dt.datetime) -> None:
         me = self.me
         assert me is not None
         me.heartbeat_at = now
+        me.next_beat_by = promise
         me.leader = self.leader()
         me.running_job = record.job_id if record else None
         me.running_run_id = record.run_id if record else None
@@ -149,14 +182,16 @@ class Presence:
             self._failed(error)
 
     def leave(self) -> None:
-        self._watch_stop.set()
+        self._watch_stop = True
+        self._watch_look.set()
         if self._watch is not None:
             self._watch.join(timeout=5)
             self._watch = None
         if self.me is None:
             return
         with self._lock:
-            self._write(self.clock.now(), None)  # the span's end: when this process stopped
+            now = self.clock.now()
+            self._write(now, None, now)  # the span's end: when this process stopped
         try:
             self.state.forget(self.me.process_id)
         except Exception as error:

@@ -1,6 +1,7 @@
 """Keeps the history bounded: rows older than `history_days`, and beyond `history_per_job`
-per job, are dropped once at start and then hourly, on a background thread so the loop
-never waits for it (the store's own lock serialises it with the pass's write)."""
+per job, are dropped once at start and then after the first pass of each new hour (the
+loop asks between passes), on a background thread so the loop never waits for it (the
+store's own lock serialises it with the pass's write)."""
 
 from __future__ import annotations
 

@@ -54,6 +54,9 @@ STANDBY_SLEEP = 1.0
 CLAIM_AHEAD = 1.0
 #: How long a burst may run on the paused set read just before it (see `_get_ready`).
 BURST_ALLOWANCE = 0.25
+#: Where the clock wakes the loop when the wall clock is set (`Clock.watches_wall_clock`),
+#: the loop sleeps until its next job, but at most this long: a bound on anything unforeseen.
+LONGEST_SLEEP = 3600.0
 
 
 class Scheduler:
@@ -260,6 +263,7 @@ class Scheduler:
         finally:
             self._collector.thaw()
             self._signals.restore()
+            self._wake.close()
             if self.lifecycle.phase is not Phase.HALTED:
                 self.lifecycle.phase = Phase.STOPPED
             self._report_background()
@@ -276,6 +280,7 @@ class Scheduler:
             if self.should_exit:
                 return
             self._collector.collect_due()
+            self._retention.maybe_prune()
             self._sleep_until_due()
             if self.should_exit:
                 return
@@ -296,9 +301,11 @@ class Scheduler:
         records = dispatcher.drain()
         handled = earlier + records if earlier else records
         self._writer.write(handled)
-        self._presence.beat()
+        self._presence.beat(self._wakes_by)
         if self._metrics is not None:
-            self._metrics.observe(handled, self.clock.now(), self._is_leader())
+            self._metrics.observe(
+                handled, self.clock.now(), self._is_leader(), self._wakes_by()
+            )
         return records
 
     def _follow_lead(self) -> None:
@@ -379,7 +386,7 @@ class Scheduler:
 
     def _sleep_until_due(self) -> None:
         if not self._leading:  # a standby: the coordinator wakes it when it may lead
-            self.clock.sleep(min(self.settings.max_sleep, STANDBY_SLEEP), self._wake)
+            self.clock.sleep(self._longest_sleep(), self._wake)
             return
         idle = self.schedule.idle_seconds
         if self.coordinated and idle is not None and idle > 0:
@@ -388,7 +395,8 @@ class Scheduler:
             else:
                 self.schedule.claim_ahead(self.clock.now() + dt.timedelta(seconds=idle))
                 idle = self.schedule.idle_seconds
-        timeout = self.settings.max_sleep if idle is None else min(idle, self.settings.max_sleep)
+        longest = self._longest_sleep()
+        timeout = longest if idle is None else min(idle, longest)
         if timeout <= 0:
             return
         if idle is not None and timeout >= idle:  # a job is due at the end: wake on time
@@ -396,6 +404,23 @@ class Scheduler:
             self.clock.sleep_until_due(timeout, self._wake, ready=lambda: self._get_ready(due))
         else:
             self.clock.sleep(timeout, self._wake)
+
+    def _longest_sleep(self) -> float:
+        """`max_sleep`, unless the clock wakes the loop when the wall clock is set: then
+        nothing needs a look before the next job (or `LONGEST_SLEEP`)."""
+        if not self._leading:
+            return min(self.settings.max_sleep, STANDBY_SLEEP)
+        if self.clock.watches_wall_clock:
+            return max(self.settings.max_sleep, LONGEST_SLEEP)
+        return self.settings.max_sleep
+
+    def _wakes_by(self) -> dt.datetime:
+        """The latest the loop wakes after this pass (its heartbeat promises the next beat
+        soon after): at its next job, or after its longest sleep."""
+        now = self.clock.now()
+        latest = now + dt.timedelta(seconds=self._longest_sleep())
+        due = self.schedule.next_run_at() if self._leading else None
+        return latest if due is None else max(now, min(due, latest))
 
     def _get_ready(self, due: dt.datetime) -> None:
         """Just before `due`: get the pass ready (`Schedule.get_ready`) and read the paused

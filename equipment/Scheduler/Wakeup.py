@@ -7,10 +7,16 @@ wake-up is a flag and a bare lock used as a gate, closed while nobody has woken 
 `wait()` blocks acquiring it, `set()` releases it. Releasing a lock takes no other lock,
 so it is safe from a signal handler (the interrupted acquire runs the handler, then
 succeeds), and a lock's timed acquire wakes as promptly as an Event does.
+
+Where the loop also waits for the wall clock (`WallTimer`), it waits with `select` on both
+this wake-up's `fileno()` and the timer: a pipe made on first use, written to by `set()`.
+Writing a byte to a pipe takes no lock either.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import threading
 
 
@@ -19,6 +25,7 @@ class Wakeup:
         self._flag = False
         self._gate = threading.Lock()
         self._gate.acquire()  # closed: wait() blocks until set()
+        self._pipe: tuple[io.FileIO, io.FileIO] | None = None  # made by fileno()
 
     def is_set(self) -> bool:
         return self._flag
@@ -29,10 +36,35 @@ class Wakeup:
             self._gate.release()
         except RuntimeError:
             pass  # already open: woken before, nobody has waited since
+        pipe = self._pipe
+        if pipe is not None:
+            try:
+                pipe[1].write(b"!")
+            except (BlockingIOError, ValueError):
+                pass  # full (woken already), or closed (the loop is over)
 
     def clear(self) -> None:
         self._flag = False
         self._gate.acquire(blocking=False)  # close it again if a set() opened it
+        if self._pipe is not None:
+            while self._pipe[0].read(512):
+                pass  # empty it: the next select() waits for the next set()
+
+    def fileno(self) -> int:
+        """A descriptor that is readable once `set()` was called (see the module's doc)."""
+        if self._pipe is None:
+            read, write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            self._pipe = (io.FileIO(read, "rb"), io.FileIO(write, "wb"))
+            if self._flag:
+                self._pipe[1].write(b"!")
+        return self._pipe[0].fileno()
+
+    def close(self) -> None:
+        """Close the pipe, if one was made (the wake-up still works without it)."""
+        pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            pipe[0].close()
+            pipe[1].close()
 
     def wait(self, timeout: float) -> bool:
         """Sleep up to `timeout` seconds or until `set()`; True if set."""

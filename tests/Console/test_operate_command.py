@@ -236,6 +236,19 @@ def test_health_with_a_fresh_and_a_stale_heartbeat(project: Path) -> None:
     assert "last scheduler heartbeat 5 s ago" in stale.output and "more than 2 s" in stale.output
 
 
+def test_health_trusts_the_next_heartbeat_a_sleeping_scheduler_promised(project: Path) -> None:
+    # An idle scheduler beat 50 minutes ago and sleeps until its next job in 10 minutes:
+    # it promised its next heartbeat for then, and is healthy until it breaks that promise.
+    beat(project, 3000, next_beat_by=NOW + dt.timedelta(minutes=10))
+    asleep = invoke("health")
+    beat(project, 3000, next_beat_by=NOW - dt.timedelta(seconds=150))
+    late = invoke("health")
+
+    assert asleep.exit_code == 0 and asleep.output.startswith("ok: 1 scheduler(s) alive")
+    assert late.exit_code == 1
+    assert "150 s later than it promised the next one, more than 90 s" in late.output
+
+
 def test_health_with_a_stuck_job(project: Path) -> None:
     beat(project, 1, running_job="nightly", running_run_id="nightly@x",
          running_since=NOW - dt.timedelta(hours=1))

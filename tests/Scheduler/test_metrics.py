@@ -45,6 +45,7 @@ def test_metrics_are_served_while_the_scheduler_runs() -> None:
     scheduler.schedule.every(10).seconds.name("off").do(lambda: None)
     scheduler.state.set_paused("off", True, clock.now())
     scraped: list[str] = []
+    next_job: list[dt.datetime | None] = []
     passes = 0
 
     def tick_then_scrape() -> None:
@@ -52,6 +53,7 @@ def test_metrics_are_served_while_the_scheduler_runs() -> None:
         passes += 1
         if passes == 3:
             scraped.append(scrape(port))
+            next_job.append(scheduler.schedule.next_run_at())
             scheduler.should_exit = True
 
     original = scheduler.tick
@@ -72,6 +74,12 @@ def test_metrics_are_served_while_the_scheduler_runs() -> None:
     assert 'equipment_job_lateness_seconds_bucket{job="ok",le="0.01"}' in text
     assert 'equipment_job_last_success_timestamp_seconds{job="ok"}' in text
     assert "equipment_scheduler_heartbeat_timestamp_seconds" in text
+    (promise,) = [
+        float(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith("equipment_scheduler_next_pass_timestamp_seconds ")
+    ]
+    assert next_job[0] is not None and promise == next_job[0].timestamp()  # its next job
     assert "equipment_scheduler_leader 1.0" in text
     with pytest.raises(OSError):
         scrape(port)  # the endpoint stopped with the scheduler

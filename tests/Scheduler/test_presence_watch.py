@@ -56,3 +56,53 @@ def test_while_a_run_goes_on_each_look_also_calls_the_long_run_hook() -> None:
     assert presence.look(lambda: run, lambda: calls.append("collect")) is True
 
     assert calls == ["collect"]  # the loop collects garbage there during a long job
+
+
+def test_a_heartbeat_promises_the_next_for_when_the_loop_will_have_woken() -> None:
+    clock, state = FakeClock(START), MemoryStateStore()
+    presence = Presence(state, clock, MemoryLogger(), max_sleep=30)
+    presence.announce()
+    hour = dt.timedelta(hours=1)
+
+    presence.beat(lambda: START + hour)  # the loop sleeps an hour, until its next job
+    (idle,) = state.processes()
+    clock.advance(5)
+    presence.beat(lambda: START + hour)  # a pass that changes nothing: nothing to write
+    clock.advance(1)
+    presence.beat(lambda: START + 2 * hour)  # the loop will sleep longer: a new promise
+    (later,) = state.processes()
+
+    assert idle.next_beat_by == START + hour + HEARTBEAT_INTERVAL
+    assert state.processes()[0].heartbeat_at == START + dt.timedelta(seconds=6)
+    assert later.next_beat_by == START + 2 * hour + HEARTBEAT_INTERVAL
+    # Meanwhile the process is not late, however old its heartbeat: it said so.
+    assert later.is_alive(START + 2 * hour, presence.stale_after)
+    assert not later.is_alive(START + 2 * hour + HEARTBEAT_INTERVAL + dt.timedelta(minutes=2),
+                              presence.stale_after)
+
+
+def test_a_busy_loop_writes_its_heartbeat_once_an_interval() -> None:
+    clock, state = FakeClock(START), MemoryStateStore()
+    presence = Presence(state, clock, MemoryLogger(), max_sleep=30)
+    presence.announce()
+    written = []
+    for _ in range(30):  # a job every second
+        clock.advance(1)
+        presence.beat(lambda: clock.now() + dt.timedelta(seconds=1))
+        written.append(state.processes()[0].heartbeat_at)
+
+    assert len(set(written)) == 3  # at 1 s, then an interval later, twice
+
+
+def test_the_watch_thread_looks_shortly_before_the_promise_falls_due() -> None:
+    clock, state = FakeClock(START), MemoryStateStore()
+    presence = Presence(state, clock, MemoryLogger(), max_sleep=30)
+    presence.announce()
+    presence.beat(lambda: START + dt.timedelta(hours=1))
+
+    # An idle loop sleeps an hour; so does its watch thread, waking half an interval before
+    # the promise: a job started at the hour and still running then gets its beat in time.
+    expected = dt.timedelta(hours=1) + HEARTBEAT_INTERVAL / 2
+    assert presence.until_look() == expected.total_seconds()
+    clock.advance(dt.timedelta(hours=2))  # past the promise: never less than half an interval
+    assert presence.until_look() == HEARTBEAT_INTERVAL.total_seconds() / 2

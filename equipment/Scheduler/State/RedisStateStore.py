@@ -53,7 +53,7 @@ WATCH_ATTEMPTS = 10
 
 _JOB_TIMES = ("anchor", "last_scheduled", "last_started", "last_finished")
 _ENTRY_TIMES = ("scheduled_at", "started_at", "finished_at")
-_PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since")
+_PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since", "next_beat_by")
 
 
 class RedisStateStore(StateStore):

@@ -26,7 +26,7 @@ from equipment.Scheduler.State.StateStore import (
 
 #: 'EQPT': marks the file as ours, so a foreign database is never written into.
 APPLICATION_ID = 0x45515054
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: How long a write waits for another process's transaction before giving up for this pass.
 BUSY_TIMEOUT_MS = 200
 
@@ -63,14 +63,15 @@ HISTORY_COLUMNS = (
 _HISTORY_TIMES = {"scheduled_at", "started_at", "finished_at"}
 PROCESS_COLUMNS = (
     "host", "pid", "started_at", "heartbeat_at", "process_id",
-    "running_job", "running_run_id", "running_since", "leader",
+    "running_job", "running_run_id", "running_since", "leader", "next_beat_by",
 )
-#: Version 1 files get these (processes) columns; the new tables come from SCHEMA.
-MIGRATION_2 = (
-    "ALTER TABLE processes ADD COLUMN running_job TEXT",
+#: Older files get the (processes) columns they lack; the new tables come from SCHEMA.
+MIGRATIONS = (
+    "ALTER TABLE processes ADD COLUMN running_job TEXT",  # version 2
     "ALTER TABLE processes ADD COLUMN running_run_id TEXT",
     "ALTER TABLE processes ADD COLUMN running_since TEXT",
     "ALTER TABLE processes ADD COLUMN leader INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE processes ADD COLUMN next_beat_by TEXT",  # version 3
 )
 
 SCHEMA = f"""
@@ -97,7 +98,8 @@ CREATE TABLE IF NOT EXISTS processes (
     running_job TEXT,
     running_run_id TEXT,
     running_since TEXT,
-    leader INTEGER NOT NULL DEFAULT 1
+    leader INTEGER NOT NULL DEFAULT 1,
+    next_beat_by TEXT
 );
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY,
@@ -271,16 +273,18 @@ class SqliteStateStore(StateStore):
         with self._lock, self._transaction():
             self._db.execute(
                 "INSERT INTO processes (process_id, host, pid, started_at, heartbeat_at, "
-                "running_job, running_run_id, running_since, leader) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
+                "running_job, running_run_id, running_since, leader, next_beat_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
                 "heartbeat_at = excluded.heartbeat_at, running_job = excluded.running_job, "
                 "running_run_id = excluded.running_run_id, "
-                "running_since = excluded.running_since, leader = excluded.leader",
+                "running_since = excluded.running_since, leader = excluded.leader, "
+                "next_beat_by = excluded.next_beat_by",
                 (
                     process.process_id, process.host, process.pid,
                     _text(process.started_at), _text(process.heartbeat_at),
                     process.running_job, process.running_run_id,
                     _text(process.running_since), int(process.leader),
+                    _text(process.next_beat_by),
                 ),
             )
             beat = _text(process.heartbeat_at)
@@ -415,7 +419,7 @@ def _migrate(db: sqlite3.Connection) -> None:
         if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return  # another process migrated it while we waited for the lock
         columns = {row[1] for row in db.execute("PRAGMA table_info(processes)")}
-        for statement in MIGRATION_2:
+        for statement in MIGRATIONS:
             if statement.split()[5] not in columns:  # "ALTER TABLE t ADD COLUMN name ..."
                 db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -430,11 +434,11 @@ def _entry(row: tuple) -> HistoryEntry:
 
 
 def _process(row: tuple) -> ProcessInfo:
-    host, pid, started, beat, process_id, job, run_id, since, leader = row
+    host, pid, started, beat, process_id, job, run_id, since, leader, promise = row
     return ProcessInfo(
         host, pid, _time(started), _time(beat), process_id,
         running_job=job, running_run_id=run_id, running_since=_time(since),
-        leader=bool(leader),
+        leader=bool(leader), next_beat_by=_time(promise),
     )
 
 

@@ -148,6 +148,9 @@ class ProcessInfo:
     running_since: dt.datetime | None = None
     #: Whether its coordinator made it the leader (a single process always leads).
     leader: bool = True
+    #: When its next heartbeat will have come at the latest: a loop that sleeps an hour
+    #: until its next job says so, and is not late until then (None: `heartbeat_at`).
+    next_beat_by: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.process_id:
@@ -157,9 +160,14 @@ class ProcessInfo:
     def this_process(cls, now: dt.datetime) -> ProcessInfo:
         return cls(socket.gethostname(), os.getpid(), now, now)
 
+    def lateness(self, now: dt.datetime) -> dt.timedelta:
+        """How long past the heartbeat it promised this process is (negative: not yet)."""
+        return now - (self.next_beat_by or self.heartbeat_at)
+
     def is_alive(self, now: dt.datetime, stale_after: dt.timedelta) -> bool:
-        """Whether the process still runs: a fresh heartbeat, and on this host a live pid."""
-        if now - self.heartbeat_at > stale_after:
+        """Whether the process still runs: its heartbeat at most `stale_after` late, and on
+        this host a live pid."""
+        if self.lateness(now) > stale_after:
             return False
         if self.host != socket.gethostname():
             return True

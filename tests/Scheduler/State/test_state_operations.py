@@ -149,8 +149,9 @@ def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
 
     assert [p.process_id for p in store.processes()] == ["p"]
     assert store.processes()[0].leader is True
+    assert store.processes()[0].next_beat_by is None  # no promise: late from its beat
     assert len(store.history("a")) == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
     store.close()
 
 
@@ -165,6 +166,7 @@ def test_a_migration_cut_short_is_finished_not_refused(tmp_path: Path) -> None:
     SqliteStateStore(path).close()
 
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     columns = [row[1] for row in db.execute("PRAGMA table_info(processes)")]
     assert columns.count("running_job") == 1 and "leader" in columns
+    assert columns.count("next_beat_by") == 1
