@@ -26,20 +26,21 @@ class StateWriter:
         """Write `records` (and any kept from failed passes); True when all are stored."""
         if self.pending:
             self.pending.extend(records)
-        elif records:
-            self.pending = list(records)
-        else:
+        elif not records:
             return True
         try:
-            self.state.record(self.pending)
+            self.state.record(self.pending or records)
         except Exception as error:
+            if not self.pending:
+                self.pending = list(records)
             self._failed(error)
             return False
         if self.failing:
             stored = len(self.pending)
             self.log.info("Scheduler state is writable again: %d record(s) stored", stored)
             self.failing = False
-        self.pending = []
+        if self.pending:
+            self.pending = []
         return True
 
     def _failed(self, error: Exception) -> None:
