@@ -8,6 +8,7 @@ advances `now` instantly, so a simulated hour of scheduling takes milliseconds, 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import select
 import threading
 import time
@@ -43,6 +44,9 @@ class Clock(ABC):
     def sleep(self, seconds: float, wake: Wake | None = None) -> bool:
         """Wait `seconds`, or less if `wake` is set. Returns True when woken early."""
 
+    def close(self) -> None:  # noqa: B027 - most clocks hold nothing
+        """Release what the clock holds (the loop calls it when it ends)."""
+
     def sleep_until_due(
         self, seconds: float, wake: Wake | None = None, ready: Callable[[], object] | None = None
     ) -> bool:
@@ -73,14 +77,29 @@ class SystemClock(Clock):
     def sleep(self, seconds: float, wake: Wake | None = None) -> bool:
         """Also ended, where the system can tell (`WallTimer`), when the wall clock gets
         `seconds` ahead first (it was set forward, or the machine was suspended) or is
-        set: True then too, so that the loop looks at the clock again."""
+        set: True then too, so that the loop looks at the clock again.
+
+        A wait that ends early with `wake` not set (a `set()` that a `clear()` had already
+        answered left the gate open, or a byte in the pipe) is resumed, never taken for the
+        end of the sleep: the loop would get a pass ready, or poll the clock, too early."""
         seconds = max(0.0, seconds)
         if wake is None:
             time.sleep(seconds)
             return False
-        if seconds >= SPIN_AFTER and self.watches_wall_clock:
-            return self._sleep_watching(seconds, wake)
-        return wake.wait(seconds)
+        deadline = time.monotonic() + seconds
+        watching = seconds >= SPIN_AFTER and self.watches_wall_clock
+        while True:
+            left = deadline - time.monotonic()
+            if watching and left >= SPIN_AFTER:
+                if self._sleep_watching(left, wake):
+                    return True
+            elif wake.wait(max(0.0, left)):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            drain = getattr(wake, "drain", None)
+            if drain is not None:
+                drain()  # what made the wait end early was stale
 
     def sleep_until_due(
         self, seconds: float, wake: Wake | None = None, ready: Callable[[], object] | None = None
@@ -119,7 +138,15 @@ class SystemClock(Clock):
             self._timer = WallTimer.open()
         return self._timer
 
+    def close(self) -> None:
+        """Release the wall-clock timer (a later sleep opens another)."""
+        timer, self._timer, self._timer_tried = self._timer, None, False
+        if timer is not None:
+            timer.close()
+
     def _sleep_watching(self, seconds: float, wake: Wake) -> bool:
+        """One wait on `wake` and on the wall-clock timer (armed for the same instant, the
+        monotonic timeout as the backstop); True when woken, or ended by the wall clock."""
         timer, fileno = self._wall_timer(), getattr(wake, "fileno", None)
         if timer is None or fileno is None:  # (a plain Event has no descriptor)
             return wake.wait(seconds)
@@ -128,7 +155,10 @@ class SystemClock(Clock):
             return True
         deadline = time.monotonic() + seconds
         timer.arm(time.time() + seconds)
-        select.select([descriptor, timer], [], [], max(0.0, seconds))  # monotonic backstop
+        waiting = select.poll()  # (not select(): a descriptor past 1023 is allowed)
+        waiting.register(descriptor, select.POLLIN)
+        waiting.register(timer.fileno(), select.POLLIN)
+        waiting.poll(math.ceil(seconds * 1000))
         from equipment.Scheduler.WallTimer import CLOCK_SET, EXPIRED
 
         rang = timer.rang()

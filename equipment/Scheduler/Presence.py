@@ -64,11 +64,17 @@ class Presence:
         for process in self.state.processes():
             if self.me is not None and process.process_id == self.me.process_id:
                 continue
-            if process.is_alive(now, self.stale_after):
+            if not self._reused_my_pid(process) and process.is_alive(now, self.stale_after):
                 alive.append(process)
             else:
                 self.state.forget(process.process_id)
         return alive
+
+    def _reused_my_pid(self, process: ProcessInfo) -> bool:
+        """Whether `process` had this process's pid on this host: it is gone, whatever its
+        heartbeat says (a restarted container's scheduler is pid 1 again)."""
+        me = self.me
+        return me is not None and (process.host, process.pid) == (me.host, me.pid)
 
     def announce(self) -> None:
         """Start beating; warn if another process of this project is already running."""
@@ -111,10 +117,12 @@ class Presence:
     def beat_during(self, record: RunRecord | None) -> None:
         """From the watch thread: while `record` runs, beat once an interval, naming it."""
         with self._lock:
-            if self.me is None or record is None or record.started_at is None:
+            me = self.me
+            if me is None or record is None or record.started_at is None:
                 return
             now = self.clock.now()
-            if now - self.me.heartbeat_at >= HEARTBEAT_INTERVAL:
+            due = me.next_beat_by or me.heartbeat_at + HEARTBEAT_INTERVAL
+            if now - me.heartbeat_at >= HEARTBEAT_INTERVAL or now >= due - HEARTBEAT_INTERVAL / 2:
                 self._write(now, record, now + HEARTBEAT_INTERVAL + PROMISE_SLACK)
 
     def watch(

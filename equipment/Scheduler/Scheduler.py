@@ -5,9 +5,11 @@
             self.schedule.every(10).minutes.do(cleanup)
             super().run()
 
-One pass is `tick()`; `run()` repeats it, sleeping until the next job is due (never longer
-than `max_sleep`) on an interruptible wait, so `should_exit = True` or a stop signal ends
-the loop at once. The clock is injected, so tests travel in time instead of sleeping.
+One pass is `tick()`; `run()` repeats it, sleeping until the next job is due on an
+interruptible wait, so `should_exit = True` or a stop signal ends the loop at once. The
+sleep lasts at most an hour where the clock wakes the loop when the wall clock is set
+(`WallTimer`, Linux), else at most `max_sleep`, and for replicas `max_sleep` too. The clock
+is injected, so tests travel in time instead of sleeping.
 
 This module wires the parts (see docs/architecture.md): the `Schedule` (registration and
 the due index), the `Dispatcher` (one occurrence, due to rescheduled), the state store
@@ -264,6 +266,7 @@ class Scheduler:
             self._collector.thaw()
             self._signals.restore()
             self._wake.close()
+            self.clock.close()  # its wall-clock timer: a later run() opens another
             if self.lifecycle.phase is not Phase.HALTED:
                 self.lifecycle.phase = Phase.STOPPED
             self._report_background()
@@ -407,10 +410,12 @@ class Scheduler:
 
     def _longest_sleep(self) -> float:
         """`max_sleep`, unless the clock wakes the loop when the wall clock is set: then
-        nothing needs a look before the next job (or `LONGEST_SLEEP`)."""
+        nothing needs a look before the next job (or `LONGEST_SLEEP`). Replicas keep to
+        `max_sleep`: on other hosts, a crashed one can be told only by its heartbeat
+        (their leases wake them anyway)."""
         if not self._leading:
             return min(self.settings.max_sleep, STANDBY_SLEEP)
-        if self.clock.watches_wall_clock:
+        if self.clock.watches_wall_clock and not self.coordinated:
             return max(self.settings.max_sleep, LONGEST_SLEEP)
         return self.settings.max_sleep
 

@@ -46,9 +46,18 @@ class Wakeup:
     def clear(self) -> None:
         self._flag = False
         self._gate.acquire(blocking=False)  # close it again if a set() opened it
-        if self._pipe is not None:
-            while self._pipe[0].read(512):
-                pass  # empty it: the next select() waits for the next set()
+        self.drain()
+
+    def drain(self) -> None:
+        """Empty the pipe (the gate is closed by the wait it opened): a `set()` that raced
+        a `clear()` can leave a byte there with the flag down, which is stale."""
+        pipe = self._pipe
+        if pipe is not None:
+            try:
+                while pipe[0].read(512):
+                    pass
+            except ValueError:
+                pass  # closed meanwhile: the loop is over
 
     def fileno(self) -> int:
         """A descriptor that is readable once `set()` was called (see the module's doc)."""

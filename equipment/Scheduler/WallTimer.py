@@ -16,17 +16,17 @@ returns None and the loop falls back on waking every `max_sleep` to look at the 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import math
 import os
+import sys
 from typing import Any
 
 CLOCK_REALTIME = 0
 TFD_TIMER_ABSTIME = 1
 TFD_TIMER_CANCEL_ON_SET = 2
-TFD_NONBLOCK = os.O_NONBLOCK
-TFD_CLOEXEC = os.O_CLOEXEC
+TFD_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # (absent on Windows, where open() says None)
+TFD_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 #: What a read of the timer says (`WallTimer.rang`).
 EXPIRED, CLOCK_SET = "expired", "clock set"
@@ -41,9 +41,10 @@ class _Itimerspec(ctypes.Structure):
 
 
 def _libc() -> Any | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name or "libc.so.6", use_errno=True)
+    if not sys.platform.startswith("linux"):
+        return None
+    try:  # the process's own symbols: glibc and musl (Alpine) both export timerfd_*
+        libc = ctypes.CDLL(None, use_errno=True)
         libc.timerfd_create.argtypes = [ctypes.c_int, ctypes.c_int]
         libc.timerfd_settime.argtypes = [
             ctypes.c_int,
@@ -51,7 +52,7 @@ def _libc() -> Any | None:
             ctypes.POINTER(_Itimerspec),
             ctypes.POINTER(_Itimerspec),
         ]
-    except (OSError, AttributeError):  # no libc by that name, or no timerfd in it
+    except (OSError, AttributeError):  # no timerfd in this C library
         return None
     return libc
 

@@ -9,6 +9,7 @@ from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Presence import HEARTBEAT_INTERVAL, Presence
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+from equipment.Scheduler.State.StateStore import ProcessInfo
 
 START = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 
@@ -106,3 +107,51 @@ def test_the_watch_thread_looks_shortly_before_the_promise_falls_due() -> None:
     assert presence.until_look() == expected.total_seconds()
     clock.advance(dt.timedelta(hours=2))  # past the promise: never less than half an interval
     assert presence.until_look() == HEARTBEAT_INTERVAL.total_seconds() / 2
+
+
+def test_a_long_run_started_just_after_a_beat_is_beaten_for_before_the_promise() -> None:
+    clock, state = FakeClock(START), MemoryStateStore()
+    presence = Presence(state, clock, MemoryLogger(), max_sleep=30)
+    presence.announce()  # promises the first pass's beat within an interval
+    run = RunRecord("catch-up", "catch-up@x", START, started_at=START)
+
+    clock.advance(6)  # the last beat is 6 s old, but the promise falls due in 4 s
+    presence.beat_during(run)
+
+    (beaten,) = state.processes()
+    assert beaten.running_job == "catch-up"
+    assert beaten.next_beat_by > START + dt.timedelta(seconds=10)
+
+
+def test_a_record_with_this_process_pid_on_this_host_is_a_dead_ones() -> None:
+    # A restarted container's scheduler is pid 1 again: the record its predecessor left,
+    # promising a beat an hour away, is not "another scheduler running".
+    clock, state, log = FakeClock(START), MemoryStateStore(), MemoryLogger()
+    presence = Presence(state, clock, log, max_sleep=30)
+    me = ProcessInfo.this_process(START)
+    before = ProcessInfo(me.host, me.pid, START - dt.timedelta(hours=1), START,
+                         next_beat_by=START + dt.timedelta(hours=1))
+    state.heartbeat(before)
+
+    presence.announce()
+
+    assert before.process_id not in [p.process_id for p in state.processes()]
+    assert not log.find("Another scheduler")
+
+
+def test_health_knows_a_scheduler_on_this_host_is_gone_whatever_it_promised() -> None:
+    import subprocess
+    import sys
+
+    from equipment.Scheduler import Health
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    state = MemoryStateStore()
+    me = ProcessInfo.this_process(START)
+    state.heartbeat(ProcessInfo(me.host, int(gone.stdout), START, START,
+                                next_beat_by=START + dt.timedelta(hours=1)))
+
+    report = Health.check(state, START + dt.timedelta(minutes=5), max_age=90)
+
+    assert report.ok is False  # an idle scheduler's promise, but its pid is dead

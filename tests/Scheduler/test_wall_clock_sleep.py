@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import select
+import sys
 import time
 
 import pytest
@@ -17,8 +19,17 @@ from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.WallTimer import EXPIRED, WallTimer
 from tests.Scheduler.conftest import START
 
+
+def _has_timerfd() -> bool:
+    timer = WallTimer.open()
+    if timer is None:
+        return False
+    timer.close()
+    return True
+
+
 needs_timerfd = pytest.mark.skipif(
-    WallTimer.open() is None, reason="no timerfd here (Linux only): the loop polls instead"
+    not _has_timerfd(), reason="no timerfd here (Linux only): the loop polls instead"
 )
 
 
@@ -137,3 +148,67 @@ def test_the_wake_up_descriptor_is_readable_exactly_while_set() -> None:
     wake.close()
     wake.set()  # closed: still a flag
     assert wake.is_set()
+
+
+@needs_timerfd
+def test_a_wake_up_that_a_clear_already_answered_does_not_end_the_sleep() -> None:
+    # A set() racing the loop's clear() can leave a byte in the pipe with the flag down
+    # (made here by hand). The sleep must not take it for its end: it would get the pass
+    # ready and then poll the clock on the CPU until the job is due.
+    wake = Wakeup()
+    wake.fileno()
+    wake.set()
+    wake._flag = False  # what the race leaves: the byte stays, the flag is down
+    ready_at = []
+    began = time.monotonic()
+
+    woken = SystemClock().sleep_until_due(
+        0.3, wake, ready=lambda: ready_at.append(time.monotonic() - began)
+    )
+
+    assert woken is False and time.monotonic() - began >= 0.3
+    assert ready_at and ready_at[0] >= 0.25  # about 5 ms before the due time, not at once
+
+
+@needs_timerfd
+def test_a_watched_sleep_works_past_descriptor_1023() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1100:
+        pytest.skip(f"the hard limit on open files is {hard} here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1100), hard))
+    spare = []
+    try:
+        while not spare or spare[-1] < 1030:  # select() refuses descriptors past 1023
+            spare.append(os.open(os.devnull, os.O_RDONLY))
+        wake = Wakeup()
+        assert wake.fileno() > 1023
+
+        assert SystemClock().sleep(0.06, wake) is False
+        wake.close()
+    finally:
+        for descriptor in spare:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_there_is_no_wall_timer_off_linux(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+
+    assert WallTimer.open() is None
+    assert SystemClock().watches_wall_clock is False
+
+
+def test_the_loop_releases_its_wall_timer_when_it_ends() -> None:
+    clock = SystemClock()
+    scheduler = Scheduler(log=MemoryLogger(), clock=clock, settings={"timezone": "UTC"})
+    scheduler.schedule.every(1).hours.do(lambda: None)
+    scheduler.should_exit = True
+    before = len(os.listdir("/proc/self/fd"))
+    assert clock.watches_wall_clock  # opens it, as the loop's first long sleep would
+    assert len(os.listdir("/proc/self/fd")) == before + 1
+
+    scheduler.run()
+
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -2,6 +2,8 @@
 
     <prefix>jobs              hash: job ID -> JobState as JSON
     <prefix>processes         hash: process ID -> ProcessInfo as JSON (heartbeats)
+    <prefix>processes:promised hash: process ID -> when its next heartbeat is due by (kept
+                              apart: an older version's ProcessInfo would refuse the field)
     <prefix>paused            hash: job ID -> paused since (ISO 8601)
     <prefix>history:<job ID>  list: HistoryEntry as JSON, newest first, at most HISTORY_CAP
     <prefix>spans:first       hash: process ID -> its first heartbeat (ISO 8601)
@@ -53,7 +55,7 @@ WATCH_ATTEMPTS = 10
 
 _JOB_TIMES = ("anchor", "last_scheduled", "last_started", "last_finished")
 _ENTRY_TIMES = ("scheduled_at", "started_at", "finished_at")
-_PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since", "next_beat_by")
+_PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since")
 
 
 class RedisStateStore(StateStore):
@@ -64,6 +66,7 @@ class RedisStateStore(StateStore):
         self.replica = replica
         self.jobs_key = f"{prefix}jobs"
         self.processes_key = f"{prefix}processes"
+        self.promised_key = f"{prefix}processes:promised"
         self.paused_key = f"{prefix}paused"
         self.first_beats_key = f"{prefix}spans:first"
         self.last_beats_key = f"{prefix}spans:last"
@@ -191,15 +194,26 @@ class RedisStateStore(StateStore):
 
     def heartbeat(self, process: ProcessInfo) -> None:
         beat = process.heartbeat_at.astimezone(dt.UTC).isoformat()
+        info = _dump(process, _PROCESS_TIMES, leave_out="next_beat_by")
         with self.connection.pipeline() as pipe:
-            pipe.hset(self.processes_key, process.process_id, _dump(process, _PROCESS_TIMES))
+            pipe.hset(self.processes_key, process.process_id, info)
+            if process.next_beat_by is not None:
+                promise = process.next_beat_by.astimezone(dt.UTC).isoformat()
+                pipe.hset(self.promised_key, process.process_id, promise)
             pipe.hsetnx(self.first_beats_key, process.process_id, beat)  # opens the span
             pipe.hset(self.last_beats_key, process.process_id, beat)  # extends it
             pipe.execute()
 
     def processes(self) -> list[ProcessInfo]:
-        rows = self.connection.hgetall(self.processes_key).values()
-        return [ProcessInfo(**_load(value, _PROCESS_TIMES)) for value in rows]
+        rows = self.connection.hgetall(self.processes_key)
+        promised = self.connection.hgetall(self.promised_key)
+        processes = []
+        for key, value in rows.items():
+            data = _load(value, _PROCESS_TIMES)
+            promise = promised.get(key)
+            data["next_beat_by"] = _time(promise) if promise is not None else None
+            processes.append(ProcessInfo(**data))
+        return processes
 
     def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
         firsts = self.connection.hgetall(self.first_beats_key)
@@ -215,14 +229,18 @@ class RedisStateStore(StateStore):
         )
 
     def forget(self, process_id: str) -> None:
-        self.connection.hdel(self.processes_key, process_id)
+        with self.connection.pipeline() as pipe:
+            pipe.hdel(self.processes_key, process_id)
+            pipe.hdel(self.promised_key, process_id)
+            pipe.execute()
 
     def close(self) -> None:
         self.connection.close()
 
 
-def _dump(value: Any, times: tuple[str, ...]) -> str:
+def _dump(value: Any, times: tuple[str, ...], leave_out: str = "") -> str:
     data = dataclasses.asdict(value)
+    data.pop(leave_out, None)
     for name in times:
         if data.get(name) is not None:
             data[name] = data[name].astimezone(dt.UTC).isoformat()

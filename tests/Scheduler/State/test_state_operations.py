@@ -113,6 +113,29 @@ def test_heartbeat_carries_the_running_job_and_leadership(store: StateStore) -> 
     assert (stored.running_job, stored.running_since, stored.leader) == ("a", T0, False)
 
 
+def test_heartbeat_keeps_the_next_one_it_promised_until_forgotten(store: StateStore) -> None:
+    promise = T0 + dt.timedelta(hours=1)
+    store.heartbeat(ProcessInfo("host", 1, T0, T0, next_beat_by=promise))
+    store.heartbeat(ProcessInfo("host", 2, T0, T0))  # no promise (an older version's)
+
+    promised = {process.pid: process.next_beat_by for process in store.processes()}
+    store.forget(ProcessInfo("host", 1, T0, T0).process_id)
+
+    assert promised == {1: promise, 2: None}
+    assert [process.pid for process in store.processes()] == [2]
+
+
+def test_an_older_version_can_read_the_processes_redis_keeps(redis_store) -> None:
+    # Replicas of two versions share Redis during a rolling deploy: the JSON of a process
+    # keeps the fields the older ProcessInfo knows; the promise lives in a hash of its own.
+    import json
+
+    redis_store.heartbeat(ProcessInfo("host", 1, T0, T0, next_beat_by=T0))
+    (raw,) = redis_store.connection.hgetall(redis_store.processes_key).values()
+
+    assert "next_beat_by" not in json.loads(raw)
+
+
 def test_prune_drops_old_rows_and_keeps_the_newest_per_job(store: StateStore) -> None:
     store.record([record("a", minute) for minute in range(10)] + [record("b", 0)])
     old = ProcessInfo("host", 1, T0, T0)

@@ -116,3 +116,25 @@ def test_a_leader_finding_the_shared_state_lost_writes_it_again(replica, clock, 
     run_for(clock, 11, a)
     stored = a.state.load()[JOB]
     assert stored.last_outcome == "success" and stored.last_scheduled is not None
+
+
+def test_replicas_keep_to_max_sleep_where_a_single_process_would_sleep_an_hour(
+    make_coordinator, client, prefix
+):
+    # Across hosts a crashed replica can be told only by its heartbeat, so a replica's loop
+    # never sleeps past max_sleep (its lease wakes it anyway); alone, it sleeps until its job.
+    from equipment.Scheduler.Clock import FakeClock
+
+    watching = FakeClock(watches_wall_clock=True)
+    alone = Scheduler(log=MemoryLogger(), clock=watching, settings={"timezone": "UTC"})
+    replica = Scheduler(
+        log=MemoryLogger(),
+        clock=watching,
+        settings={"timezone": "UTC", "max_sleep": 30},
+        state=RedisStateStore(client, prefix, "redis test", "a:1"),
+        coordinator=make_coordinator("a:1"),
+    )
+    replica._leading = True  # as once it has taken the lead
+
+    assert alone._longest_sleep() == 3600
+    assert replica._longest_sleep() == 30
