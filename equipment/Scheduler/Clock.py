@@ -48,10 +48,15 @@ class Clock(ABC):
         """Release what the clock holds (the loop calls it when it ends)."""
 
     def sleep_until_due(
-        self, seconds: float, wake: Wake | None = None, ready: Callable[[], object] | None = None
+        self,
+        seconds: float,
+        wake: Wake | None = None,
+        ready: Callable[[], object] | None = None,
+        ready_ahead: float = 0.0,
     ) -> bool:
         """`sleep` until a job is due: a clock may trade a little CPU for ending on time,
-        and call `ready()` just before the end to get the pass ready."""
+        and call `ready()` shortly before the end (`ready_ahead` seconds at least, when it
+        is known to take that long) to get the pass ready."""
         return self.sleep(seconds, wake)
 
     @property
@@ -102,10 +107,15 @@ class SystemClock(Clock):
                 drain()  # what made the wait end early was stale
 
     def sleep_until_due(
-        self, seconds: float, wake: Wake | None = None, ready: Callable[[], object] | None = None
+        self,
+        seconds: float,
+        wake: Wake | None = None,
+        ready: Callable[[], object] | None = None,
+        ready_ahead: float = 0.0,
     ) -> bool:
-        """Sleep until `READY_AHEAD` before the due time and call `ready()` (the loop gets
-        its pass ready), sleep again to `SPIN` before it, then wait out the rest on the CPU.
+        """Sleep until `READY_AHEAD` (or `ready_ahead`, if longer) before the due time and
+        call `ready()` (the loop gets its pass ready), sleep again to `SPIN` before it, then
+        wait out the rest on the CPU.
 
         An operating system wakes a sleeper late: by 0.1 to over 1 ms on a virtual machine,
         more after a long idle stretch. The last millisecond spent polling the clock makes
@@ -116,7 +126,7 @@ class SystemClock(Clock):
             return self.sleep(seconds, wake)
         deadline = time.monotonic() + seconds
         if ready is not None:
-            if self.sleep(seconds - READY_AHEAD, wake):
+            if self.sleep(seconds - min(max(READY_AHEAD, ready_ahead), seconds), wake):
                 return True
             ready()
         if self.sleep(deadline - time.monotonic() - SPIN, wake):

@@ -132,6 +132,22 @@ def test_the_system_clock_ends_a_sleep_until_due_on_time_and_readies_the_pass_fi
     assert len(calls) == 1 and calls[0] < SPIN_AFTER
 
 
+def test_a_pass_known_to_take_long_to_get_ready_is_got_ready_earlier():
+    import time
+
+    from equipment.Scheduler.Clock import SystemClock
+    from equipment.Scheduler.Wakeup import Wakeup
+
+    calls = []
+    started = time.monotonic()
+    SystemClock().sleep_until_due(
+        0.3, Wakeup(), ready=lambda: calls.append(time.monotonic() - started), ready_ahead=0.2
+    )
+
+    assert time.monotonic() - started >= 0.3  # the due time itself does not move
+    assert len(calls) == 1 and calls[0] < 0.2  # about 0.2 s ahead, not 5 ms
+
+
 def test_a_sleep_until_due_ends_at_once_when_woken():
     from equipment.Scheduler.Clock import SystemClock
     from equipment.Scheduler.Wakeup import Wakeup
