@@ -71,6 +71,8 @@ def rows(plan: Plan) -> list[Row]:
         Row("(a) pinned :SS jobs: lateness p99 (ms)", "timing", "pinned_p99_ms"),
         Row(f"(b) drift over {plan.firings} s: last − first tenth (ms)", "timing", "drift_ms"),
         Row("(c) idle CPU, 100 hourly jobs (s per hour)", "idle", "cpu_s_per_hour", digits=3),
+        Row("(c) idle: wake-ups per hour, 100 hourly jobs", "idle", "wakeups_per_hour",
+            digits=0),
     ]
     for size in plan.scale_sizes:
         found += [
