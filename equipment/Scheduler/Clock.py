@@ -164,7 +164,10 @@ class SystemClock(Clock):
         if wake.is_set():
             return True
         deadline = time.monotonic() + seconds
-        timer.arm(time.time() + seconds)
+        try:
+            timer.arm(time.time() + seconds)
+        except OSError:  # refused (it never is once opened): sleep as without a timer
+            return wake.wait(seconds)
         waiting = select.poll()  # (not select(): a descriptor past 1023 is allowed)
         waiting.register(descriptor, select.POLLIN)
         waiting.register(timer.fileno(), select.POLLIN)

@@ -212,3 +212,20 @@ def test_the_loop_releases_its_wall_timer_when_it_ends() -> None:
     scheduler.run()
 
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+@needs_timerfd
+def test_a_timer_that_refuses_to_arm_leaves_a_plain_sleep(monkeypatch) -> None:
+    from equipment.Scheduler import WallTimer as wall_timer_module
+
+    def refuse(self, at: float) -> None:
+        raise OSError(22, "Invalid argument")
+
+    clock = SystemClock()
+    assert clock.watches_wall_clock
+    monkeypatch.setattr(wall_timer_module.WallTimer, "arm", refuse)
+    began = time.monotonic()
+
+    assert clock.sleep(0.06, Wakeup()) is False  # slept it out, on the monotonic clock
+    assert time.monotonic() - began >= 0.06
+    clock.close()
