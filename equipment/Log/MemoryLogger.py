@@ -46,6 +46,15 @@ class MemoryLogger(AbstractLogger):
         if level >= self.level:
             self._keep(level, msg, args, kwargs)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass that overrides `log` sees every line there, as `AbstractLogger`
+        promises: the shortcuts below go back to calling it."""
+        super().__init_subclass__(**kwargs)
+        if "log" in cls.__dict__:
+            for name in ("debug", "info"):
+                if name not in cls.__dict__:
+                    setattr(cls, name, getattr(AbstractLogger, name))
+
     # The two levels a run logs at, without the extra call of AbstractLogger's versions.
     def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
         if logging.DEBUG >= self.level:

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -69,17 +70,26 @@ def run_context(run_id: str | None) -> Iterator[str | None]:
         _current.reset(token)
 
 
-def enter_run(scope: PushScope) -> contextvars.Token[_Run | PushScope | None]:
+Entered = tuple[contextvars.Token[Any], "list[str] | None"]
+
+
+def enter_run(scope: PushScope) -> Entered:
     """Make scheduled run `scope.run_id` current: its run ID, its push IDs, its fence.
-    `leave_run(token)` ends it. Two calls rather than a context manager: the scheduler
-    enters one per run, and this is the cheapest way there is."""
+    `leave_run(entered)` ends it. Two calls rather than a context manager: the scheduler
+    enters one per run, and this is the cheapest way there is. The scope counts the
+    pushes made while it is entered; entered again inside itself, the outer count is kept
+    and given back when the inner one is left."""
+    entered = (_current.set(scope), scope.pushed)
     scope.pushed = None
-    return _current.set(scope)
+    return entered
 
 
-def leave_run(token: contextvars.Token[_Run | PushScope | None]) -> str | None:
+def leave_run(entered: Entered) -> str | None:
     """End the run `enter_run` began; returns the queue job ID of its last push, if any."""
-    pushed = _current.get().pushed  # type: ignore[union-attr]
+    token, outer = entered
+    scope = _current.get()
+    pushed = scope.pushed  # type: ignore[union-attr]
+    scope.pushed = outer  # type: ignore[union-attr]
     _current.reset(token)
     return pushed[-1] if pushed else None
 

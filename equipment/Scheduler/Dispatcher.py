@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import schedule
@@ -79,6 +79,9 @@ class Dispatcher:
         self.pauses: Pauses | None = None
         #: This process's ID in the records it makes (`ProcessInfo.process_id`).
         self.replica: str | None = None
+        #: Called when a background run completes: the loop wakes to store its record
+        #: (it may otherwise sleep an hour until its next job).
+        self.on_background_done: Callable[[], object] = lambda: None
 
     def fire(self, job: Any) -> Any:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
@@ -259,6 +262,7 @@ class Dispatcher:
         finally:
             self._unlock(job, record)
             self._complete(job, record)
+            self.on_background_done()
 
     def _unlock(self, job: Any, record: RunRecord) -> None:
         if not job.exclusive:

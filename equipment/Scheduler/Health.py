@@ -1,10 +1,10 @@
 """Is the scheduler healthy? One rule, for `equipment schedule health` and the status page.
 
-Healthy when some scheduler process's heartbeat is at most `max_age` seconds late (and, on
-this host, its pid is alive) and no job is stuck. A heartbeat promises the next one (an
-idle loop sleeping an hour until its next job promises it for then: see `Presence`), and
-is late only once that promise is broken; a heartbeat without a promise (an older
-version's) is late from when it was written.
+Healthy when some scheduler process's heartbeat is at most `max_age` seconds late (and,
+in this host's pid namespace, its pid is alive) and no job is stuck. A heartbeat promises
+the next one (an idle loop sleeping an hour until its next job promises it for then: see
+`Presence`), and is late only once that promise is broken; a heartbeat without a promise
+(an older version's) is late from when it was written.
 A job is stuck when a live process has been running it (its heartbeat names the run) for
 longer than ten times the longest of its last 20 finished runs, and never less than
 `stuck_after` seconds (default 300): a job that usually takes 2 s is stuck after 5
@@ -44,7 +44,7 @@ def check(
     processes = sorted(state.processes(), key=lambda p: p.heartbeat_at, reverse=True)
     replicas = [_describe(p, now) for p in processes]
     allowance = dt.timedelta(seconds=max_age)
-    fresh = [p for p in processes if p.is_alive(now, allowance)]  # (and a live pid here)
+    fresh = [p for p in processes if p.is_alive(now, allowance)]  # (and its pid, if ours)
     leader = next((p.process_id for p in fresh if p.leader), None)
     if not processes:
         return Health(False, f"no scheduler heartbeat recorded in {state.location}")

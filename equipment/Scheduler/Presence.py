@@ -74,7 +74,7 @@ class Presence:
         """Whether `process` had this process's pid on this host: it is gone, whatever its
         heartbeat says (a restarted container's scheduler is pid 1 again)."""
         me = self.me
-        return me is not None and (process.host, process.pid) == (me.host, me.pid)
+        return me is not None and process.pid == me.pid and process.shares_my_pids()
 
     def announce(self) -> None:
         """Start beating; warn if another process of this project is already running."""

@@ -8,7 +8,7 @@ wake-up is a flag and a bare lock used as a gate, closed while nobody has woken 
 so it is safe from a signal handler (the interrupted acquire runs the handler, then
 succeeds), and a lock's timed acquire wakes as promptly as an Event does.
 
-Where the loop also waits for the wall clock (`WallTimer`), it waits with `select` on both
+Where the loop also waits for the wall clock (`WallTimer`), it waits with `poll` on both
 this wake-up's `fileno()` and the timer: a pipe made on first use, written to by `set()`.
 Writing a byte to a pipe takes no lock either.
 """

@@ -120,3 +120,28 @@ def test_a_background_run_past_the_grace_is_reported_at_the_stop(clock, log):
     [line] = log.find("did not finish within shutdown_grace", logging.ERROR)
     assert "Background job stuck" in line.message
     gate.open.set()
+
+
+def test_a_background_run_that_ends_wakes_the_loop_to_store_its_record(scheduler, clock):
+    # An idle loop may sleep an hour until its next job: the run's record must not wait
+    # for that pass (its history, its metrics, a restart's catch-up all read it).
+    woken = threading.Event()
+    gate = Gate()
+    scheduler.schedule.every(1).hours.in_background().name("slow").do(gate)
+    scheduler.schedule.dispatcher.on_background_done = woken.set  # the loop's wake-up
+    clock.advance(3600)
+    scheduler.tick()
+    assert gate.started.wait(WAIT)
+    assert not woken.is_set()  # still running
+
+    gate.open.set()
+
+    assert woken.wait(WAIT)
+    assert [r.outcome for r in scheduler.schedule.dispatcher.completed] == [SUCCESS]
+
+
+def test_the_scheduler_wakes_its_loop_when_a_background_run_ends(scheduler):
+    # (wired at construction: the callback sets the loop's wake-up)
+    scheduler.schedule.dispatcher.on_background_done()
+
+    assert scheduler._wake.is_set()

@@ -155,3 +155,18 @@ def test_health_knows_a_scheduler_on_this_host_is_gone_whatever_it_promised() ->
     report = Health.check(state, START + dt.timedelta(minutes=5), max_age=90)
 
     assert report.ok is False  # an idle scheduler's promise, but its pid is dead
+
+
+def test_a_pid_from_another_pid_namespace_is_not_read_as_one_of_ours() -> None:
+    # A health sidecar in a Kubernetes pod shares the host name with the scheduler, not its
+    # pids: the scheduler's pid means nothing here, so its heartbeat alone decides.
+    from equipment.Scheduler import Health
+
+    state = MemoryStateStore()
+    me = ProcessInfo.this_process(START)
+    elsewhere = ProcessInfo(me.host, me.pid + 7919, START, START, pid_namespace="pid:[1]",
+                            next_beat_by=START + dt.timedelta(hours=1))
+    state.heartbeat(elsewhere)
+
+    assert elsewhere.is_alive(START + dt.timedelta(minutes=5), dt.timedelta(seconds=90))
+    assert Health.check(state, START + dt.timedelta(minutes=5), max_age=90).ok

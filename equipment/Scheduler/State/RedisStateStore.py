@@ -2,8 +2,8 @@
 
     <prefix>jobs              hash: job ID -> JobState as JSON
     <prefix>processes         hash: process ID -> ProcessInfo as JSON (heartbeats)
-    <prefix>processes:promised hash: process ID -> when its next heartbeat is due by (kept
-                              apart: an older version's ProcessInfo would refuse the field)
+    <prefix>processes:more    hash: process ID -> the fields older versions' ProcessInfo
+                              does not know, as JSON (next_beat_by, pid_namespace)
     <prefix>paused            hash: job ID -> paused since (ISO 8601)
     <prefix>history:<job ID>  list: HistoryEntry as JSON, newest first, at most HISTORY_CAP
     <prefix>spans:first       hash: process ID -> its first heartbeat (ISO 8601)
@@ -56,6 +56,8 @@ WATCH_ATTEMPTS = 10
 _JOB_TIMES = ("anchor", "last_scheduled", "last_started", "last_finished")
 _ENTRY_TIMES = ("scheduled_at", "started_at", "finished_at")
 _PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since")
+#: ProcessInfo's fields that older versions do not know: kept in `processes:more`.
+_NEWER_FIELDS = ("next_beat_by", "pid_namespace")
 
 
 class RedisStateStore(StateStore):
@@ -66,7 +68,7 @@ class RedisStateStore(StateStore):
         self.replica = replica
         self.jobs_key = f"{prefix}jobs"
         self.processes_key = f"{prefix}processes"
-        self.promised_key = f"{prefix}processes:promised"
+        self.more_key = f"{prefix}processes:more"
         self.paused_key = f"{prefix}paused"
         self.first_beats_key = f"{prefix}spans:first"
         self.last_beats_key = f"{prefix}spans:last"
@@ -194,24 +196,29 @@ class RedisStateStore(StateStore):
 
     def heartbeat(self, process: ProcessInfo) -> None:
         beat = process.heartbeat_at.astimezone(dt.UTC).isoformat()
-        info = _dump(process, _PROCESS_TIMES, leave_out="next_beat_by")
+        info = _dump(process, _PROCESS_TIMES, leave_out=_NEWER_FIELDS)
+        promise = process.next_beat_by
+        more = {
+            "next_beat_by": promise.astimezone(dt.UTC).isoformat() if promise else None,
+            "pid_namespace": process.pid_namespace,
+        }
         with self.connection.pipeline() as pipe:
             pipe.hset(self.processes_key, process.process_id, info)
-            if process.next_beat_by is not None:
-                promise = process.next_beat_by.astimezone(dt.UTC).isoformat()
-                pipe.hset(self.promised_key, process.process_id, promise)
+            pipe.hset(self.more_key, process.process_id, json.dumps(more))
             pipe.hsetnx(self.first_beats_key, process.process_id, beat)  # opens the span
             pipe.hset(self.last_beats_key, process.process_id, beat)  # extends it
             pipe.execute()
 
     def processes(self) -> list[ProcessInfo]:
         rows = self.connection.hgetall(self.processes_key)
-        promised = self.connection.hgetall(self.promised_key)
+        newer = self.connection.hgetall(self.more_key)
         processes = []
         for key, value in rows.items():
             data = _load(value, _PROCESS_TIMES)
-            promise = promised.get(key)
-            data["next_beat_by"] = _time(promise) if promise is not None else None
+            more = json.loads(newer[key]) if key in newer else {}
+            promise = more.get("next_beat_by")
+            data["next_beat_by"] = _time(promise) if promise else None
+            data["pid_namespace"] = more.get("pid_namespace")
             processes.append(ProcessInfo(**data))
         return processes
 
@@ -231,16 +238,17 @@ class RedisStateStore(StateStore):
     def forget(self, process_id: str) -> None:
         with self.connection.pipeline() as pipe:
             pipe.hdel(self.processes_key, process_id)
-            pipe.hdel(self.promised_key, process_id)
+            pipe.hdel(self.more_key, process_id)
             pipe.execute()
 
     def close(self) -> None:
         self.connection.close()
 
 
-def _dump(value: Any, times: tuple[str, ...], leave_out: str = "") -> str:
+def _dump(value: Any, times: tuple[str, ...], leave_out: tuple[str, ...] = ()) -> str:
     data = dataclasses.asdict(value)
-    data.pop(leave_out, None)
+    for name in leave_out:
+        del data[name]
     for name in times:
         if data.get(name) is not None:
             data[name] = data[name].astimezone(dt.UTC).isoformat()

@@ -64,6 +64,7 @@ _HISTORY_TIMES = {"scheduled_at", "started_at", "finished_at"}
 PROCESS_COLUMNS = (
     "host", "pid", "started_at", "heartbeat_at", "process_id",
     "running_job", "running_run_id", "running_since", "leader", "next_beat_by",
+    "pid_namespace",
 )
 #: Older files get the (processes) columns they lack; the new tables come from SCHEMA.
 MIGRATIONS = (
@@ -72,6 +73,7 @@ MIGRATIONS = (
     "ALTER TABLE processes ADD COLUMN running_since TEXT",
     "ALTER TABLE processes ADD COLUMN leader INTEGER NOT NULL DEFAULT 1",
     "ALTER TABLE processes ADD COLUMN next_beat_by TEXT",  # version 3
+    "ALTER TABLE processes ADD COLUMN pid_namespace TEXT",
 )
 
 SCHEMA = f"""
@@ -99,7 +101,8 @@ CREATE TABLE IF NOT EXISTS processes (
     running_run_id TEXT,
     running_since TEXT,
     leader INTEGER NOT NULL DEFAULT 1,
-    next_beat_by TEXT
+    next_beat_by TEXT,
+    pid_namespace TEXT
 );
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY,
@@ -273,18 +276,19 @@ class SqliteStateStore(StateStore):
         with self._lock, self._transaction():
             self._db.execute(
                 "INSERT INTO processes (process_id, host, pid, started_at, heartbeat_at, "
-                "running_job, running_run_id, running_since, leader, next_beat_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
+                "running_job, running_run_id, running_since, leader, next_beat_by, "
+                "pid_namespace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(process_id) DO UPDATE SET "
                 "heartbeat_at = excluded.heartbeat_at, running_job = excluded.running_job, "
                 "running_run_id = excluded.running_run_id, "
                 "running_since = excluded.running_since, leader = excluded.leader, "
-                "next_beat_by = excluded.next_beat_by",
+                "next_beat_by = excluded.next_beat_by, pid_namespace = excluded.pid_namespace",
                 (
                     process.process_id, process.host, process.pid,
                     _text(process.started_at), _text(process.heartbeat_at),
                     process.running_job, process.running_run_id,
                     _text(process.running_since), int(process.leader),
-                    _text(process.next_beat_by),
+                    _text(process.next_beat_by), process.pid_namespace,
                 ),
             )
             beat = _text(process.heartbeat_at)
@@ -434,11 +438,11 @@ def _entry(row: tuple) -> HistoryEntry:
 
 
 def _process(row: tuple) -> ProcessInfo:
-    host, pid, started, beat, process_id, job, run_id, since, leader, promise = row
+    host, pid, started, beat, process_id, job, run_id, since, leader, promise, space = row
     return ProcessInfo(
         host, pid, _time(started), _time(beat), process_id,
         running_job=job, running_run_id=run_id, running_since=_time(since),
-        leader=bool(leader), next_beat_by=_time(promise),
+        leader=bool(leader), next_beat_by=_time(promise), pid_namespace=space,
     )
 
 

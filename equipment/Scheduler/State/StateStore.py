@@ -151,6 +151,9 @@ class ProcessInfo:
     #: When its next heartbeat will have come at the latest: a loop that sleeps an hour
     #: until its next job says so, and is not late until then (None: `heartbeat_at`).
     next_beat_by: dt.datetime | None = None
+    #: Its pid namespace (Linux), so that only a process in the same one reads `pid` as
+    #: a pid: a sidecar in a pod shares the host name, not the pids (None: unknown).
+    pid_namespace: str | None = None
 
     def __post_init__(self) -> None:
         if not self.process_id:
@@ -158,7 +161,16 @@ class ProcessInfo:
 
     @classmethod
     def this_process(cls, now: dt.datetime) -> ProcessInfo:
-        return cls(socket.gethostname(), os.getpid(), now, now)
+        return cls(
+            socket.gethostname(), os.getpid(), now, now, pid_namespace=pid_namespace()
+        )
+
+    def shares_my_pids(self) -> bool:
+        """Whether this process's `pid` means the same process here: same host name and,
+        where known, the same pid namespace."""
+        if self.host != socket.gethostname():
+            return False
+        return self.pid_namespace is None or self.pid_namespace == pid_namespace()
 
     def lateness(self, now: dt.datetime) -> dt.timedelta:
         """How long past the heartbeat it promised this process is (negative: not yet)."""
@@ -169,7 +181,7 @@ class ProcessInfo:
         this host a live pid."""
         if self.lateness(now) > stale_after:
             return False
-        if self.host != socket.gethostname():
+        if not self.shares_my_pids():
             return True
         try:
             os.kill(self.pid, 0)
@@ -178,6 +190,14 @@ class ProcessInfo:
         except PermissionError:
             return True
         return True
+
+
+def pid_namespace() -> str | None:
+    """This process's pid namespace ('pid:[4026531836]'), or None where there is none."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
 
 
 class StateStore(ABC):

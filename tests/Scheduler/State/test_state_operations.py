@@ -115,13 +115,13 @@ def test_heartbeat_carries_the_running_job_and_leadership(store: StateStore) -> 
 
 def test_heartbeat_keeps_the_next_one_it_promised_until_forgotten(store: StateStore) -> None:
     promise = T0 + dt.timedelta(hours=1)
-    store.heartbeat(ProcessInfo("host", 1, T0, T0, next_beat_by=promise))
+    store.heartbeat(ProcessInfo("host", 1, T0, T0, next_beat_by=promise, pid_namespace="ns"))
     store.heartbeat(ProcessInfo("host", 2, T0, T0))  # no promise (an older version's)
 
-    promised = {process.pid: process.next_beat_by for process in store.processes()}
+    promised = {p.pid: (p.next_beat_by, p.pid_namespace) for p in store.processes()}
     store.forget(ProcessInfo("host", 1, T0, T0).process_id)
 
-    assert promised == {1: promise, 2: None}
+    assert promised == {1: (promise, "ns"), 2: (None, None)}
     assert [process.pid for process in store.processes()] == [2]
 
 
@@ -133,7 +133,7 @@ def test_an_older_version_can_read_the_processes_redis_keeps(redis_store) -> Non
     redis_store.heartbeat(ProcessInfo("host", 1, T0, T0, next_beat_by=T0))
     (raw,) = redis_store.connection.hgetall(redis_store.processes_key).values()
 
-    assert "next_beat_by" not in json.loads(raw)
+    assert not {"next_beat_by", "pid_namespace"} & set(json.loads(raw))
 
 
 def test_prune_drops_old_rows_and_keeps_the_newest_per_job(store: StateStore) -> None:
