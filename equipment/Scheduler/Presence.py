@@ -95,15 +95,16 @@ class Presence:
         except Exception as error:
             self._failed(error)
 
-    def beat(self, wakes_by: Callable[[], dt.datetime] | None = None) -> None:
+    def beat(self, wakes_by: dt.datetime | None = None) -> None:
         """After a pass: write a heartbeat if the last one is `HEARTBEAT_INTERVAL` old, or
-        if it promised the next one before the loop will have woken (`wakes_by()`) and
-        made its pass. A busy loop then writes every interval, an idle one once a wake."""
+        if it promised the next one before the loop will have woken (`wakes_by`, None: at
+        once) and made its pass. A busy loop then writes every interval, an idle one once
+        a wake."""
         me = self.me
         if me is None:
             return
         now = self.clock.now()
-        wakes = wakes_by() if wakes_by is not None else now
+        wakes = wakes_by or now
         with self._lock:
             kept = me.next_beat_by is not None and me.next_beat_by >= wakes + PROMISE_SLACK
             running = me.running_run_id is not None

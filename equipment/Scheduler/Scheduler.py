@@ -311,11 +311,13 @@ class Scheduler:
         records = dispatcher.drain()
         handled = earlier + records if earlier else records
         self._writer.write(handled)
-        self._presence.beat(self._wakes_by)
-        if self._metrics is not None:
-            self._metrics.observe(
-                handled, self.clock.now(), self._is_leader(), self._wakes_by()
-            )
+        presence, metrics = self._presence, self._metrics
+        # When the loop will wake next: what its heartbeat promises and its gauge shows
+        # (nobody asks in a test that only ticks).
+        wakes = self._wakes_by() if presence.me is not None or metrics is not None else None
+        presence.beat(wakes)
+        if metrics is not None:
+            metrics.observe(handled, self.clock.now(), self._is_leader(), wakes)
         return records
 
     def _follow_lead(self) -> None:

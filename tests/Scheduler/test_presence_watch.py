@@ -65,12 +65,12 @@ def test_a_heartbeat_promises_the_next_for_when_the_loop_will_have_woken() -> No
     presence.announce()
     hour = dt.timedelta(hours=1)
 
-    presence.beat(lambda: START + hour)  # the loop sleeps an hour, until its next job
+    presence.beat(START + hour)  # the loop sleeps an hour, until its next job
     (idle,) = state.processes()
     clock.advance(5)
-    presence.beat(lambda: START + hour)  # a pass that changes nothing: nothing to write
+    presence.beat(START + hour)  # a pass that changes nothing: nothing to write
     clock.advance(1)
-    presence.beat(lambda: START + 2 * hour)  # the loop will sleep longer: a new promise
+    presence.beat(START + 2 * hour)  # the loop will sleep longer: a new promise
     (later,) = state.processes()
 
     assert idle.next_beat_by == START + hour + HEARTBEAT_INTERVAL
@@ -89,7 +89,7 @@ def test_a_busy_loop_writes_its_heartbeat_once_an_interval() -> None:
     written = []
     for _ in range(30):  # a job every second
         clock.advance(1)
-        presence.beat(lambda: clock.now() + dt.timedelta(seconds=1))
+        presence.beat(clock.now() + dt.timedelta(seconds=1))
         written.append(state.processes()[0].heartbeat_at)
 
     assert len(set(written)) == 3  # at 1 s, then an interval later, twice
@@ -99,7 +99,7 @@ def test_the_watch_thread_looks_shortly_before_the_promise_falls_due() -> None:
     clock, state = FakeClock(START), MemoryStateStore()
     presence = Presence(state, clock, MemoryLogger(), max_sleep=30)
     presence.announce()
-    presence.beat(lambda: START + dt.timedelta(hours=1))
+    presence.beat(START + dt.timedelta(hours=1))
 
     # An idle loop sleeps an hour; so does its watch thread, waking half an interval before
     # the promise: a job started at the hour and still running then gets its beat in time.

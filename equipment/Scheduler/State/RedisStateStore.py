@@ -58,6 +58,7 @@ _ENTRY_TIMES = ("scheduled_at", "started_at", "finished_at")
 _PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since")
 #: ProcessInfo's fields that older versions do not know: kept in `processes:more`.
 _NEWER_FIELDS = ("next_beat_by", "pid_namespace")
+_NEWER_TIMES = ("next_beat_by",)
 
 
 class RedisStateStore(StateStore):
@@ -197,14 +198,10 @@ class RedisStateStore(StateStore):
     def heartbeat(self, process: ProcessInfo) -> None:
         beat = process.heartbeat_at.astimezone(dt.UTC).isoformat()
         info = _dump(process, _PROCESS_TIMES, leave_out=_NEWER_FIELDS)
-        promise = process.next_beat_by
-        more = {
-            "next_beat_by": promise.astimezone(dt.UTC).isoformat() if promise else None,
-            "pid_namespace": process.pid_namespace,
-        }
+        more = _encode({name: getattr(process, name) for name in _NEWER_FIELDS}, _NEWER_TIMES)
         with self.connection.pipeline() as pipe:
             pipe.hset(self.processes_key, process.process_id, info)
-            pipe.hset(self.more_key, process.process_id, json.dumps(more))
+            pipe.hset(self.more_key, process.process_id, more)
             pipe.hsetnx(self.first_beats_key, process.process_id, beat)  # opens the span
             pipe.hset(self.last_beats_key, process.process_id, beat)  # extends it
             pipe.execute()
@@ -215,10 +212,8 @@ class RedisStateStore(StateStore):
         processes = []
         for key, value in rows.items():
             data = _load(value, _PROCESS_TIMES)
-            more = json.loads(newer[key]) if key in newer else {}
-            promise = more.get("next_beat_by")
-            data["next_beat_by"] = _time(promise) if promise else None
-            data["pid_namespace"] = more.get("pid_namespace")
+            if key in newer:  # (an older version's process has none)
+                data.update(_load(newer[key], _NEWER_TIMES))
             processes.append(ProcessInfo(**data))
         return processes
 
@@ -249,6 +244,10 @@ def _dump(value: Any, times: tuple[str, ...], leave_out: tuple[str, ...] = ()) -
     data = dataclasses.asdict(value)
     for name in leave_out:
         del data[name]
+    return _encode(data, times)
+
+
+def _encode(data: dict[str, Any], times: tuple[str, ...]) -> str:
     for name in times:
         if data.get(name) is not None:
             data[name] = data[name].astimezone(dt.UTC).isoformat()
