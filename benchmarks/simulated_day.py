@@ -12,6 +12,7 @@ patching the `datetime` that `schedule` reads. Prints both and the ratio; median
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
 import os
@@ -89,6 +90,7 @@ def plain_schedule() -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # no options
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "day"
         equipment = Path(sys.executable).with_name("equipment")
