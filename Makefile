@@ -12,8 +12,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip 26.3 shows what the build backend warns of. An editable install of this layout has
+# setuptools say, each time, that it made one ("Editable installation. Please be careful
+# with folders ..."): that one note is silenced, nothing else.
+PIP_INSTALL := PYTHONWARNINGS='ignore:Editable installation:UserWarning' $(BIN)/python -m pip install --quiet
+
 install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP_INSTALL) -e '.[test]'
 
 lint: install
 	$(BIN)/ruff check equipment tests docs/examples $(wildcard benchmarks)
@@ -37,7 +42,7 @@ $(APS4)/bin/python:
 	$(APS4)/bin/python -m pip install --quiet --pre 'apscheduler>=4.0.0a1,<4.1'
 
 bench-env: install $(APS4)/bin/python
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(PIP_INSTALL) -e '.[test,bench]'
 
 bench: bench-env
 	$(BIN)/python benchmarks/bench.py

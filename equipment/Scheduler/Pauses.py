@@ -28,8 +28,9 @@ class Pauses:
         self._read_at = -math.inf  # never read
 
     def is_paused(self, job_id: str) -> bool:
-        if self.clock.monotonic() - self._read_at >= self.ttl:  # asked once per run: cheap
-            self.refresh()
+        now = self.clock.monotonic()
+        if now - self._read_at >= self.ttl:  # asked once per run: cheap
+            self._read(now)
         return job_id in self._paused
 
     def refresh(self, ahead: float = 0.0) -> None:
@@ -38,8 +39,11 @@ class Pauses:
         burst as `ahead`, so that the read is not paid inside the burst."""
         now = self.clock.monotonic()
         if now - self._read_at >= self.ttl - ahead:
-            self._read_at = now
-            try:
-                self._paused = self.state.paused()  # a copy: job ID -> since when
-            except Exception:
-                pass  # keep the last known set; the store's own failure is logged on write
+            self._read(now)
+
+    def _read(self, now: float) -> None:
+        self._read_at = now
+        try:
+            self._paused = self.state.paused()  # a copy: job ID -> since when
+        except Exception:
+            pass  # keep the last known set; the store's own failure is logged on write

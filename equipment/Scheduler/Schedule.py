@@ -276,12 +276,16 @@ class Schedule(schedule.Scheduler):
             return
         dispatcher = self.dispatcher
         dispatcher.prepare(due)  # the pass's claims, in one batch
+        if len(due) == 1:  # most passes: nothing to batch, too little to collect
+            self._run(due)
+            return
+        # A burst: no collection until it is over (in the loop it is held already, see
+        # CollectorPause; tick() alone needs this), and pushes falling due together reach
+        # their queue in one round trip.
         collector = self.burst_collector
-        if len(due) > 1:  # a burst: no collection until it is over (in the loop it is held
-            collector.begin()  # already, see CollectorPause; tick() alone needs this)
+        collector.begin()
         try:
-            # Pushes falling due together reach their queue in one round trip.
-            if len(due) > 1 and dispatcher.open_batches(due):  # a batch takes two
+            if dispatcher.open_batches(due):
                 try:
                     self._run(due)
                 finally:
