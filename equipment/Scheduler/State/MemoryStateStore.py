@@ -23,9 +23,6 @@ from equipment.Scheduler.State.StateStore import (
 _SCHEDULED = 2
 #: History rows kept per job at most (the default of `history_per_job`).
 HISTORY_CAP = 1000
-#: Records wait this many at most before they are folded into state and history (any read
-#: folds them first; see `record`).
-FOLD_AT = 10_000
 
 
 class MemoryStateStore(StateStore):
@@ -40,18 +37,15 @@ class MemoryStateStore(StateStore):
         self._history: dict[str, deque[tuple[Any, ...]]] = {}
         self._paused: dict[str, dt.datetime] = {}
         self._spans: dict[str, HeartbeatSpan] = {}
-        self._unfolded: list[RunRecord] = []  # recorded, not yet in _jobs and _history
         self._lock = threading.Lock()
 
     def load(self) -> dict[str, JobState]:
         with self._lock:
-            self._fold()
             return {job_id: replace(state) for job_id, state in self._jobs.items()}
 
     def adopt(self, proposals: Iterable[JobState]) -> dict[str, JobState]:
         proposals = list(proposals)
         with self._lock:
-            self._fold()  # records of an older definition apply to its state, not the new one
             for proposal in proposals:
                 stored = self._jobs.get(proposal.job_id)
                 if stored is None or stored.fingerprint != proposal.fingerprint:
@@ -59,38 +53,17 @@ class MemoryStateStore(StateStore):
             return {p.job_id: replace(self._jobs[p.job_id]) for p in proposals}
 
     def record(self, records: Iterable[RunRecord]) -> None:
-        """Keep `records` to fold in later, at the next read or once `FOLD_AT` wait.
-
-        Nothing outlives this process here, so a write need not be applied at once; and
-        folded many at a time, only the records the history keeps become rows (a simulated
-        day of a 1-second job writes 86,400 records, and the history keeps 1,000)."""
+        jobs, history = self._jobs, self._history
         with self._lock:
-            self._unfolded.extend(records)
-            if len(self._unfolded) >= FOLD_AT:
-                self._fold()
-
-    def _fold(self) -> None:
-        """Apply the waiting records to the jobs' states and history, in order (under the
-        lock)."""
-        if not self._unfolded:
-            return
-        records, self._unfolded = self._unfolded, []
-        jobs = self._jobs
-        by_job: dict[str, list[RunRecord]] = {}
-        for record in records:
-            job_id = record.job_id
-            stored = jobs.get(job_id)
-            if stored is not None:
-                stored.apply(record)
-            mine = by_job.get(job_id)
-            if mine is None:
-                mine = by_job[job_id] = []
-            mine.append(record)
-        for job_id, mine in by_job.items():
-            rows = self._history.get(job_id)
-            if rows is None:
-                rows = self._history[job_id] = deque(maxlen=HISTORY_CAP)
-            rows.extend(map(history_row, mine[-HISTORY_CAP:]))
+            for record in records:
+                job_id = record.job_id
+                stored = jobs.get(job_id)
+                if stored is not None:
+                    stored.apply(record)
+                rows = history.get(job_id)
+                if rows is None:
+                    rows = history[job_id] = deque(maxlen=HISTORY_CAP)
+                rows.append(history_row(record))
 
     def heartbeat(self, process: ProcessInfo) -> None:
         with self._lock:
@@ -120,7 +93,6 @@ class MemoryStateStore(StateStore):
         after: dt.datetime | None = None,
     ) -> list[HistoryEntry]:
         with self._lock:
-            self._fold()
             rows = [
                 HistoryEntry(*row)
                 for row in self._history.get(job_id, [])
@@ -143,7 +115,6 @@ class MemoryStateStore(StateStore):
 
     def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
         with self._lock:
-            self._fold()
             for job_id, rows in self._history.items():
                 kept = sorted(
                     (row for row in rows if row[_SCHEDULED] >= older_than),

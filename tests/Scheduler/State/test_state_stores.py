@@ -165,26 +165,3 @@ def test_a_new_definition_starts_its_grid_after_the_records_of_the_old_one(store
     state = store.load()["report"]
     assert (state.fingerprint, state.last_scheduled) == ("every day", None)
 
-
-def test_the_memory_store_folds_records_in_order_whenever_they_are_read(monkeypatch):
-    """It applies records in batches (see MemoryStateStore.record): whatever the batches,
-    state and history read as if each record had been applied when it was written."""
-    import equipment.Scheduler.State.MemoryStateStore as memory
-
-    monkeypatch.setattr(memory, "FOLD_AT", 7)
-    monkeypatch.setattr(memory, "HISTORY_CAP", 5)
-    store = MemoryStateStore()
-    store.adopt([JobState("a", "every minute", T0), JobState("b", "every minute", T0)])
-    outcomes = [SUCCESS, FAILURE, SKIPPED] * 6 + [SUCCESS, FAILURE, FAILURE, SKIPPED, FAILURE]
-    written = [record("a", minute, outcome) for minute, outcome in enumerate(outcomes)]
-    written[4:4] = [record("b", minute, SUCCESS) for minute in range(4)]
-    for start, size in [(0, 1), (1, 3), (4, 10), (14, 1), (15, 12)]:
-        store.record(written[start : start + size])
-        if start == 14:
-            assert store.load()["a"].last_run_id == written[14].run_id
-
-    history = store.history("a", limit=100)
-    assert [entry.run_id for entry in history] == [f"a@{minute}" for minute in range(22, 17, -1)]
-    assert len(store.history("b", limit=100)) == 4
-    state = store.load()["a"]
-    assert (state.last_run_id, state.consecutive_failures) == ("a@22", 3)
