@@ -9,9 +9,13 @@ unhealthy scheduler is one line and exit code 1.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import json
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -30,6 +34,8 @@ from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
 
 #: A failed run, an unhealthy scheduler: not a usage mistake (2), a result.
 FAILED = 1
+#: A run the user stopped with Ctrl-C: the shell's code for it.
+INTERRUPTED = 130
 
 
 def find_job(scheduler: Any, job_id: str) -> Any:
@@ -52,7 +58,13 @@ def run_command(app_spec: str, job_id: str) -> None:
     job = find_job(scheduler, job_id)
     dispatcher = scheduler.schedule.dispatcher
     dispatcher.replica = ProcessInfo.this_process(scheduler.clock.now()).process_id
-    record = dispatcher.run_now(job)
+    try:
+        with _ctrl_c_stops(scheduler):
+            record = dispatcher.run_now(job)
+    except KeyboardInterrupt:
+        scheduler.state.record(dispatcher.drain())  # the run, cut short: history says so
+        click.echo(f"{job.id}: interrupted (Ctrl-C)", err=True)
+        raise SystemExit(INTERRUPTED) from None
     scheduler.state.record(dispatcher.drain())
     took = f" in {record.duration * 1000:.1f} ms" if record.started_at else ""
     if record.succeeded:
@@ -61,6 +73,25 @@ def run_command(app_spec: str, job_id: str) -> None:
     what = record.error_line() if record.outcome == "failure" else f"skipped ({record.reason})"
     click.echo(f"{job.id}: {record.outcome}{took}: {what} (run {record.run_id})", err=True)
     raise SystemExit(FAILED)
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops(scheduler: Any) -> Iterator[None]:
+    """Ctrl-C during `schedule run` stops the run as a stop signal stops the scheduler's:
+    the run is interrupted (logged and recorded as such), not a failure of the job's own."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        scheduler.stop()  # first: the KeyboardInterrupt below is then the stop's
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @schedule.command(name="pause")

@@ -156,5 +156,6 @@ def _prepared(push: DeferredPush) -> Any:
         failure_ttl=spec["failure_ttl"],
         job_id=push.job_id,
         meta=spec["meta"],
+        description=spec["description"],
         retry=spec.get("retry"),
     )

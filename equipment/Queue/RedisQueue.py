@@ -163,6 +163,9 @@ class RedisQueue(AbstractQueue):
             "args": args,
             "kwargs": kwargs,
             "meta": meta,
+            # RQ would describe the job by its call, arguments and all ('noop('s3cret')'),
+            # in its lines and dashboards: the function's name says what it is.
+            "description": meta["function"],
             "result_ttl": self.settings.redis.result_ttl,
             "failure_ttl": self.settings.redis.failure_ttl,
         }

@@ -120,7 +120,14 @@ def build_worker(
     rq_queues = [
         Queue(name, connection=connection, default_timeout=settings.job_timeout) for name in queues
     ]
-    worker = cls(rq_queues, connection=connection, exception_handlers=[failure_logger(log)])
+    # RQ's own lines name a job by its description, which holds the call's arguments unless
+    # the pusher gave one (ours give the function's name): they name it by its ID instead.
+    worker = cls(
+        rq_queues,
+        connection=connection,
+        exception_handlers=[failure_logger(log)],
+        log_job_description=False,
+    )
     worker.app_log = log
     worker.worker_pid = os.getpid()  # its children die with this process
     worker.redis_target = settings.display

@@ -13,12 +13,18 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
 from equipment.Log.AbstractLogger import AbstractLogger
 
 # How long flushing the logs may take: a handler blocked on a full pipe must not keep us.
 FLUSH_BOUND = 1.0
+
+
+class Abandoned(Exception):
+    """The error in the record of a run the process left at once: a second stop signal,
+    or a job still running well after its grace ran out."""
 
 
 class RunningRun(Protocol):
@@ -63,9 +69,15 @@ def flush_logs(bound: float = FLUSH_BOUND) -> None:
     private loggers too. It runs in a daemon thread so that a handler blocked for ever (on a
     full pipe, or on a lock an abandoned thread holds) cannot keep the process alive.
     """
-    flusher = threading.Thread(target=_flush, name="equipment-log-flush", daemon=True)
-    flusher.start()
-    flusher.join(bound)
+    within(bound, _flush, "equipment-log-flush")
+
+
+def within(bound: float, action: Callable[[], object], name: str) -> None:
+    """Run `action` in a daemon thread of its own and wait for it `bound` seconds at most:
+    on the way out at once, it may block for ever on a lock the abandoned code holds."""
+    worker = threading.Thread(target=action, name=name, daemon=True)
+    worker.start()
+    worker.join(bound)
 
 
 def _flush() -> None:

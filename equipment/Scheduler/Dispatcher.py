@@ -241,6 +241,12 @@ class Dispatcher:
         batch = self._batches.get(id(job.push_call[0])) if job.push_call else None
         try:
             self.runner.run(job, record, self.coordinator.fence(), batch)
+        except BaseException:
+            # Cut short by a stop (the grace ran out, a Ctrl-C): it ran, and its record
+            # says how far; the scheduler writes it on the way out.
+            if record is self.runner.interrupted:
+                self._complete(job, record)
+            raise
         finally:
             if job.exclusive:
                 self._unlock(job, record)

@@ -45,6 +45,7 @@ class Runner:
         self.lifecycle = lifecycle
         self.current: RunRecord | None = None
         self.interrupted: RunRecord | None = None  # a run cut short by a BaseException
+        self._started = 0.0  # monotonic start of the current run
 
     def run(
         self,
@@ -86,10 +87,10 @@ class Runner:
     ) -> None:
         clock = self.clock
         record.started_at = clock.now()
+        started = self._started = clock.monotonic()
         self.current = record  # before the start line: a stop signal may come at any point
         if self.log.is_enabled_for(INFO):
             self.log.info("Job %s started", record.job_id, extra=record.start_fields())
-        started = self._started = clock.monotonic()
         try:
             run = enter_run(PushScope(record.run_id, fence))
             try:
@@ -120,6 +121,18 @@ class Runner:
             self.current = None
             record.duration = clock.monotonic() - started
             record.finished_at = clock.now()
+
+    def abandon(self, error: BaseException) -> RunRecord | None:
+        """The process leaves at once while a run is going (a second stop signal, a job
+        that would not stop): close its record with `error`; None when no run is going."""
+        record = self.current
+        if record is None:
+            return None
+        record.outcome = FAILURE
+        record.error = error
+        record.duration = self.clock.monotonic() - self._started
+        record.finished_at = self.clock.now()
+        return record
 
     def _failed(self, record: RunRecord, error: BaseException) -> None:
         record.outcome = FAILURE
@@ -165,8 +178,13 @@ class Runner:
                 exc_info=(type(error), error, error.__traceback__) if error else None,
                 extra=record.log_fields(),
             )
-        # Grids are whole seconds apart at the least: a shorter run cannot have overrun.
-        if record.duration >= 1.0 and record.duration > job.trigger.period().total_seconds():
+        # Grids are whole seconds apart at the least: a shorter run cannot have overrun. A
+        # manual run (`schedule run`) is off the grid and holds no scheduler up.
+        if (
+            record.duration >= 1.0
+            and not record.manual
+            and record.duration > job.trigger.period().total_seconds()
+        ):
             self.log.warning(
                 "Job %s took %s, longer than its interval of %s: occurrences that fell due "
                 "meanwhile are skipped; push slow work to the queue or run it less often",

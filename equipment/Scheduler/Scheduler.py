@@ -27,6 +27,7 @@ from typing import Any
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
+from equipment.Scheduler.Abandon import Abandoned, within
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.ClockWatch import ClockWatch
 from equipment.Scheduler.CollectorPause import CollectorPause
@@ -48,6 +49,9 @@ from equipment.Scheduler.StateWriter import StateWriter
 from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
 
+#: How long the way out at once waits for the state store to take the last records (the
+#: abandoned code may be holding it).
+ABANDON_WRITE = 1.0
 #: The longest a standby sleeps between looks at the lease (it is woken at once when it
 #: takes the lead; this only bounds a missed wake-up).
 STANDBY_SLEEP = 1.0
@@ -140,7 +144,10 @@ class Scheduler:
         self._collector = CollectorPause()
         # What a stop "at once" names as abandoned: the run in progress, if any.
         self._signals = StopSignals(
-            self._request_stop, lambda: self.schedule.dispatcher.runner.current, lambda: self.log
+            self._request_stop,
+            lambda: self.schedule.dispatcher.runner.current,
+            lambda: self.log,
+            self._store_abandoned,
         )
         self._clock_watch = ClockWatch(self.clock, self.log)
         self._ready_took = 0.0  # how long the last `_get_ready` took, in seconds
@@ -350,6 +357,17 @@ class Scheduler:
         for job in missed:
             _log_missed(self.log, job, self.schedule.zone, "while no replica led")
         return True
+
+    def _store_abandoned(self, why: str) -> None:
+        """The process leaves at once: store what ran, the abandoned run's record too (a
+        failure: `Abandoned`, why), if the store takes them within `ABANDON_WRITE`."""
+        dispatcher = self.schedule.dispatcher
+        records = dispatcher.drain()
+        abandoned = dispatcher.runner.abandon(Abandoned(why))
+        if abandoned is not None:
+            records.append(abandoned)
+        if records:
+            within(ABANDON_WRITE, lambda: self._writer.write(records), "equipment-last-records")
 
     def _finish_background(self) -> None:
         """At the stop: let background runs finish, up to `shutdown_grace`."""

@@ -52,11 +52,14 @@ class StopSignals:
         on_stop: Callable[[str], None],
         current_run: Callable[[], RunningRun | None] = lambda: None,
         log: Callable[[], AbstractLogger] = NullLogger,
+        on_abandon: Callable[[str], None] = lambda why: None,
     ) -> None:
-        """`current_run()` gives the run in progress (or None), `log()` the logger to use."""
+        """`current_run()` gives the run in progress (or None), `log()` the logger to use;
+        `on_abandon(why)` is called just before the process leaves at once."""
         self.on_stop = on_stop
         self.current_run = current_run
         self.log = log
+        self.on_abandon = on_abandon
         self.received = 0
         self.watchdog: StopWatchdog | None = None
         self._previous: dict[int, Any] = {}
@@ -92,6 +95,7 @@ class StopSignals:
     def _at_once(self, signum: int, frame: FrameType | None) -> NoReturn:
         name = signal.Signals(signum).name
         run = self.current_run()
+        self.on_abandon(f"a second {name} stopped the scheduler at once")
         threads = leftover_threads()
         left = f"; threads left running: {thread_names(threads)}" if threads else ""
         if run is None:
@@ -113,7 +117,7 @@ class StopSignals:
         if not self._previous:
             return
         if self.watchdog is None:
-            self.watchdog = StopWatchdog(self.log(), self.current_run, seconds)
+            self.watchdog = StopWatchdog(self.log(), self.current_run, seconds, self.on_abandon)
             self.watchdog.start()
         if hasattr(signal, "setitimer"):
             signal.signal(signal.SIGALRM, _expire)
@@ -129,4 +133,4 @@ _SIGHUP = getattr(signal, "SIGHUP", None)
 
 
 def _expire(signum: int, frame: FrameType | None) -> None:
-    raise ShutdownGraceExpired()
+    raise ShutdownGraceExpired("the scheduler was stopping and shutdown_grace ran out")

@@ -40,10 +40,12 @@ class StopWatchdog:
         log: AbstractLogger,
         current_run: Callable[[], RunningRun | None],
         grace: float,
+        on_abandon: Callable[[str], None] = lambda why: None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.log = log
         self.current_run = current_run
+        self.on_abandon = on_abandon  # called just before the loop is abandoned
         self.grace = grace
         self.monotonic = monotonic
         self.grace_ends = monotonic() + grace
@@ -82,6 +84,7 @@ class StopWatchdog:
         run = self.current_run()
         grace = f"{self.grace:g}"
         after = f"{ABANDON_AFTER:g}"
+        self.on_abandon(f"still running {after}s after shutdown_grace ({grace}s) ran out")
         if run is None:
             leave_now(
                 0,

@@ -269,3 +269,50 @@ def test_health_reports_each_replica_and_the_leader(project: Path) -> None:
 
     assert result.exit_code == 0
     assert "2 scheduler(s) alive" in result.output and "(leader)" in result.output
+
+
+CTRL_C_PROJECT = '''
+import os
+import signal
+import time
+
+from equipment.Scheduler.Scheduler import Scheduler
+
+
+def pressed():
+    os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C, while the job runs
+    time.sleep(5)
+
+
+class Jobs(Scheduler):
+    def run(self):
+        self.schedule.every().hour.name("report").do(pressed)
+        super().run()
+
+
+class App:
+    @classmethod
+    def make(cls, base_path):
+        return cls()
+
+    def scheduler(self):
+        settings = {"state": "sqlite", "state_path": os.environ["OPERATE_STATE"]}
+        return Jobs(settings=settings)
+'''
+
+
+def test_ctrl_c_during_run_interrupts_the_run_exits_130_and_history_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text(CTRL_C_PROJECT)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPERATE_STATE", str(tmp_path / "state.sqlite3"))
+
+    result = invoke("run", "report")
+
+    assert result.exit_code == 130 and result.output == "report: interrupted (Ctrl-C)\n"
+    state = SqliteStateStore(tmp_path / "state.sqlite3")
+    (latest,) = state.history("report", limit=1)
+    assert (latest.outcome, latest.error) == ("failure", "KeyboardInterrupt")
+    assert latest.duration < 5

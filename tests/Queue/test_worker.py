@@ -211,3 +211,28 @@ def test_a_killed_workers_children_end_within_seconds(tmp_path, log, redis_conn,
         for pid in [proc.pid, *kids]:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_no_argument_value_reaches_a_log_line_or_a_job_description(
+    log, redis_conn, queue_name, key
+):
+    """RQ names a job by its call, arguments and all, in its lines and dashboards, unless
+    given a description; our pushes give the function's name and the worker names jobs by
+    ID in RQ's lines."""
+    from rq.job import Job
+
+    config = redis_config(queue_name)
+    queue = QueueFactory(config, log)
+    assert queue.push(jobs.record, key, "Arg-S3cret!") is True
+    batch = queue.batch()
+    batched = [batch.add(jobs.record, (key, "Batch-S3cret!"), {}) for _ in range(2)]
+    batch.send()
+    assert all(push.accepted for push in batched)
+    assert work(fake_app(config, log), burst=True) == 0
+
+    assert sorted(recorded(redis_conn, key)) == ["Arg-S3cret!", "Batch-S3cret!", "Batch-S3cret!"]
+    for record in log.records:
+        text = f"{record.message} {record.extra} {record.traceback}"
+        assert "S3cret" not in text, text
+    for job_id in [push.queue_job_id for push in batched]:
+        assert Job.fetch(job_id, connection=redis_conn).description == "tests.Queue.jobs.record"

@@ -1,5 +1,7 @@
 """A scheduler process for the signal tests: `python signal_child.py JOB_SECONDS GRACE [KIND]`.
 
+With STATE_PATH in the environment, its state and history go to that SQLite file.
+
 KIND is what the job named `slow` does:
 - `sleep` (the default): sleeps JOB_SECONDS, then returns;
 - `swallow`: loops for ever, swallowing every BaseException (stop signals, the grace);
@@ -7,6 +9,7 @@ KIND is what the job named `slow` does:
   returns at once.
 """
 
+import os
 import sys
 import threading
 import time
@@ -49,7 +52,10 @@ def leave_a_thread_running() -> None:
 
 
 if __name__ == "__main__":
-    scheduler = SlowScheduler(log=StderrLogger(), settings={"shutdown_grace": sys.argv[2]})
+    settings = {"shutdown_grace": sys.argv[2]}
+    if os.environ.get("STATE_PATH"):
+        settings.update(state="sqlite", state_path=os.environ["STATE_PATH"])
+    scheduler = SlowScheduler(log=StderrLogger(), settings=settings)
     scheduler.schedule.jobs  # noqa: B018
     try:
         scheduler.run()

@@ -32,6 +32,16 @@ def test_an_overrun_is_followed_by_one_run_at_the_next_grid_point_and_a_warning(
     assert warning.message.startswith("Job slow took 1.500 s, longer than its interval of 1.000 s")
 
 
+def test_a_manual_run_longer_than_the_interval_is_no_overrun(scheduler, clock, log):
+    """`equipment schedule run` is off the grid: no occurrence waits for it."""
+    job = scheduler.schedule.every(1).seconds.name("slow").do(lambda: clock.advance(1.5))
+
+    record = scheduler.schedule.dispatcher.run_now(job)
+
+    assert record.succeeded and record.duration == 1.5
+    assert not log.find("longer than its interval")
+
+
 def test_a_job_pinned_to_clock_times_starts_on_the_second(scheduler, clock):
     clock.set(START + dt.timedelta(seconds=17.4))
     scheduler.schedule.every().minute.at(":00").name("pinned").do(lambda: clock.advance(0.2))

@@ -1,5 +1,6 @@
 """Stop signals on a real process: short and bounded (a few seconds each when they pass)."""
 
+import os
 import queue
 import signal
 import subprocess
@@ -19,11 +20,16 @@ NOHUP = (
 
 
 class Child:
-    def __init__(self, job_seconds: float, grace: float, kind: str, ignore_sighup: bool) -> None:
+    def __init__(
+        self, job_seconds: float, grace: float, kind: str, ignore_sighup: bool, state: Path | None
+    ) -> None:
         command = [sys.executable, str(CHILD), str(job_seconds), str(grace), kind]
         if ignore_sighup:  # as `nohup` does: ignore SIGHUP, then exec (which keeps it ignored)
             command = [sys.executable, "-c", NOHUP, *command]
-        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        environment = {**os.environ, "STATE_PATH": str(state or "")}
+        self.process = subprocess.Popen(
+            command, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=environment
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -62,9 +68,13 @@ def child_factory():
     children: list[Child] = []
 
     def make(
-        job_seconds: float, grace: float, kind: str = "sleep", ignore_sighup: bool = False
+        job_seconds: float,
+        grace: float,
+        kind: str = "sleep",
+        ignore_sighup: bool = False,
+        state: Path | None = None,
     ) -> Child:
-        children.append(Child(job_seconds, grace, kind, ignore_sighup))
+        children.append(Child(job_seconds, grace, kind, ignore_sighup, state))
         return children[-1]
 
     yield make
@@ -88,8 +98,11 @@ def test_sigterm_lets_the_running_job_finish_then_exits_zero(child_factory):
     assert "exited cleanly" in out
 
 
-def test_a_job_outliving_the_grace_is_interrupted_and_the_process_still_stops(child_factory):
-    child = child_factory(job_seconds=30, grace=0.5)
+def test_a_job_outliving_the_grace_is_interrupted_and_the_process_still_stops(
+    child_factory, tmp_path
+):
+    state = tmp_path / "scheduler.sqlite3"
+    child = child_factory(job_seconds=30, grace=0.5, state=state)
     child.wait_for("Job slow started")
     child.process.send_signal(signal.SIGTERM)
 
@@ -97,6 +110,23 @@ def test_a_job_outliving_the_grace_is_interrupted_and_the_process_still_stops(ch
     out = child.output()
     assert "Job slow did not finish within shutdown_grace (0.5s) and was interrupted" in out
     assert "Scheduler stopped" in out
+    assert last_run(state) == (
+        "failure",
+        "ShutdownGraceExpired: the scheduler was stopping and shutdown_grace ran out",
+    )
+
+
+def last_run(state: Path) -> tuple[str, str | None]:
+    """The outcome and error of job `slow`'s newest history row in the SQLite file."""
+    from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
+
+    store = SqliteStateStore(state)
+    try:
+        [entry] = store.history("slow", limit=1)
+        assert store.load()["slow"].last_run_id == entry.run_id
+        return entry.outcome, entry.error
+    finally:
+        store.close()
 
 
 def test_a_second_sigint_stops_at_once_with_a_non_zero_code(child_factory):
@@ -113,8 +143,9 @@ def test_a_second_sigint_stops_at_once_with_a_non_zero_code(child_factory):
 # A job that swallows every BaseException cannot be interrupted; the process still ends.
 
 
-def test_a_second_sigterm_ends_a_job_that_swallows_everything_with_130(child_factory):
-    child = child_factory(job_seconds=0, grace=30, kind="swallow")
+def test_a_second_sigterm_ends_a_job_that_swallows_everything_with_130(child_factory, tmp_path):
+    state = tmp_path / "scheduler.sqlite3"
+    child = child_factory(job_seconds=0, grace=30, kind="swallow", state=state)
     child.wait_for("Job slow started")
     child.process.send_signal(signal.SIGTERM)
     child.wait_for("Scheduler stopping (SIGTERM)")
@@ -124,10 +155,15 @@ def test_a_second_sigterm_ends_a_job_that_swallows_everything_with_130(child_fac
     out = child.output()
     assert "Scheduler stopping at once (second SIGTERM): job slow abandoned" in out
     assert "(run slow@" in out
+    assert last_run(state) == (
+        "failure",
+        "Abandoned: a second SIGTERM stopped the scheduler at once",
+    )
 
 
-def test_a_job_that_swallows_the_grace_expiry_is_abandoned_shortly_after(child_factory):
-    child = child_factory(job_seconds=0, grace=0.5, kind="swallow")
+def test_a_job_that_swallows_the_grace_expiry_is_abandoned_shortly_after(child_factory, tmp_path):
+    state = tmp_path / "scheduler.sqlite3"
+    child = child_factory(job_seconds=0, grace=0.5, kind="swallow", state=state)
     child.wait_for("Job slow started")
     signalled = time.monotonic()
     child.process.send_signal(signal.SIGTERM)
@@ -138,6 +174,10 @@ def test_a_job_that_swallows_the_grace_expiry_is_abandoned_shortly_after(child_f
     out = child.output()
     assert "Job slow (run slow@" in out
     assert "still running 2s after shutdown_grace (0.5s) ran out: abandoned" in out
+    assert last_run(state) == (
+        "failure",
+        "Abandoned: still running 2s after shutdown_grace (0.5s) ran out",
+    )
 
 
 # A job's non-daemon thread does not keep a stopped scheduler alive.
