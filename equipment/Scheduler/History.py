@@ -50,8 +50,13 @@ def covering(spans: list[HeartbeatSpan], moment: dt.datetime, slack: dt.timedelt
     HeartbeatSpan
 ]:
     """The spans during which a scheduler was running at `moment`."""
-    return [s for s in spans if s.first_beat - dt.timedelta(seconds=1) <= moment <= s.last_beat
-            + slack]
+    return [s for s in spans if s.first_beat - dt.timedelta(seconds=1) <= moment <= _end(s, slack)]
+
+
+def _end(span: HeartbeatSpan, slack: dt.timedelta) -> dt.datetime:
+    """Until when `span`'s process may have run: its goodbye, or `slack` after its last beat
+    (it may have died just before its next one)."""
+    return span.last_beat if span.stopped else span.last_beat + slack
 
 
 def gaps(
@@ -60,7 +65,7 @@ def gaps(
     """The parts of [start, end) no heartbeat span covers."""
     found, cursor = [], start
     for span in sorted(spans, key=lambda s: s.first_beat):
-        begin, finish = span.first_beat - dt.timedelta(seconds=1), span.last_beat + slack
+        begin, finish = span.first_beat - dt.timedelta(seconds=1), _end(span, slack)
         if finish <= cursor:
             continue
         if begin > cursor:

@@ -43,3 +43,33 @@ def test_missed_runs_lie_between_heartbeat_spans_and_inside_retention() -> None:
     assert [line.entry.scheduled_at.hour for line in lines] == [18, 17, 16, 15]
     assert {line.entry.outcome for line in lines} == {"missed"}
     assert all(line.entry.scheduled_at >= START + dt.timedelta(days=10) for line in old)
+
+
+def test_a_short_downtime_after_a_stop_is_missed_not_hidden_by_the_slack() -> None:
+    """A process that crashed may have run until its next beat was due; one that stopped
+    (its last beat a goodbye) ran nothing after it, however soon another one started."""
+    from equipment.Scheduler.History import covering, grace
+
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(5).seconds.name("often").do(lambda: None)
+    state = scheduler.state
+    first = ProcessInfo("h", 1, START, START, next_beat_by=START + dt.timedelta(seconds=20))
+    state.heartbeat(first)
+    first.heartbeat_at = first.next_beat_by = START + dt.timedelta(seconds=3)  # its goodbye
+    state.heartbeat(first)
+    restarted = START + dt.timedelta(seconds=14)
+    state.heartbeat(ProcessInfo("h", 2, restarted, restarted))
+    now = START + dt.timedelta(minutes=2)
+
+    lines = timeline(job, state, now, max_sleep=30)
+
+    missed = sorted(
+        line.entry.scheduled_at for line in lines
+        if line.entry.outcome == "missed" and line.entry.scheduled_at < restarted
+    )
+    assert missed == [START + dt.timedelta(seconds=5), START + dt.timedelta(seconds=10)]
+    assert covering(state.spans(), START + dt.timedelta(seconds=10), grace(30)) == []
+    crashed = ProcessInfo("h", 3, START, START)  # no goodbye: the slack still covers it
+    state.heartbeat(crashed)
+    alive = covering(state.spans(), START + dt.timedelta(seconds=10), grace(30))
+    assert [span.process_id for span in alive] == [crashed.process_id]

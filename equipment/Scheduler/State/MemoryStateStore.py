@@ -73,6 +73,7 @@ class MemoryStateStore(StateStore):
                 span = HeartbeatSpan(process.process_id, process.heartbeat_at, process.heartbeat_at)
                 self._spans[process.process_id] = span
             span.last_beat = max(span.last_beat, process.heartbeat_at)
+            span.stopped = process.says_goodbye
 
     def processes(self) -> list[ProcessInfo]:
         with self._lock:

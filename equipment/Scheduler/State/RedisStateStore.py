@@ -8,6 +8,7 @@
     <prefix>history:<job ID>  list: HistoryEntry as JSON, newest first, at most HISTORY_CAP
     <prefix>spans:first       hash: process ID -> its first heartbeat (ISO 8601)
     <prefix>spans:last        hash: process ID -> its last heartbeat (kept after it stops)
+    <prefix>spans:stopped     hash: process ID -> "1" when that last beat was its goodbye
 
 `adopt` is one Lua script per chunk (insert-if-absent, a changed fingerprint replaces), so
 replicas starting together agree on one anchor per job; `record` reads the batch's rows and
@@ -73,6 +74,7 @@ class RedisStateStore(StateStore):
         self.paused_key = f"{prefix}paused"
         self.first_beats_key = f"{prefix}spans:first"
         self.last_beats_key = f"{prefix}spans:last"
+        self.stopped_key = f"{prefix}spans:stopped"
         self._adopt = connection.register_script(ADOPT)
 
     def history_key(self, job_id: str) -> str:
@@ -192,6 +194,7 @@ class RedisStateStore(StateStore):
         if ended:
             self.connection.hdel(self.first_beats_key, *ended)
             self.connection.hdel(self.last_beats_key, *ended)
+            self.connection.hdel(self.stopped_key, *ended)
 
     # -- processes ---------------------------------------------------------------------------
 
@@ -204,6 +207,10 @@ class RedisStateStore(StateStore):
             pipe.hset(self.more_key, process.process_id, more)
             pipe.hsetnx(self.first_beats_key, process.process_id, beat)  # opens the span
             pipe.hset(self.last_beats_key, process.process_id, beat)  # extends it
+            if process.says_goodbye:  # and ends it
+                pipe.hset(self.stopped_key, process.process_id, "1")
+            else:
+                pipe.hdel(self.stopped_key, process.process_id)
             pipe.execute()
 
     def processes(self) -> list[ProcessInfo]:
@@ -220,8 +227,9 @@ class RedisStateStore(StateStore):
     def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
         firsts = self.connection.hgetall(self.first_beats_key)
         lasts = self.connection.hgetall(self.last_beats_key)
+        stopped = self.connection.hgetall(self.stopped_key)
         spans = [
-            HeartbeatSpan(_text(key), _time(first), _time(lasts[key]))
+            HeartbeatSpan(_text(key), _time(first), _time(lasts[key]), key in stopped)
             for key, first in firsts.items()
             if key in lasts
         ]

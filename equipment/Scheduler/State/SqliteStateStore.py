@@ -26,7 +26,7 @@ from equipment.Scheduler.State.StateStore import (
 
 #: 'EQPT': marks the file as ours, so a foreign database is never written into.
 APPLICATION_ID = 0x45515054
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: How long a write waits for another process's transaction before giving up for this pass.
 BUSY_TIMEOUT_MS = 200
 
@@ -66,7 +66,7 @@ PROCESS_COLUMNS = (
     "running_job", "running_run_id", "running_since", "leader", "next_beat_by",
     "pid_namespace",
 )
-#: Older files get the (processes) columns they lack; the new tables come from SCHEMA.
+#: Older files get the columns they lack; the new tables come from SCHEMA.
 MIGRATIONS = (
     "ALTER TABLE processes ADD COLUMN running_job TEXT",  # version 2
     "ALTER TABLE processes ADD COLUMN running_run_id TEXT",
@@ -74,6 +74,7 @@ MIGRATIONS = (
     "ALTER TABLE processes ADD COLUMN leader INTEGER NOT NULL DEFAULT 1",
     "ALTER TABLE processes ADD COLUMN next_beat_by TEXT",  # version 3
     "ALTER TABLE processes ADD COLUMN pid_namespace TEXT",
+    "ALTER TABLE spans ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0",  # version 4
 )
 
 SCHEMA = f"""
@@ -127,7 +128,8 @@ CREATE TABLE IF NOT EXISTS paused (
 CREATE TABLE IF NOT EXISTS spans (
     process_id TEXT PRIMARY KEY,
     first_beat TEXT NOT NULL,
-    last_beat TEXT NOT NULL
+    last_beat TEXT NOT NULL,
+    stopped INTEGER NOT NULL DEFAULT 0
 );
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -293,10 +295,10 @@ class SqliteStateStore(StateStore):
             )
             beat = _text(process.heartbeat_at)
             self._db.execute(
-                "INSERT INTO spans (process_id, first_beat, last_beat) VALUES (?, ?, ?) "
-                "ON CONFLICT(process_id) DO UPDATE SET last_beat = MAX(last_beat, "
-                "excluded.last_beat)",
-                (process.process_id, beat, beat),
+                "INSERT INTO spans (process_id, first_beat, last_beat, stopped) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
+                "last_beat = MAX(last_beat, excluded.last_beat), stopped = excluded.stopped",
+                (process.process_id, beat, beat, int(process.says_goodbye)),
             )
 
     def processes(self) -> list[ProcessInfo]:
@@ -366,11 +368,14 @@ class SqliteStateStore(StateStore):
     def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT process_id, first_beat, last_beat FROM spans WHERE last_beat >= ? "
-                "ORDER BY first_beat",
+                "SELECT process_id, first_beat, last_beat, stopped FROM spans "
+                "WHERE last_beat >= ? ORDER BY first_beat",
                 (_text(after) if after is not None else "",),
             ).fetchall()
-        return [HeartbeatSpan(pid, _time(first), _time(last)) for pid, first, last in rows]
+        return [
+            HeartbeatSpan(pid, _time(first), _time(last), bool(stopped))
+            for pid, first, last, stopped in rows
+        ]
 
     def db_mode(self) -> str:
         """The journal mode in use ('wal' once opened by us)."""
@@ -422,9 +427,10 @@ def _migrate(db: sqlite3.Connection) -> None:
     with _Transaction(db):
         if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return  # another process migrated it while we waited for the lock
-        columns = {row[1] for row in db.execute("PRAGMA table_info(processes)")}
         for statement in MIGRATIONS:
-            if statement.split()[5] not in columns:  # "ALTER TABLE t ADD COLUMN name ..."
+            _, _, table, _, _, column, *_ = statement.split()  # ALTER TABLE t ADD COLUMN c
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if columns and column not in columns:  # a table not there yet comes from SCHEMA
                 db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

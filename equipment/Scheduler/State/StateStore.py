@@ -130,6 +130,9 @@ class HeartbeatSpan:
     process_id: str
     first_beat: dt.datetime
     last_beat: dt.datetime
+    #: The last beat was the process's goodbye (a stop): it ran nothing after it. Without
+    #: one (a crash, a kill) it may have run until its next beat was due.
+    stopped: bool = False
 
 
 @dataclass
@@ -171,6 +174,12 @@ class ProcessInfo:
         if self.host != socket.gethostname():
             return False
         return self.pid_namespace is None or self.pid_namespace == pid_namespace()
+
+    @property
+    def says_goodbye(self) -> bool:
+        """A beat that promises none after it: the process's last, written as it stops
+        (`Presence.leave`)."""
+        return self.next_beat_by is not None and self.next_beat_by <= self.heartbeat_at
 
     def lateness(self, now: dt.datetime) -> dt.timedelta:
         """How long past the heartbeat it promised this process is (negative: not yet)."""

@@ -103,6 +103,38 @@ def test_heartbeats_open_and_extend_a_span_that_outlives_the_process(store: Stat
     assert store.spans(after=T0 + dt.timedelta(minutes=6)) == []
 
 
+def test_a_span_ends_at_a_goodbye_and_opens_again_with_a_later_beat(store: StateStore) -> None:
+    process = ProcessInfo("host", 1, T0, T0, next_beat_by=T0 + dt.timedelta(seconds=20))
+    store.heartbeat(process)
+    running = store.spans()
+    process.heartbeat_at = process.next_beat_by = T0 + dt.timedelta(seconds=5)  # leave()
+    store.heartbeat(process)
+    stopped = store.spans()
+    process.heartbeat_at, process.next_beat_by = T0 + dt.timedelta(seconds=6), None
+    store.heartbeat(process)
+
+    assert [span.stopped for span in running + stopped + store.spans()] == [False, True, False]
+
+
+def test_a_version_3_file_gets_the_spans_stopped_column(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    SqliteStateStore(path).close()
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        ALTER TABLE spans DROP COLUMN stopped;
+        INSERT INTO spans VALUES ('p', '2026-03-01T12:00:00+00:00', '2026-03-01T12:05:00+00:00');
+        PRAGMA user_version = 3;
+        """
+    )
+    db.close()
+
+    store = SqliteStateStore(path)
+
+    assert [(span.process_id, span.stopped) for span in store.spans()] == [("p", False)]
+    store.close()
+
+
 def test_heartbeat_carries_the_running_job_and_leadership(store: StateStore) -> None:
     process = ProcessInfo("host", 1, T0, T0, running_job="a", running_run_id="a@x",
                           running_since=T0, leader=False)
@@ -174,7 +206,7 @@ def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     assert store.processes()[0].leader is True
     assert store.processes()[0].next_beat_by is None  # no promise: late from its beat
     assert len(store.history("a")) == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4
     store.close()
 
 
@@ -189,7 +221,8 @@ def test_a_migration_cut_short_is_finished_not_refused(tmp_path: Path) -> None:
     SqliteStateStore(path).close()
 
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert [row[1] for row in db.execute("PRAGMA table_info(spans)")].count("stopped") == 1
     columns = [row[1] for row in db.execute("PRAGMA table_info(processes)")]
     assert columns.count("running_job") == 1 and "leader" in columns
     assert columns.count("next_beat_by") == 1
