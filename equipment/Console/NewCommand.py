@@ -106,9 +106,13 @@ def create_project(name: str, path: str | Path | None = None, force: bool = Fals
 
 
 def _write(target: Path, files: dict[Path, bytes]) -> None:
-    created = _make_parents(target.parent)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent))
+    created: list[Path] = []
+    staging: Path | None = None
     try:
+        created = _make_parents(target.parent)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
+        )
         for relative, content in files.items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_bytes(content)
@@ -118,13 +122,20 @@ def _write(target: Path, files: dict[Path, bytes]) -> None:
             shutil.rmtree(folder, ignore_errors=True)
         raise EquipmentError(f"could not write the project to {target}: {error}") from error
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _make_parents(folder: Path) -> list[Path]:
-    """Create `folder` and its missing parents; return the ones created, outermost first."""
+    """Create `folder` and its missing parents; return the ones created, outermost first.
+    Nothing is left behind when one cannot be made."""
     missing = [p for p in [*reversed(folder.parents), folder] if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        for created in missing[:1]:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
     return missing[:1]
 
 

@@ -36,6 +36,8 @@ from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
 FAILED = 1
 #: A run the user stopped with Ctrl-C: the shell's code for it.
 INTERRUPTED = 130
+#: The longest span a seconds option takes (timedelta and the heartbeat arithmetic take it).
+MAX_SECONDS = 315_360_000
 
 
 def find_job(scheduler: Any, job_id: str) -> Any:
@@ -240,8 +242,11 @@ def _seconds(text: str | None, option: str) -> float | None:
         value = float(text)
     except ValueError:
         raise EquipmentError(f"{option} {text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise EquipmentError(f"{option} must be more than 0 seconds, got {text}")
+    if not 0 < value <= MAX_SECONDS:
+        raise EquipmentError(
+            f"{option} must be more than 0 and at most {MAX_SECONDS} seconds (10 years), "
+            f"got {text}"
+        )
     return value
 
 

@@ -274,6 +274,11 @@ def _parse_hours(text: str | None) -> float:
     return hours
 
 
+#: The largest count an option takes: more lines than anyone reads, and within what
+#: SQLite and the formatting below take.
+MAX_COUNT = 1_000_000
+
+
 def _parse_count(text: str | None, option: str, default: int, *, minimum: int) -> int:
     if text is None:
         return default
@@ -283,6 +288,8 @@ def _parse_count(text: str | None, option: str, default: int, *, minimum: int) -
         raise EquipmentError(f"{option} {text!r} is not a whole number") from None
     if value < minimum:
         raise EquipmentError(f"{option} must be at least {minimum}, got {value}")
+    if value > MAX_COUNT:
+        raise EquipmentError(f"{option} must be at most {MAX_COUNT}, got {text}")
     return value
 
 

@@ -118,9 +118,13 @@ class RedisQueue(AbstractQueue):
         meta = {"run_id": run_id, "function": what}  # the worker logs the same name
         scope = get_push_scope()
         job_id = scope.next_job_id() if scope is not None else None  # once, for every retry
-        ok, outcome = self.guard.call(
-            lambda: self._enqueue(due, fn, args, kwargs, options, meta, job_id, scope), what
-        )
+        try:
+            ok, outcome = self.guard.call(
+                lambda: self._enqueue(due, fn, args, kwargs, options, meta, job_id, scope), what
+            )
+        except Exception as error:  # not an outage (OOM, READONLY, no such db): one line
+            reason = f"{type(error).__name__}: {error}"
+            return self.refuse(fn, f"Redis at {self.settings.redis.display} refused it ({reason})")
         if not ok or outcome is None:
             return False
         job, fresh = outcome

@@ -179,6 +179,21 @@ def check_url(url: str) -> None:
     for db in parse_qs(parts.query).get("db", []):
         if not _whole_number(db):
             raise ConfigError(f"queue.redis.url must have a whole-number db=, got {shown!r}")
+    _check_options(url, shown)
+
+
+def _check_options(url: str, shown: str) -> None:
+    """What redis-py makes of the URL's query (?socket_timeout=, ?ssl_password=...), tried
+    without connecting: it would otherwise fail at the first push, in the middle of a run."""
+    import redis
+
+    try:
+        redis.ConnectionPool.from_url(url).make_connection()
+    except (TypeError, ValueError) as error:
+        reason = scrub(str(error), url_secrets(url))
+        raise ConfigError(
+            f"queue.redis.url has an option redis-py refuses ({reason}), got {shown!r}"
+        ) from None
 
 
 def _whole_number(text: str) -> bool:

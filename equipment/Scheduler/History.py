@@ -49,8 +49,14 @@ def grace(max_sleep: float) -> dt.timedelta:
 def covering(spans: list[HeartbeatSpan], moment: dt.datetime, slack: dt.timedelta) -> list[
     HeartbeatSpan
 ]:
-    """The spans during which a scheduler was running at `moment`."""
-    return [s for s in spans if s.first_beat - dt.timedelta(seconds=1) <= moment <= _end(s, slack)]
+    """The spans during which a scheduler was running at `moment` (not at the moment it
+    stopped: an occurrence due then was not run)."""
+    return [
+        s
+        for s in spans
+        if s.first_beat - dt.timedelta(seconds=1) <= moment
+        and (moment < s.last_beat if s.stopped else moment <= s.last_beat + slack)
+    ]
 
 
 def _end(span: HeartbeatSpan, slack: dt.timedelta) -> dt.datetime:

@@ -136,6 +136,15 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert (tmp_path / "p").read_text() == "x"
 
 
+def test_a_path_under_a_file_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("x")
+
+    result = run("new", "shop", "--path", str(tmp_path / "plain" / "a" / "p"))
+
+    assert_refused(result, "could not write the project to")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [

@@ -123,9 +123,10 @@ def test_history_shows_failures_pauses_and_json(history: Path) -> None:
     assert "failure: RuntimeError: database is gone" in flaky.output
     assert "second line" not in flaky.output
     rows = [json.loads(line) for line in sync.output.splitlines()]
-    # a day without a scheduler: three missed runs listed, the later ones summed up in one line
+    # a day without a scheduler: three missed runs listed, the later ones summed up in one
+    # line (from 12:00 on the 29th: A stopped then, its window ending before that run)
     assert [row["outcome"] for row in rows[:4]] == ["missed"] * 4
-    assert rows[0]["count"] == 2 and "count" not in rows[1]
+    assert rows[0]["count"] == 3 and "count" not in rows[1]
     assert {row["reason"] for row in rows[4:]} == {"paused"}
 
 
@@ -204,6 +205,9 @@ def test_an_unknown_job_is_one_line_naming_the_closest(project: Path, args: list
         (["why", "nightly", "--at", "yesterday"], "is not a date and time"),
         (["history", "nightly", "--limit", "0"], "--limit must be at least 1"),
         (["health", "--max-age", "soon"], "--max-age 'soon' is not a number"),
+        (["health", "--max-age", "1e308"], "--max-age must be more than 0 and at most"),
+        (["health", "--stuck-after", "nan"], "--stuck-after must be more than 0 and at most"),
+        (["history", "nightly", "--limit", "99999999999999999999"], "--limit must be at most"),
     ],
 )
 def test_bad_input_is_one_line(project: Path, args: list[str], message: str) -> None:

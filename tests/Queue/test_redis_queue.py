@@ -164,6 +164,18 @@ def test_password_never_reaches_the_log(log):
     assert "s3cret-pw" not in text and "app:***@127.0.0.1:1" in text
 
 
+def test_a_database_redis_does_not_have_is_a_refusal_not_a_traceback(redis_conn, log):
+    """Redis answers, and refuses (no such db; an OOM or READONLY alike): push returns
+    False with one line, as for an outage; it never raises."""
+    queue = RedisQueue(make_settings("nowhere", db=99999, push_retry_seconds=0), log)
+
+    assert queue.push(jobs.noop) is False
+    [error] = log.messages(logging.ERROR)
+    assert error.startswith("Refused to queue tests.Queue.jobs.noop: Redis at ")
+    assert "ResponseError: DB index is out of range" in error
+    assert all(r.traceback is None for r in log.records)
+
+
 def test_wrong_password_is_not_retried_and_not_shown(redis_conn, log):
     queue = RedisQueue(make_settings("nowhere", password="wr0ng-pw", username="nobody"), log)
     started = time.monotonic()

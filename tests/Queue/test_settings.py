@@ -86,6 +86,9 @@ def test_host_fields_with_ssl_flag():
         ("rediss://:pw-secret@h/0?db=two", "whole-number db="),
         ("http://:pw-secret@h/0", "redis://, rediss:// or unix://"),
         ("unix://", "name a socket"),
+        ("redis://:pw-secret@h:6379/0?bogus=1", "unexpected keyword argument 'bogus'"),
+        ("redis://:pw-secret@h:6379/0?socket_timeout=soon", "Invalid value for 'socket_timeout'"),
+        ("redis://:pw-secret@h:6379/0?ssl_password=pw-secret", "argument 'ssl_password'"),
     ],
 )
 def test_a_bad_url_is_one_line_naming_the_key_with_the_password_masked(url, problem):
@@ -105,6 +108,8 @@ def test_a_bad_url_is_one_line_naming_the_key_with_the_password_masked(url, prob
         "rediss://:p@h:1/0?db=2",
         "unix:///run/redis.sock?db=1",
         "redis://[::1]:6379/0",
+        "redis://h/0?socket_timeout=5&health_check_interval=10",
+        "rediss://h/0?ssl_password=p&ssl_cert_reqs=none",
     ],
 )
 def test_good_urls_pass(url):
@@ -129,7 +134,7 @@ def test_every_credential_redis_py_reads_from_a_url_is_masked():
     assert mask_url("rediss://u:a%23b@h/0?ssl_password=k3y&socket_timeout=1") == (
         "rediss://u:***@h/0?ssl_password=***&socket_timeout=1"
     )
-    r = redis_settings({"url": "redis://u:a%23b@h/0?password=s3%40cret&ssl_password=k3y"})
+    r = redis_settings({"url": "rediss://u:a%23b@h/0?password=s3%40cret&ssl_password=k3y"})
     assert set(r.secrets) >= {"a%23b", "a#b", "s3%40cret", "s3@cret", "k3y"}
     assert scrub("AUTH failed for s3@cret", r.secrets) == "AUTH failed for ***"
 
