@@ -61,16 +61,20 @@ def load_env_file(path: Path, base: Path | None = None) -> None:
     """Check every line of a `.env` file, then load it (a missing file is fine).
 
     python-dotenv only warns about a line it cannot parse and goes on without it; here that
-    line stops start-up instead. The message names the file and line, never the line's text,
-    since it may hold a secret.
+    line stops start-up instead, as does a key set twice (python-dotenv takes the last, a
+    reader of the file the first). The message names the file and line, never the line's
+    text, since it may hold a secret.
     """
+    name = _display_name(path, base)
+    if path.is_dir():
+        raise ConfigError(f"{name} is a folder; it must be a file of KEY=value lines")
     if not path.is_file():
         return
-    name = _display_name(path, base)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{name}: cannot be read: {type(error).__name__}") from None
+    first_line: dict[str, int] = {}
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
             raise ConfigError(
@@ -82,6 +86,14 @@ def load_env_file(path: Path, base: Path | None = None) -> None:
                 f"{name}:{_env_line(binding)}: this line has no '=' (expected KEY=value; "
                 "write KEY= for an empty value)"
             )
+        if binding.key is not None:
+            line = _env_line(binding)
+            first = first_line.setdefault(binding.key, line)
+            if first != line:
+                raise ConfigError(
+                    f"{name}:{line}: {binding.key} is set again (first on line {first}); "
+                    "keep one"
+                )
     load_dotenv(stream=io.StringIO(text), override=False)
 
 

@@ -31,24 +31,28 @@ def as_seconds(
     minimum: float = 0.0,
     maximum: float | None = None,
     above_minimum: bool = False,
+    unit: str = "seconds",
 ) -> float:
     """A finite number of seconds (int, float or numeric string) within the given bounds.
 
     `above_minimum` makes the minimum itself invalid (`max_sleep` must be more than 0). Every
-    value out of range gets the same message, stating the whole range.
+    value out of range gets the same message, stating the whole range (in `unit`: a setting
+    in days says days). YAML's `true` is no number, though Python counts it as 1.
     """
     if _blank(value):
         return default
     try:
+        if isinstance(value, bool):
+            raise TypeError(value)
         seconds = float(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{key} must be a number of seconds, got {value!r}") from None
+        raise ConfigError(f"{key} must be a number of {unit}, got {value!r}") from None
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
-        raise ConfigError(f"{key} must be a finite number of seconds, got {value!r}")
+        raise ConfigError(f"{key} must be a finite number of {unit}, got {value!r}")
     low = seconds <= minimum if above_minimum else seconds < minimum
     if low or (maximum is not None and seconds > maximum):
         bounds = _range(minimum, maximum, above_minimum)
-        raise ConfigError(f"{key} must be {bounds} seconds, got {value!r}")
+        raise ConfigError(f"{key} must be {bounds} {unit}, got {value!r}")
     return seconds
 
 

@@ -62,11 +62,13 @@ def check(
         stuck = _stuck(state, process, now, stuck_after)
         if stuck:
             return Health(False, stuck, replicas, leader)
-    names = ", ".join(
-        f"{p.process_id}{' (leader)' if p.process_id == leader and len(fresh) > 1 else ''}"
-        for p in fresh
-    )
-    return Health(True, f"{len(fresh)} scheduler(s) alive: {names}", replicas, leader)
+    leading = [p for p in fresh if p.leader]
+    marked = leader if len(fresh) > 1 and len(leading) == 1 else None
+    names = ", ".join(p.process_id + (" (leader)" if p.process_id == marked else "") for p in fresh)
+    reason = f"{len(fresh)} scheduler(s) alive: {names}"
+    if len(leading) > 1:  # uncoordinated (each leads alone), or a handover caught mid-way
+        reason += f"; {len(leading)} of them run jobs (without coordination, each runs every job)"
+    return Health(True, reason, replicas, leader)
 
 
 def _describe(process: ProcessInfo, now: dt.datetime) -> dict[str, object]:

@@ -155,7 +155,7 @@ def _operations(section: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "history_days": as_seconds(
             section.get("history_days"), "scheduler.history_days", 30.0, above_minimum=True,
-            maximum=36600.0,
+            maximum=36600.0, unit="days",
         ),
         "history_per_job": as_int(
             section.get("history_per_job"), "scheduler.history_per_job", 1000, minimum=1

@@ -7,6 +7,7 @@ line instead of a traceback.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,13 +58,36 @@ def serve(container: Any) -> None:
     if not scheduler.schedule.jobs:
         scheduler.collect()
     app = status_app(scheduler, token=settings.token or None)
+    listening = listen(settings.host, settings.port)  # a taken port is one line, not uvicorn's
     scheduler.log.info(
         "Status page on http://%s:%d/scheduler%s",
         settings.host,
         settings.port,
         " (token required)" if settings.token else "",
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` for uvicorn to serve on; a port that is taken or a host
+    that does not resolve is one line naming the setting."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise EquipmentError(f"web.host: cannot resolve {host!r} ({reason})") from None
+    listening = socket.socket(family, kind, proto)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+    except OSError as error:
+        listening.close()
+        raise EquipmentError(
+            f"web.port: cannot listen on {host}:{port} ({error.strerror or error}); choose a "
+            "free port (config/web.yaml, WEB_PORT)"
+        ) from None
+    listening.set_inheritable(True)
+    return listening
 
 
 def _section(container: Any) -> Any:

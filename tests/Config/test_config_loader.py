@@ -383,6 +383,24 @@ def test_an_env_line_without_equals_is_an_error(tmp_project, monkeypatch, text, 
     assert "A" not in os.environ
 
 
+def test_an_env_key_set_twice_is_an_error_naming_both_lines(tmp_project, monkeypatch) -> None:
+    monkeypatch.delenv("TOKEN", raising=False)
+    tmp_project.write(".env", "TOKEN=first-s3cret\n# later\nexport TOKEN=second-s3cret\n")
+
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_project.path)
+
+    assert str(caught.value) == ".env:3: TOKEN is set again (first on line 1); keep one"
+    assert "TOKEN" not in os.environ
+
+
+def test_an_env_that_is_a_folder_is_an_error(tmp_project) -> None:
+    (tmp_project.path / ".env").mkdir()
+
+    with pytest.raises(ConfigError, match=r"^\.env is a folder; it must be a file"):
+        load_config(tmp_project.path)
+
+
 def test_an_env_key_with_an_empty_value_is_fine(tmp_project, monkeypatch) -> None:
     monkeypatch.delenv("EMPTY", raising=False)
     tmp_project.write(".env", "EMPTY=\n")

@@ -275,6 +275,18 @@ def test_health_reports_each_replica_and_the_leader(project: Path) -> None:
     assert "2 scheduler(s) alive" in result.output and "(leader)" in result.output
 
 
+def test_health_says_when_uncoordinated_schedulers_each_run_every_job(project: Path) -> None:
+    beat(project, 1)
+    state = SqliteStateStore(project / "state.sqlite3")
+    state.heartbeat(ProcessInfo("other", 2, NOW, NOW))  # uncoordinated: it leads alone too
+    state.close()
+
+    result = invoke("health")
+
+    assert result.exit_code == 0 and "(leader)" not in result.output
+    assert "2 of them run jobs (without coordination, each runs every job)" in result.output
+
+
 CTRL_C_PROJECT = '''
 import os
 import signal

@@ -60,6 +60,10 @@ def test_interval_errors_are_also_schedules_own_error_types(scheduler):
         ({"max_sleep": 86401}, "scheduler.max_sleep must be more than 0 and at most 86400 seconds"),
         ({"shutdown_grace": "-1"}, "scheduler.shutdown_grace must be between 0 and 86400 seconds"),
         ({"shutdown_grace": "1e12"}, "scheduler.shutdown_grace must be between 0 and 86400"),
+        ({"max_sleep": True}, "scheduler.max_sleep must be a number of seconds, got True"),
+        ({"shutdown_grace": False}, "scheduler.shutdown_grace must be a number of seconds, got"),
+        ({"history_days": 0}, "scheduler.history_days must be more than 0 and at most 36600 days"),
+        ({"history_days": "x"}, "scheduler.history_days must be a number of days, got 'x'"),
         (
             {"max_slep": 3},
             "scheduler.yaml: unknown key 'max_slep' (known keys: background_threads, catch_up_all",

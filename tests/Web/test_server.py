@@ -1,0 +1,40 @@
+"""`python web.py`'s socket: a taken port or a host that does not resolve is one line."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from equipment.Errors import EquipmentError
+from equipment.Web.Server import listen
+
+
+def test_a_port_in_use_is_one_line_naming_the_setting() -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(EquipmentError) as caught:
+            listen("127.0.0.1", port)
+    finally:
+        taken.close()
+
+    assert str(caught.value) == (
+        f"web.port: cannot listen on 127.0.0.1:{port} (Address already in use); choose a "
+        "free port (config/web.yaml, WEB_PORT)"
+    )
+
+
+def test_a_host_that_does_not_resolve_is_one_line() -> None:
+    with pytest.raises(EquipmentError, match=r"^web.host: cannot resolve '999.9.9.9' \("):
+        listen("999.9.9.9", 8000)
+
+
+def test_a_free_port_is_bound_for_uvicorn() -> None:
+    bound = listen("127.0.0.1", 0)
+    try:
+        assert bound.getsockname()[0] == "127.0.0.1" and bound.get_inheritable()
+    finally:
+        bound.close()
