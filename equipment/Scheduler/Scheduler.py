@@ -360,14 +360,20 @@ class Scheduler:
 
     def _store_abandoned(self, why: str) -> None:
         """The process leaves at once: store what ran, the abandoned run's record too (a
-        failure: `Abandoned`, why), if the store takes them within `ABANDON_WRITE`."""
+        failure: `Abandoned`, why), if that is done within `ABANDON_WRITE`. All of it in a
+        thread of its own: called from a signal handler, this thread may hold the very locks
+        it takes."""
         dispatcher = self.schedule.dispatcher
-        records = dispatcher.drain()
-        abandoned = dispatcher.runner.abandon(Abandoned(why))
-        if abandoned is not None:
-            records.append(abandoned)
-        if records:
-            within(ABANDON_WRITE, lambda: self._writer.write(records), "equipment-last-records")
+
+        def store() -> None:
+            records = dispatcher.drain()
+            abandoned = dispatcher.runner.abandon(Abandoned(why))
+            if abandoned is not None:
+                records.append(abandoned)
+            if records:
+                self._writer.write(records)
+
+        within(ABANDON_WRITE, store, "equipment-last-records")
 
     def _finish_background(self) -> None:
         """At the stop: let background runs finish, up to `shutdown_grace`."""
