@@ -98,7 +98,10 @@ def create_project(name: str, path: str | Path | None = None, force: bool = Fals
     target = Path(path if path is not None else name).expanduser().absolute()
     check_not_installed(name, target)
     files = template_files(name)
-    check_target(target, files, force)
+    try:
+        check_target(target, files, force)
+    except OSError as error:  # a name too long, a folder we may not look into
+        raise EquipmentError(f"cannot use {target}: {error.strerror or error}") from None
     if (target / ".env").exists():
         del files[Path(".env")]  # it holds this machine's settings and secrets: keep it
     _write(target, files)

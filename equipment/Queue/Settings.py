@@ -189,7 +189,7 @@ def _check_options(url: str, shown: str) -> None:
 
     try:
         redis.ConnectionPool.from_url(url).make_connection()
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, redis.RedisError) as error:
         reason = scrub(str(error), url_secrets(url))
         raise ConfigError(
             f"queue.redis.url has an option redis-py refuses ({reason}), got {shown!r}"

@@ -20,6 +20,9 @@ from equipment.Log.AbstractLogger import AbstractLogger
 
 # How long flushing the logs may take: a handler blocked on a full pipe must not keep us.
 FLUSH_BOUND = 1.0
+# How long leaving at once waits for the state store to take the last records (the
+# abandoned run's among them): the abandoned code may hold the store for ever.
+LAST_WRITE = 1.0
 
 
 class Abandoned(Exception):

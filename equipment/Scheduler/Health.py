@@ -45,7 +45,8 @@ def check(
     replicas = [_describe(p, now) for p in processes]
     allowance = dt.timedelta(seconds=max_age)
     fresh = [p for p in processes if p.is_alive(now, allowance)]  # (and its pid, if ours)
-    leader = next((p.process_id for p in fresh if p.leader), None)
+    leading = [p.process_id for p in fresh if p.leader]
+    leader = leading[0] if len(leading) == 1 else None  # several: nobody is *the* leader
     if not processes:
         return Health(False, f"no scheduler heartbeat recorded in {state.location}")
     if not fresh:
@@ -62,12 +63,12 @@ def check(
         stuck = _stuck(state, process, now, stuck_after)
         if stuck:
             return Health(False, stuck, replicas, leader)
-    leading = [p for p in fresh if p.leader]
-    marked = leader if len(fresh) > 1 and len(leading) == 1 else None
+    marked = leader if len(fresh) > 1 else None
     names = ", ".join(p.process_id + (" (leader)" if p.process_id == marked else "") for p in fresh)
     reason = f"{len(fresh)} scheduler(s) alive: {names}"
     if len(leading) > 1:  # uncoordinated (each leads alone), or a handover caught mid-way
-        reason += f"; {len(leading)} of them run jobs (without coordination, each runs every job)"
+        reason += f"; {len(leading)} of them say they lead: without coordination, each runs "
+        reason += "every job"
     return Health(True, reason, replicas, leader)
 
 

@@ -51,12 +51,13 @@ def covering(spans: list[HeartbeatSpan], moment: dt.datetime, slack: dt.timedelt
 ]:
     """The spans during which a scheduler was running at `moment` (not at the moment it
     stopped: an occurrence due then was not run)."""
-    return [
-        s
-        for s in spans
-        if s.first_beat - dt.timedelta(seconds=1) <= moment
-        and (moment < s.last_beat if s.stopped else moment <= s.last_beat + slack)
-    ]
+    return [s for s in spans if _begin(s) <= moment < _end(s, slack)]
+
+
+def _begin(span: HeartbeatSpan) -> dt.datetime:
+    """From when `span`'s process may have run a job: its first beat comes after its first
+    pass, within a second of its start."""
+    return span.first_beat - dt.timedelta(seconds=1)
 
 
 def _end(span: HeartbeatSpan, slack: dt.timedelta) -> dt.datetime:
@@ -71,7 +72,7 @@ def gaps(
     """The parts of [start, end) no heartbeat span covers."""
     found, cursor = [], start
     for span in sorted(spans, key=lambda s: s.first_beat):
-        begin, finish = span.first_beat - dt.timedelta(seconds=1), _end(span, slack)
+        begin, finish = _begin(span), _end(span, slack)
         if finish <= cursor:
             continue
         if begin > cursor:

@@ -27,7 +27,7 @@ from typing import Any
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
-from equipment.Scheduler.Abandon import Abandoned, within
+from equipment.Scheduler.Abandon import LAST_WRITE, Abandoned, within
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.ClockWatch import ClockWatch
 from equipment.Scheduler.CollectorPause import CollectorPause
@@ -49,9 +49,6 @@ from equipment.Scheduler.StateWriter import StateWriter
 from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
 
-#: How long the way out at once waits for the state store to take the last records (the
-#: abandoned code may be holding it).
-ABANDON_WRITE = 1.0
 #: The longest a standby sleeps between looks at the lease (it is woken at once when it
 #: takes the lead; this only bounds a missed wake-up).
 STANDBY_SLEEP = 1.0
@@ -360,7 +357,7 @@ class Scheduler:
 
     def _store_abandoned(self, why: str) -> None:
         """The process leaves at once: store what ran, the abandoned run's record too (a
-        failure: `Abandoned`, why), if that is done within `ABANDON_WRITE`. All of it in a
+        failure: `Abandoned`, why), if that is done within `LAST_WRITE`. All of it in a
         thread of its own: called from a signal handler, this thread may hold the very locks
         it takes."""
         dispatcher = self.schedule.dispatcher
@@ -373,7 +370,7 @@ class Scheduler:
             if records:
                 self._writer.write(records)
 
-        within(ABANDON_WRITE, store, "equipment-last-records")
+        within(LAST_WRITE, store, "equipment-last-records")
 
     def _finish_background(self) -> None:
         """At the stop: let background runs finish, up to `shutdown_grace`."""

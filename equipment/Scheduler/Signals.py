@@ -94,8 +94,12 @@ class StopSignals:
 
     def _at_once(self, signum: int, frame: FrameType | None) -> NoReturn:
         name = signal.Signals(signum).name
+        self.disarm_grace()  # its alarm must not cut this handler short
         run = self.current_run()
-        self.on_abandon(f"a second {name} stopped the scheduler at once")
+        try:
+            self.on_abandon(f"a second {name} stopped the scheduler at once")
+        except BaseException:  # noqa: BLE001 - best effort: leaving now is what matters
+            pass
         threads = leftover_threads()
         left = f"; threads left running: {thread_names(threads)}" if threads else ""
         if run is None:

@@ -3,16 +3,17 @@
 Started by the first stop signal (never by `stop()` or `should_exit`, so a test process
 that merely runs a scheduler is never touched), as a daemon thread that watches two bounds:
 
-- the loop must end by `grace + ABANDON_AFTER` seconds after the signal. A job that swallowed
-  the `ShutdownGraceExpired` raised into it at the end of the grace and kept running is
-  abandoned then: a log line names it and its run, and the process exits 0.
+- the loop must end by `grace + UNWIND` seconds after the signal. A job that swallowed the
+  `ShutdownGraceExpired` raised into it at the end of the grace and kept running is
+  abandoned then: its record is stored if the store takes it within `LAST_WRITE`, a log line
+  names it and its run, and the process exits 0.
 - once the loop has ended, non-daemon threads that jobs left running get until the end of
   the grace (or, when the grace is already over, until the bound above). Those still alive
   then are named in a log line and the process exits 0, instead of Python waiting for them
   for ever after "Scheduler stopped".
 
 A single stop signal therefore always ends the process with 0 within `grace + ABANDON_AFTER`
-seconds; the log says what had to be abandoned.
+seconds (`UNWIND` + `LAST_WRITE`); the log says what had to be abandoned.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Scheduler.Abandon import (
+    LAST_WRITE,
     RunningRun,
     leave_now,
     leftover_threads,
@@ -31,7 +33,9 @@ from equipment.Scheduler.Abandon import (
 )
 
 # Seconds a job gets after the grace ran out, to let ShutdownGraceExpired unwind it.
-ABANDON_AFTER = 2.0
+UNWIND = 1.0
+# The process is gone this long after the grace ran out, whatever the job does.
+ABANDON_AFTER = UNWIND + LAST_WRITE
 
 
 class StopWatchdog:
@@ -65,7 +69,7 @@ class StopWatchdog:
         self._loop_ended.set()
 
     def _watch(self) -> None:
-        if not self._loop_ended.wait(self._left(self.hard_deadline)):
+        if not self._loop_ended.wait(self._left(self.grace_ends + UNWIND)):
             self._abandon_the_loop()
         for thread in leftover_threads():
             thread.join(self._left(self._threads_deadline))
@@ -83,7 +87,7 @@ class StopWatchdog:
     def _abandon_the_loop(self) -> None:
         run = self.current_run()
         grace = f"{self.grace:g}"
-        after = f"{ABANDON_AFTER:g}"
+        after = f"{UNWIND:g}"
         self.on_abandon(f"still running {after}s after shutdown_grace ({grace}s) ran out")
         if run is None:
             leave_now(

@@ -58,36 +58,37 @@ def serve(container: Any) -> None:
     if not scheduler.schedule.jobs:
         scheduler.collect()
     app = status_app(scheduler, token=settings.token or None)
-    listening = listen(settings.host, settings.port)  # a taken port is one line, not uvicorn's
+    check_listen(settings.host, settings.port)  # a taken port is one line, not uvicorn's
     scheduler.log.info(
         "Status page on http://%s:%d/scheduler%s",
         settings.host,
         settings.port,
         " (token required)" if settings.token else "",
     )
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to `host:port` for uvicorn to serve on; a port that is taken or a host
-    that does not resolve is one line naming the setting."""
+def check_listen(host: str, port: int) -> None:
+    """Whether uvicorn will be able to listen on `host:port`, tried on every address the host
+    resolves to as asyncio binds them (IPv6 ones IPv6 only): a port that is taken or a host
+    that does not resolve is one line naming the setting, not uvicorn's error and exit 3."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         reason = getattr(error, "strerror", None) or error
         raise EquipmentError(f"web.host: cannot resolve {host!r} ({reason})") from None
-    listening = socket.socket(family, kind, proto)
-    try:
-        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind(address)
-    except OSError as error:
-        listening.close()
-        raise EquipmentError(
-            f"web.port: cannot listen on {host}:{port} ({error.strerror or error}); choose a "
-            "free port (config/web.yaml, WEB_PORT)"
-        ) from None
-    listening.set_inheritable(True)
-    return listening
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            try:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                probe.bind(address)
+            except OSError as error:
+                raise EquipmentError(
+                    f"web.port: cannot listen on {host}:{port} ({error.strerror or error}); "
+                    "choose a free port (config/web.yaml, WEB_PORT)"
+                ) from None
 
 
 def _section(container: Any) -> Any:

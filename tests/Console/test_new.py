@@ -145,6 +145,13 @@ def test_a_path_under_a_file_is_one_line_and_leaves_nothing(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
 
 
+def test_a_path_the_system_refuses_to_look_at_is_one_line(tmp_path: Path) -> None:
+    result = run("new", "shop", "--path", str(tmp_path / ("a" * 300) / "p"))
+
+    assert_refused(result, "File name too long")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [

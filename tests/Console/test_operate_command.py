@@ -284,7 +284,7 @@ def test_health_says_when_uncoordinated_schedulers_each_run_every_job(project: P
     result = invoke("health")
 
     assert result.exit_code == 0 and "(leader)" not in result.output
-    assert "2 of them run jobs (without coordination, each runs every job)" in result.output
+    assert "2 of them say they lead: without coordination, each runs every job" in result.output
 
 
 CTRL_C_PROJECT = '''

@@ -89,6 +89,8 @@ def test_host_fields_with_ssl_flag():
         ("redis://:pw-secret@h:6379/0?bogus=1", "unexpected keyword argument 'bogus'"),
         ("redis://:pw-secret@h:6379/0?socket_timeout=soon", "Invalid value for 'socket_timeout'"),
         ("redis://:pw-secret@h:6379/0?ssl_password=pw-secret", "argument 'ssl_password'"),
+        ("redis://:pw-secret@h:6379/0?protocol=5", "protocol must be either 2 or 3"),
+        ("rediss://:pw-secret@h:6379/0?ssl_cert_reqs=bogus", "Invalid SSL Certificate"),
     ],
 )
 def test_a_bad_url_is_one_line_naming_the_key_with_the_password_masked(url, problem):

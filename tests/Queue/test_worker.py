@@ -228,9 +228,15 @@ def test_no_argument_value_reaches_a_log_line_or_a_job_description(
     batched = [batch.add(jobs.record, (key, "Batch-S3cret!"), {}) for _ in range(2)]
     batch.send()
     assert all(push.accepted for push in batched)
+    # And one queued by RQ itself, which describes it by its call, arguments and all.
+    from rq import Queue
+
+    Queue(queue_name, connection=redis_conn).enqueue(jobs.record, key, "Raw-S3cret!")
     assert work(fake_app(config, log), burst=True) == 0
 
-    assert sorted(recorded(redis_conn, key)) == ["Arg-S3cret!", "Batch-S3cret!", "Batch-S3cret!"]
+    assert sorted(recorded(redis_conn, key)) == [
+        "Arg-S3cret!", "Batch-S3cret!", "Batch-S3cret!", "Raw-S3cret!"
+    ]
     for record in log.records:
         text = f"{record.message} {record.extra} {record.traceback}"
         assert "S3cret" not in text, text

@@ -1,6 +1,7 @@
 """A scheduler process for the signal tests: `python signal_child.py JOB_SECONDS GRACE [KIND]`.
 
-With STATE_PATH in the environment, its state and history go to that SQLite file.
+With STATE_PATH in the environment, its state and history go to that SQLite file; with
+SLOW_STORE=S, each write of records to it takes S seconds more.
 
 KIND is what the job named `slow` does:
 - `sleep` (the default): sleeps JOB_SECONDS, then returns;
@@ -56,6 +57,14 @@ if __name__ == "__main__":
     if os.environ.get("STATE_PATH"):
         settings.update(state="sqlite", state_path=os.environ["STATE_PATH"])
     scheduler = SlowScheduler(log=StderrLogger(), settings=settings)
+    if os.environ.get("SLOW_STORE"):
+        record = scheduler.state.record
+
+        def slow_record(records) -> None:
+            time.sleep(float(os.environ["SLOW_STORE"]))
+            record(records)
+
+        scheduler.state.record = slow_record
     scheduler.schedule.jobs  # noqa: B018
     try:
         scheduler.run()

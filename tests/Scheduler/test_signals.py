@@ -21,12 +21,18 @@ NOHUP = (
 
 class Child:
     def __init__(
-        self, job_seconds: float, grace: float, kind: str, ignore_sighup: bool, state: Path | None
+        self,
+        job_seconds: float,
+        grace: float,
+        kind: str,
+        ignore_sighup: bool,
+        state: Path | None,
+        more_env: dict[str, str] | None = None,
     ) -> None:
         command = [sys.executable, str(CHILD), str(job_seconds), str(grace), kind]
         if ignore_sighup:  # as `nohup` does: ignore SIGHUP, then exec (which keeps it ignored)
             command = [sys.executable, "-c", NOHUP, *command]
-        environment = {**os.environ, "STATE_PATH": str(state or "")}
+        environment = {**os.environ, "STATE_PATH": str(state or ""), **(more_env or {})}
         self.process = subprocess.Popen(
             command, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=environment
         )
@@ -73,8 +79,9 @@ def child_factory():
         kind: str = "sleep",
         ignore_sighup: bool = False,
         state: Path | None = None,
+        more_env: dict[str, str] | None = None,
     ) -> Child:
-        children.append(Child(job_seconds, grace, kind, ignore_sighup, state))
+        children.append(Child(job_seconds, grace, kind, ignore_sighup, state, more_env))
         return children[-1]
 
     yield make
@@ -140,6 +147,24 @@ def test_a_second_sigint_stops_at_once_with_a_non_zero_code(child_factory):
     assert "job slow abandoned" in child.output()
 
 
+def test_the_grace_running_out_does_not_cut_a_second_signal_short(child_factory, tmp_path):
+    """The second signal waits up to a second for the store to take the abandoned run's
+    record; the grace's alarm falling due meanwhile must not turn "at once, 130" into the
+    ordinary stop."""
+    state = tmp_path / "scheduler.sqlite3"
+    child = child_factory(
+        job_seconds=30, grace=1, state=state, more_env={"SLOW_STORE": "3"}
+    )
+    child.wait_for("Job slow started")
+    child.process.send_signal(signal.SIGTERM)
+    child.wait_for("Scheduler stopping (SIGTERM)")
+    time.sleep(0.5)  # the second signal lands half-way through the grace
+    child.process.send_signal(signal.SIGTERM)
+
+    assert child.finish(timeout=10) == 130
+    assert "Scheduler stopping at once (second SIGTERM): job slow abandoned" in child.output()
+
+
 # A job that swallows every BaseException cannot be interrupted; the process still ends.
 
 
@@ -173,10 +198,10 @@ def test_a_job_that_swallows_the_grace_expiry_is_abandoned_shortly_after(child_f
     assert time.monotonic() - signalled < 0.5 + 2 + 3
     out = child.output()
     assert "Job slow (run slow@" in out
-    assert "still running 2s after shutdown_grace (0.5s) ran out: abandoned" in out
+    assert "still running 1s after shutdown_grace (0.5s) ran out: abandoned" in out
     assert last_run(state) == (
         "failure",
-        "Abandoned: still running 2s after shutdown_grace (0.5s) ran out",
+        "Abandoned: still running 1s after shutdown_grace (0.5s) ran out",
     )
 
 
