@@ -40,6 +40,7 @@ from equipment.Scheduler.RunRecord import (
     MANUAL,
     OVERLAP,
     PAUSED,
+    POOL_BUSY,
     RunRecord,
     run_id_for,
 )
@@ -224,6 +225,17 @@ class Dispatcher:
             return NEVER
         if job.conditions and not self._conditions_hold(job, record):
             self._skip(job, record, CONDITION)
+            return NOW
+        if job.background and not manual and self.background.waiting(record.job_id):
+            record.reason = POOL_BUSY
+            self.log.info(
+                "Job %s skipped occurrence %s: its previous occurrence is still waiting for a "
+                "background thread (all %d busy)",
+                record.job_id,
+                record.run_id,
+                self.background.threads,
+                extra=record.log_fields(),
+            )
             return NOW
         if job.exclusive and not self.coordinator.locks.acquire(record.job_id, record.run_id):
             record.reason = OVERLAP

@@ -4,6 +4,10 @@ background threads (`.in_background()`), so that a slow job does not delay the o
 The pool's threads are daemon threads: at a stop the scheduler waits for background runs
 up to `shutdown_grace` (`wait`), and a run still going after that does not keep the
 process alive.
+
+A job has at most one run waiting for a thread (`waiting`): while every thread is busy, the
+dispatcher skips the occurrences of a job whose previous one still waits, so a pool that
+cannot keep up falls behind by one run per job, never by an ever longer queue.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ class BackgroundPool:
         self._work: queue.SimpleQueue[tuple[RunRecord, Callable[[], None]]] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
         self._running: dict[str, RunRecord] = {}  # submitted and not finished, by run ID
+        self._waiting: set[str] = set()  # job IDs with a run submitted and not started
         self._idle = threading.Condition()
 
     def submit(self, record: RunRecord, work: Callable[[], None]) -> None:
         """Run `work()` (which never raises) on a pool thread."""
         with self._idle:
             self._running[record.run_id] = record
+            self._waiting.add(record.job_id)
         self._work.put((record, work))
         if len(self._workers) < self.threads:
             worker = threading.Thread(
@@ -39,6 +45,10 @@ class BackgroundPool:
             )
             self._workers.append(worker)
             worker.start()
+
+    def waiting(self, job_id: str) -> bool:
+        """Whether a run of `job_id` waits for a thread (submitted, not started)."""
+        return job_id in self._waiting
 
     def running(self) -> list[RunRecord]:
         """Runs submitted and not yet finished, in submission order."""
@@ -60,6 +70,8 @@ class BackgroundPool:
     def _serve(self) -> None:
         while True:
             record, work = self._work.get()
+            with self._idle:
+                self._waiting.discard(record.job_id)
             try:
                 work()
             finally:

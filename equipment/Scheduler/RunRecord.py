@@ -16,6 +16,8 @@ CONDITION = "condition"
 OVERLAP = "overlap"
 #: `equipment schedule pause`: the job is paused.
 PAUSED = "paused"
+#: `.in_background()`: the job's previous occurrence was still waiting for a pool thread.
+POOL_BUSY = "pool busy"
 
 #: The epoch-like suffix of a manual run's ID ('<job>@<now>Z~manual').
 MANUAL = "manual"

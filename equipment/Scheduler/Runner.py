@@ -186,11 +186,15 @@ class Runner:
             and record.duration > job.trigger.period().total_seconds()
         ):
             self.log.warning(
-                "Job %s took %s, longer than its interval of %s: occurrences that fell due "
-                "meanwhile are skipped; push slow work to the queue or run it less often",
+                "Job %s took %s, longer than its interval of %s: %s; push slow work to the "
+                "queue or run it less often",
                 job.id,
                 _seconds(record.duration),
                 _seconds(job.trigger.period().total_seconds()),
+                "its runs overlap on the background threads (.without_overlapping() skips "
+                "instead)"
+                if job.background and not job.exclusive
+                else "occurrences that fell due meanwhile are skipped",
                 extra=record.log_fields(),
             )
 

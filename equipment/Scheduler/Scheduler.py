@@ -267,12 +267,13 @@ class Scheduler:
             self._finish_background()
         except ShutdownGraceExpired:
             running = self.schedule.dispatcher.runner.interrupted
-            self.log.error(
-                "Job %s did not finish within shutdown_grace (%ss) and was interrupted",
-                running.job_id if running else "(between runs)",
-                f"{self.settings.shutdown_grace:g}",
-                extra=running.log_fields() if running else {},
-            )
+            if running is not None:  # else the grace ran out waiting for background runs
+                self.log.error(  # (reported below, each by name) or between two runs
+                    "Job %s did not finish within shutdown_grace (%ss) and was interrupted",
+                    running.job_id,
+                    f"{self.settings.shutdown_grace:g}",
+                    extra=running.log_fields(),
+                )
         finally:
             self._collector.thaw()
             self._signals.restore()
@@ -384,12 +385,22 @@ class Scheduler:
             pool.wait(self.settings.shutdown_grace)
 
     def _report_background(self) -> None:
+        grace = f"{self.settings.shutdown_grace:g}"
         for record in self.schedule.dispatcher.background.running():
+            if record.started_at is None:  # still waiting for a thread: never ran
+                self.log.warning(
+                    "Background job %s did not start before the stop (all threads were "
+                    "busy); occurrence %s is not run",
+                    record.job_id,
+                    record.run_id,
+                    extra=record.start_fields(),
+                )
+                continue
             self.log.error(
                 "Background job %s did not finish within shutdown_grace (%ss); the process "
                 "exits without it",
                 record.job_id,
-                f"{self.settings.shutdown_grace:g}",
+                grace,
                 extra=record.start_fields(),
             )
 

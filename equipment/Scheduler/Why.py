@@ -28,6 +28,7 @@ REASONS = {
     "condition": "its .when()/.skip() condition said not to run",
     "not the owner": "another replica owned this occurrence",
     "overlap": "its previous run was still going (overlap lock)",
+    "pool busy": "its previous occurrence was still waiting for a background thread",
     "catch-up policy": "the catch-up rule did not run it",
 }
 

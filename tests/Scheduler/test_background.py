@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from equipment.Scheduler.RunRecord import FAILURE, OVERLAP, SKIPPED, SUCCESS
+from equipment.Scheduler.RunRecord import FAILURE, OVERLAP, POOL_BUSY, SKIPPED, SUCCESS
 from equipment.Scheduler.Scheduler import Scheduler
 
 WAIT = 5.0  # a bound on waiting for a pool thread, never reached when the code is right
@@ -71,6 +71,44 @@ def test_an_occurrence_due_while_the_previous_run_goes_on_is_skipped(scheduler, 
     scheduler.tick()
     assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
     assert gate.calls == 2  # the lock was released at the end of the first run
+
+
+def test_a_full_pool_keeps_one_waiting_run_per_job_and_skips_the_rest(clock, log):
+    """All threads busy: the job's next occurrence waits for one, the ones after it are
+    skipped and said so, instead of a queue that grows for as long as the pool is behind."""
+    scheduler = Scheduler(clock=clock, log=log, settings={"background_threads": 1})
+    gate = Gate()
+    scheduler.schedule.every(1).seconds.in_background().name("slow").do(gate)
+    clock.advance(1)
+    scheduler.tick()
+    assert gate.started.wait(WAIT)  # the only thread is busy from here on
+    skipped = []
+    for _ in range(4):
+        clock.advance(1)
+        skipped += scheduler.tick()  # the first one waits; the three after it are skipped
+
+    assert [(r.outcome, r.reason) for r in skipped] == [(SKIPPED, POOL_BUSY)] * 3
+    assert len(scheduler.schedule.dispatcher.background.running()) == 2
+    assert len(log.find("is still waiting for a background thread (all 1 busy)")) == 3
+    gate.open.set()
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+    assert gate.calls == 2
+
+
+def test_a_run_that_never_got_a_thread_is_reported_as_not_run_at_the_stop(clock, log):
+    scheduler = stopping_scheduler(clock, log, grace=0.5)  # time enough for "stuck" to start
+    gate = Gate()
+    scheduler.schedule.dispatcher.background.threads = 1
+    scheduler.schedule.every(1).seconds.in_background().name("stuck").do(gate)
+    scheduler.schedule.every(1).seconds.in_background().name("next").do(quick)
+    clock.advance(1)
+    scheduler.run()
+
+    assert len(log.find("did not finish within shutdown_grace", logging.ERROR)) == 1
+    [waiting] = log.find("did not start before the stop", logging.WARNING)
+    assert waiting.message.startswith("Background job next did not start before the stop")
+    assert not log.find("(between runs)")
+    gate.open.set()
 
 
 def test_the_lock_is_released_when_a_run_fails(scheduler, clock):
@@ -145,3 +183,14 @@ def test_the_scheduler_wakes_its_loop_when_a_background_run_ends(scheduler):
     scheduler.schedule.dispatcher.on_background_done()
 
     assert scheduler._wake.is_set()
+
+
+def test_a_background_run_longer_than_its_interval_says_its_runs_overlap(scheduler, clock, log):
+    scheduler.schedule.every(1).seconds.in_background().name("long").do(lambda: clock.advance(2))
+    clock.advance(1)
+    scheduler.tick()
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+
+    [warning] = log.find("longer than its interval", logging.WARNING)
+    assert "its runs overlap on the background threads" in warning.message
+    assert "are skipped" not in warning.message
