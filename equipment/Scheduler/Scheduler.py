@@ -256,7 +256,8 @@ class Scheduler:
             return
         self.lifecycle.phase = Phase.RUNNING
         installed = self._signals.install()
-        self.schedule.sync_state()
+        if self._leading:  # a replica stores its definitions once it leads (see tick)
+            self.schedule.sync_state()
         self._log_startup(installed)
         self._presence.announce()
         self.coordinator.start(self._wake.set)
@@ -308,10 +309,12 @@ class Scheduler:
         run outside a pass (`job.run()`) since the last one."""
         schedule, dispatcher = self.schedule, self.schedule.dispatcher
         self._clock_watch.check(schedule)
-        schedule.sync_state()
         self._follow_lead()
         earlier = dispatcher.drain()
         if self._leading:
+            # Only the leader writes definitions: in a rolling deploy, a standby of the new
+            # version must not replace the grid the old leader is running.
+            schedule.sync_state()
             schedule.tick()
         records = dispatcher.drain()
         handled = earlier + records if earlier else records

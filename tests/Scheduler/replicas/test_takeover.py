@@ -109,6 +109,42 @@ def test_a_stale_leader_runs_nothing_and_writes_nothing(replica, clock, client):
     assert [who for who, _ in history(a)] == ["a:1"] * 2 + ["b:2"] * 2
 
 
+def test_a_standby_of_a_new_version_changes_the_shared_grid_only_once_it_leads(
+    make_coordinator, client, prefix, clock
+):
+    """A rolling deploy: the old version leads, a replica of the new one (another interval
+    under the same job ID) waits. Only when it takes over does the job start afresh."""
+
+    def version(name: str, seconds: int) -> Scheduler:
+        coordinator = make_coordinator(name)
+        scheduler = Scheduler(
+            log=MemoryLogger(),
+            clock=clock,
+            settings={"timezone": "UTC"},
+            state=RedisStateStore(client, prefix, "redis test", name),
+            coordinator=coordinator,
+        )
+        scheduler.schedule.every(seconds).seconds.name("job").do(work)
+        coordinator.start(lambda: None, campaign=False)
+        return scheduler
+
+    old = version("old:1", 10)
+    run_for(clock, 30, old)
+    new = version("new:2", 20)
+    run_for(clock, 20, old, new)
+
+    stored = old.state.load()["job"]
+    assert stored.fingerprint == old.schedule.get_job("job").fingerprint
+    assert stored.last_run_id == old.schedule.get_job("job").last_record.run_id
+    assert not new.leading
+
+    clock.advance(25)  # the old version is stopped; its lease runs out
+    client.delete(old.coordinator.lease.key)
+    run_for(clock, 1, new)
+    assert new.leading
+    assert new.state.load()["job"].fingerprint == new.schedule.get_job("job").fingerprint
+
+
 def test_a_leader_finding_the_shared_state_lost_writes_it_again(replica, clock, client):
     a = replica("a:1")
     run_for(clock, 10, a)
