@@ -298,7 +298,11 @@ class Job(schedule.Job):
         self._cancel_after_at = parse_until(until_time, now, zone)
         self.cancel_after = to_local(self._cancel_after_at, local_zone())
         if self._cancel_after_at < now:
-            raise ScheduleValueError(f"until({until_time!r}) is in the past")
+            named = f" (job {self._name!r})" if self._name else ""
+            raise ScheduleValueError(
+                f"until({until_time!r}) on {self._phrase()}{named} is in the past: it is "
+                f"{now.astimezone(zone):%Y-%m-%d %H:%M:%S %Z} now, so the job would never run"
+            )
         return self
 
     def do(self, job_func: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import pytest
@@ -104,3 +105,13 @@ def test_bad_state_and_catch_up_settings_name_their_key(settings, message):
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         SchedulerSettings.from_config(settings)
+
+
+def test_an_until_in_the_past_names_the_job_and_the_time_it_is(scheduler):
+    past = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    with pytest.raises(ScheduleValueError) as caught:
+        scheduler.schedule.every(2).seconds.name("report").until(past)
+
+    message = str(caught.value)
+    assert "on every(2).seconds (job 'report') is in the past: it is 2026-01-05" in message
+    assert message.endswith("now, so the job would never run")
