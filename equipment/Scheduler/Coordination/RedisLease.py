@@ -1,12 +1,15 @@
 """The leader's lease: one Redis key that at most one replica holds at a time.
 
-    acquire:  if no one holds it, token = INCR counter; SET lease "token|holder" PX ttl
+    acquire:  if no one holds it, token = INCR counter (at least one more than the highest
+              token this replica has seen); SET lease "token|holder" PX ttl
     renew:    PEXPIRE lease ttl, only if it still holds our value
     release:  DEL lease, only if it still holds our value
 
 Each step is one Lua script, so it is atomic in Redis. The token comes from a counter that
 only grows: it is the fencing token, and a holder's claims and pushes are checked against
-the lease's current value in the same step that makes them.
+the lease's current value in the same step that makes them. A Redis that restarts empty
+(no persistence) loses the counter; the replicas remember the highest token they saw, so
+the next one still comes after it.
 
 Redis expires the key `ttl` after the last renewal; the holder counts its lease valid for
 a little less (from the moment it *sent* the renewal, on its own monotonic clock), so it
@@ -26,6 +29,10 @@ ACQUIRE = """
 local current = redis.call('GET', KEYS[1])
 if current then return {0, current} end
 local token = redis.call('INCR', KEYS[2])
+if token <= tonumber(ARGV[3]) then
+  token = tonumber(ARGV[3]) + 1
+  redis.call('SET', KEYS[2], token)
+end
 local value = token .. '|' .. ARGV[2]
 redis.call('SET', KEYS[1], value, 'PX', ARGV[1])
 return {token, value}
@@ -88,6 +95,7 @@ class RedisLease:
         self.clock = clock
         self.value: str | None = None  # "token|replica" while held
         self.token: int | None = None
+        self.highest_seen = 0  # the highest token held or seen held: the next one is above it
         self.valid_until = 0.0  # monotonic
         self._acquire = connection.register_script(ACQUIRE)
         self._renew = connection.register_script(RENEW)
@@ -102,24 +110,26 @@ class RedisLease:
         """Take the lease if nobody holds it. Raises redis errors."""
         sent = self.clock.monotonic()
         token, value = self._acquire(
-            keys=[self.key, self.counter_key], args=[self.ttl_ms, self.replica]
+            keys=[self.key, self.counter_key], args=[self.ttl_ms, self.replica, self.highest_seen]
         )
         if not token:
+            self._saw(Holder.parse(value))
             return False
         self.token, self.value = int(token), _text(value)
+        self.highest_seen = max(self.highest_seen, self.token)
         self._valid_from(sent)
         return True
 
     def renew(self) -> bool:
-        """Extend the lease; False when it is no longer ours (it expired, another took it).
-        Raises redis errors, leaving the local validity to run out on its own."""
+        """Extend the lease; False when it is no longer ours (it expired, another took it:
+        the caller says so, with the token it had, and `drop`s it). Raises redis errors,
+        leaving the local validity to run out on its own."""
         if self.value is None:
             return False
         sent = self.clock.monotonic()
         if self._renew(keys=[self.key], args=[self.value, self.ttl_ms]):
             self._valid_from(sent)
             return True
-        self.drop()
         return False
 
     def release(self) -> None:
@@ -134,7 +144,13 @@ class RedisLease:
 
     def holder(self) -> Holder | None:
         """Who holds the lease now, by asking Redis."""
-        return Holder.parse(self.connection.get(self.key))
+        holder = Holder.parse(self.connection.get(self.key))
+        self._saw(holder)
+        return holder
+
+    def _saw(self, holder: Holder | None) -> None:
+        if holder is not None:
+            self.highest_seen = max(self.highest_seen, holder.token)
 
     def _valid_from(self, sent: float) -> None:
         self.valid_until = sent + SAFETY * self.ttl_ms / 1000

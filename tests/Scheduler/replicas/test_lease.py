@@ -55,6 +55,19 @@ def test_the_fencing_token_only_grows(make_coordinator, client):
     assert a.fencing_token == 3
 
 
+def test_the_fencing_token_still_grows_after_redis_restarts_empty(make_coordinator, client):
+    a, b = make_coordinator("a:1"), make_coordinator("b:2")
+    a.step()
+    b.step()  # a standby: it sees a lead with token 1
+    client.delete(a.lease.key, a.lease.counter_key)  # Redis restarted empty
+    b.step()
+    a.step()
+
+    assert b.is_leader and b.fencing_token == 2
+    [lost] = a.log.find("lost the scheduler lease", logging.WARNING)
+    assert "(token 1): b:2 leads with token 2" in lost.message
+
+
 def test_the_holder_stops_trusting_its_lease_before_redis_expires_it(make_coordinator, clock):
     a = make_coordinator("a:1", lease_seconds=10)
     a.step()
@@ -89,7 +102,8 @@ def test_a_standby_takes_over_an_abandoned_lease_and_the_old_leader_says_it_lost
     a.step()  # a resumes
     assert not a.is_leader
     [lost] = a.log.find("lost the scheduler lease", logging.WARNING)
-    assert "b:2 leads with token 2" in lost.message and "runs and pushes nothing" in lost.message
+    assert "lost the scheduler lease (token 1): b:2 leads with token 2" in lost.message
+    assert "runs and pushes nothing" in lost.message
     assert changes == ["a", "a"]  # it led, then it did not
 
 
@@ -152,7 +166,7 @@ def test_an_unreachable_redis_is_logged_once_then_summarised_then_its_end(
     assert len(a.log.find("still unreachable after", logging.ERROR)) == 1  # after 60 s
     server.start()  # an empty Redis: the lease is gone, a takes it again
     a.step()
-    assert a.is_leader and a.fencing_token == 1  # the counter restarted with the data
+    assert a.is_leader and a.fencing_token == 2  # the counter restarted; a remembers 1
     assert a.log.find("answers again after 80s", logging.WARNING)
     assert changes == [True, True]  # it led; the outage ended: it leads again (takes over)
 
