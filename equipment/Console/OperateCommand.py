@@ -149,7 +149,7 @@ def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | No
     stuck_after = _seconds(stuck_text, "--stuck-after")
     scheduler = _load_scheduler(app_spec)
     if max_age is None:
-        max_age = max(60.0, 3 * scheduler.settings.max_sleep)
+        max_age = Health.stale_after(scheduler.settings.max_sleep).total_seconds()
     report = Health.check(
         scheduler.state,
         scheduler.clock.now(),

@@ -22,6 +22,7 @@ import click
 from equipment.Console.AppLoader import load_app
 from equipment.Console.CommandError import EquipmentGroup
 from equipment.Errors import EquipmentError
+from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
@@ -93,15 +94,22 @@ def _echo_replicas(scheduler: Any) -> None:
     if not processes:
         return
     zone = scheduler.schedule.zone
+    now, stale = scheduler.clock.now(), stale_after(scheduler.settings.max_sleep)
     rows = [("REPLICA", "STARTED", "LAST HEARTBEAT", "ROLE")]
     for process in processes:
         leads = holder is not None and process.process_id.startswith(f"{holder.replica}:")
+        if leads and holder:
+            role = f"leader (fencing token {holder.token})"
+        elif process.is_alive(now, stale):
+            role = "standby"
+        else:  # killed, or its host gone: its record stays until a scheduler starts
+            role = "gone (no heartbeat since)"
         rows.append(
             (
                 process.process_id,
                 format_instant(process.started_at, zone),
                 format_instant(process.heartbeat_at, zone),
-                f"leader (fencing token {holder.token})" if leads and holder else "standby",
+                role,
             )
         )
     click.echo(_table(rows))

@@ -23,6 +23,13 @@ STUCK_AFTER = 300.0
 USUAL_RUNS = 20
 
 
+def stale_after(max_sleep: float) -> dt.timedelta:
+    """How late past its promise a heartbeat is a dead process's: three times `max_sleep`,
+    and never less than a minute (`health`'s default `--max-age`, the start-up check of
+    other schedulers, and `schedule list`'s replicas all go by it)."""
+    return max(dt.timedelta(minutes=1), 3 * dt.timedelta(seconds=max_sleep))
+
+
 @dataclass
 class Health:
     ok: bool

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Scheduler.Clock import Clock
+from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import ProcessInfo, StateStore
 
@@ -52,9 +53,8 @@ class Presence:
         self._watch_stop = False
         self._watch_look = threading.Event()  # set by a new promise, or by leave()
         self._watch: threading.Thread | None = None
-        #: A heartbeat later than this past its promise is a dead process's: three times
-        #: `max_sleep`, and never less than a minute.
-        self.stale_after = max(dt.timedelta(minutes=1), 3 * dt.timedelta(seconds=max_sleep))
+        #: A heartbeat later than this past its promise is a dead process's.
+        self.stale_after = stale_after(max_sleep)
         self.me: ProcessInfo | None = None
 
     def others(self) -> list[ProcessInfo]:

@@ -71,6 +71,8 @@ def test_list_shows_the_replicas_the_leader_and_its_token(tmp_path, monkeypatch,
     now = dt.datetime.now(dt.UTC)
     state.heartbeat(ProcessInfo("web-1", 101, now, now))
     state.heartbeat(ProcessInfo("web-2", 202, now, now))
+    killed = now - dt.timedelta(minutes=10)
+    state.heartbeat(ProcessInfo("web-3", 303, killed, killed))  # kill -9: no goodbye
 
     result = CliRunner().invoke(schedule, ["list", "--app", "app:App"])
 
@@ -79,6 +81,8 @@ def test_list_shows_the_replicas_the_leader_and_its_token(tmp_path, monkeypatch,
     [leader] = [line for line in result.output.splitlines() if line.startswith("web-1:101:")]
     [standby] = [line for line in result.output.splitlines() if line.startswith("web-2:202:")]
     assert leader.endswith("leader (fencing token 1)") and standby.endswith("standby")
+    [killed] = [line for line in result.output.splitlines() if line.startswith("web-3:303:")]
+    assert killed.endswith("gone (no heartbeat since)")
 
 
 def test_list_with_coordination_redis_down_is_one_line_and_exit_2(tmp_path, monkeypatch):
