@@ -24,12 +24,18 @@ from equipment.Console.ScheduleCommand import (
     _app_option,
     _load_scheduler,
     _parse_count,
+    _reading_state,
     _table,
     schedule,
 )
 from equipment.Errors import EquipmentError
 from equipment.Scheduler import Health, History, Why
-from equipment.Scheduler.State.StateStore import MISSED, HistoryEntry, ProcessInfo
+from equipment.Scheduler.State.StateStore import (
+    MISSED,
+    HistoryEntry,
+    ProcessInfo,
+    StateStoreError,
+)
 from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
 
 #: A failed run, an unhealthy scheduler: not a usage mistake (2), a result.
@@ -147,15 +153,20 @@ def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | No
     reason."""
     max_age = _seconds(max_age_text, "--max-age")
     stuck_after = _seconds(stuck_text, "--stuck-after")
-    scheduler = _load_scheduler(app_spec)
-    if max_age is None:
-        max_age = Health.stale_after(scheduler.settings.max_sleep).total_seconds()
-    report = Health.check(
-        scheduler.state,
-        scheduler.clock.now(),
-        max_age,
-        Health.STUCK_AFTER if stuck_after is None else stuck_after,
-    )
+    try:
+        scheduler = _load_scheduler(app_spec)
+        if max_age is None:
+            max_age = Health.stale_after(scheduler.settings.max_sleep).total_seconds()
+        report = _reading_state(
+            lambda: Health.check(
+                scheduler.state,
+                scheduler.clock.now(),
+                max_age,
+                Health.STUCK_AFTER if stuck_after is None else stuck_after,
+            )
+        )
+    except StateStoreError as error:  # the scheduler cannot read it either: not healthy
+        report = Health.Health(False, str(error))
     if report.ok:
         click.echo(f"ok: {report.reason}")
         return

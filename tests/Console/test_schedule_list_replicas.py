@@ -92,3 +92,12 @@ def test_list_with_coordination_redis_down_is_one_line_and_exit_2(tmp_path, monk
     assert result.exit_code == 2
     assert "scheduler state in Redis cannot be read (ConnectionError" in result.output
     assert "Traceback" not in result.output
+
+
+def test_health_with_coordination_redis_down_is_unhealthy_not_a_mistake(tmp_path, monkeypatch):
+    settings = {"coordination": "redis", "redis_url": "redis://127.0.0.1:1/0"}
+    write_project(tmp_path, monkeypatch, settings)
+    result = CliRunner().invoke(schedule, ["health", "--app", "app:App"])
+    assert result.exit_code == 1
+    assert result.output.startswith("unhealthy: the scheduler state in Redis cannot be read")
+    assert result.output.count("\n") == 1
