@@ -2,6 +2,9 @@
 occurrences that fell due while no scheduler was running derived from the job's trigger
 and the heartbeat spans (they have no row: nothing was there to write one).
 
+Under coordination the standbys' heartbeats cover the time no replica led, so the replica
+that takes the lead stores rows for what it finds missed instead (`missed_rows`).
+
 Rows of several replicas for one occurrence collapse to the most telling one: the run (or
 the pause, the condition) over the "not the owner" skips of the replicas that stood aside.
 """
@@ -14,7 +17,7 @@ from typing import Any
 
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Presence import HEARTBEAT_INTERVAL
-from equipment.Scheduler.RunRecord import run_id_for
+from equipment.Scheduler.RunRecord import RunRecord, run_id_for
 from equipment.Scheduler.State.StateStore import (
     MISSED,
     HeartbeatSpan,
@@ -23,6 +26,9 @@ from equipment.Scheduler.State.StateStore import (
 )
 
 NO_SCHEDULER = "no scheduler was running"
+NO_LEADER = "no replica led"
+#: Rows stored for one stretch of missed occurrences at most: the newest.
+STORED_PER_STRETCH = 100
 #: Missed occurrences listed one by one in a gap; more are one line with their count.
 LISTED_PER_GAP = 3
 _RANK = {"success": 0, "failure": 0, "skipped": 1, MISSED: 2}
@@ -153,3 +159,22 @@ def _missed(job: Any, moment: dt.datetime) -> HistoryEntry:
     return HistoryEntry(
         job.id, run_id_for(job.id, moment, job.epoch), moment, MISSED, reason=NO_SCHEDULER
     )
+
+
+def missed_rows(job: Any, reason: str) -> list[RunRecord]:
+    """Records of the occurrences `job.missed` counts that do not run now (catch-up runs
+    the latest ones): the newest `STORED_PER_STRETCH`, oldest first, skipped for `reason`."""
+    missed, trigger = job.missed, job.trigger
+    later_than = missed.last - STORED_PER_STRETCH * trigger.period()
+    moment = missed.first if missed.first > later_than else trigger.first_at_or_after(
+        missed.first, later_than
+    )
+    catching_up = set(job.backlog)
+    rows = []
+    while moment <= missed.last:
+        if moment not in catching_up:
+            row = RunRecord.of_occurrence(job.id, moment, job.epoch)
+            row.outcome, row.reason = MISSED, reason
+            rows.append(row)
+        moment = trigger.next_after(moment)
+    return rows[-STORED_PER_STRETCH:]

@@ -13,9 +13,10 @@ is what `run_pending` would run, in the same order, without looking at the other
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import schedule
@@ -242,16 +243,21 @@ class Schedule(schedule.Scheduler):
         if self._stored is not None:
             self._stored.update(stored)
 
-    def take_over(self) -> list[Job]:
+    def take_over(
+        self, claimed: Mapping[str, tuple[str, dt.datetime]] | None = None
+    ) -> list[Job]:
         """This process has just become the one that runs jobs (a replica took the lead):
         continue every job from the shared state, as a restart would, so the grid goes on
-        and what nobody ran meanwhile follows each job's catch-up rule. Returns the jobs
-        that missed occurrences."""
+        and what nobody ran meanwhile follows each job's catch-up rule. An occurrence the
+        previous leader `claimed` counts as handled even if it died before storing its
+        record: it was not missed for want of a leader. Returns the jobs that missed
+        occurrences."""
         self._stored = self.state.load()
+        claimed = claimed or {}
         missed = []
         for job in list(self._by_id.values()):
             if isinstance(job, Job):
-                stored = self._stored.get(job.id)
+                stored = _with_claim(self._stored.get(job.id), claimed.get(job.id))
                 self._resume(job, stored)
                 if stored is None:  # the shared state was lost (a Redis without persistence)
                     self._unsynced.append(job)
@@ -347,6 +353,17 @@ class Schedule(schedule.Scheduler):
         if next_at is None:
             return None
         return (next_at - self.clock.now()).total_seconds()
+
+
+def _with_claim(
+    stored: JobState | None, claim: tuple[str, dt.datetime] | None
+) -> JobState | None:
+    """`stored`, its last handled occurrence moved up to a later one claimed on its grid."""
+    if stored is None or claim is None or claim[0] != stored.epoch:
+        return stored
+    if stored.last_scheduled is not None and stored.last_scheduled >= claim[1]:
+        return stored
+    return dataclasses.replace(stored, last_scheduled=claim[1])
 
 
 def _is_local(zone: TzLike) -> bool:

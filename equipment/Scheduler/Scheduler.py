@@ -36,6 +36,7 @@ from equipment.Scheduler.Coordination.Coordinator import Coordinator
 from equipment.Scheduler.Dispatcher import Dispatcher
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Executors import BackgroundPool
+from equipment.Scheduler.History import NO_LEADER, missed_rows
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Presence import Presence
 from equipment.Scheduler.Retention import Retention
@@ -341,7 +342,7 @@ class Scheduler:
 
     def _take_over(self) -> bool:
         try:
-            missed = self.schedule.take_over()
+            missed = self.schedule.take_over(self.coordinator.claimed())
         except Exception as error:
             self.log.warning(
                 "Scheduler state could not be read to take over (%s: %s); retrying",
@@ -357,6 +358,9 @@ class Scheduler:
         )
         for job in missed:
             _log_missed(self.log, job, self.schedule.zone, "while no replica led")
+        # Replicas' heartbeats cover the gap, so history cannot tell it from them: it keeps
+        # rows for what nobody ran, before this pass's.
+        self._writer.write([row for job in missed for row in missed_rows(job, NO_LEADER)])
         return True
 
     def _store_abandoned(self, why: str) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from equipment.Scheduler import Occurrences
-from equipment.Scheduler.History import collapse, covering, grace
-from equipment.Scheduler.State.StateStore import HeartbeatSpan, HistoryEntry, StateStore
+from equipment.Scheduler.History import NO_SCHEDULER, collapse, covering, grace
+from equipment.Scheduler.State.StateStore import MISSED, HeartbeatSpan, HistoryEntry, StateStore
 from equipment.Scheduler.Zones import format_instant, offset_changes, wall_to_utc, zone_name
 
 #: An occurrence this close to `--at` is the one asked about.
@@ -143,6 +143,8 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
 
 def _outcome(row: HistoryEntry, zone: dt.tzinfo) -> str:
     where = f" on {row.replica}" if row.replica else ""
+    if row.outcome == MISSED:  # stored by the replica that took the lead after the gap
+        return f"It was missed: {row.reason or NO_SCHEDULER}."
     if row.outcome == "skipped":
         why = REASONS.get(row.reason or "", row.reason or "no reason recorded")
         return f"It was skipped{where}: {why}."

@@ -73,3 +73,21 @@ def test_a_short_downtime_after_a_stop_is_missed_not_hidden_by_the_slack() -> No
     state.heartbeat(crashed)
     alive = covering(state.spans(), START + dt.timedelta(seconds=10), grace(30))
     assert [span.process_id for span in alive] == [crashed.process_id]
+
+
+def test_why_reads_a_stored_missed_row_as_missed_and_says_why() -> None:
+    from equipment.Scheduler import Why
+    from equipment.Scheduler.History import NO_LEADER
+    from equipment.Scheduler.RunRecord import RunRecord
+
+    scheduler = hourly(START)
+    job = scheduler.schedule.get_job("hourly")
+    at = START + dt.timedelta(hours=2)
+    row = RunRecord.of_occurrence(job.id, at)
+    row.outcome, row.reason = "missed", NO_LEADER
+    scheduler.state.record([row])
+    question = Why.Question(
+        job, at, None, dt.UTC, START + dt.timedelta(hours=5), 30, job.catch_up_rule, "redis"
+    )
+
+    assert "It was missed: no replica led." in Why.explain(question, scheduler.state)

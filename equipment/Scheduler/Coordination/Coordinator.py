@@ -7,6 +7,7 @@ exactly one of them; only the leader dispatches.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 
@@ -26,6 +27,11 @@ class Coordinator(ABC):
     @abstractmethod
     def claim(self, record: RunRecord) -> bool:
         """Whether this process may run the occurrence `record` names (its run ID)."""
+
+    def claimed(self) -> dict[str, tuple[str, dt.datetime]]:
+        """Each job's latest claimed occurrence, (epoch, scheduled instant): what a leader
+        took on, run or not, before it died (nothing without claims)."""
+        return {}
 
     def claim_many(self, records: Iterable[RunRecord]) -> set[str]:
         """The run IDs among `records` this process may run: one pass's claims in one go.

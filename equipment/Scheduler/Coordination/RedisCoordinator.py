@@ -131,6 +131,13 @@ class RedisCoordinator(Coordinator):
             granted.update(_text(run_id) for run_id in reply[1:])
         return granted
 
+    def claimed(self) -> dict[str, tuple[str, dt.datetime]]:
+        found = {}
+        for job_id, mark in self.connection.hgetall(self.claims_key).items():
+            epoch, micros, _ = _text(mark).split("|", 2)
+            found[_text(job_id)] = (epoch, _EPOCH + dt.timedelta(microseconds=int(micros)))
+        return found
+
     def _send_claims(self, value: str, records: list[RunRecord]) -> list[Any]:
         keys = [self.lease.key, self.claims_key]
         with self.connection.pipeline(transaction=False) as pipe:

@@ -73,13 +73,36 @@ def test_a_standby_takes_over_on_the_same_grid_and_reports_what_nobody_ran(
     client.delete(a.coordinator.lease.key)
     run_for(clock, 30, b)
     rows = history(b)
-    assert [who for who, _ in rows] == ["a:1"] * 3 + ["b:2"] * 3
+    # a ran three; nobody led for two (b recorded them as missed); b ran three
+    assert [who for who, _ in rows] == ["a:1"] * 3 + ["b:2"] * 5
+    outcomes = [row.outcome for row in reversed(b.state.history(JOB, limit=100))]
+    assert outcomes == ["success"] * 3 + ["missed"] * 2 + ["success"] * 3
     instants = [run_id.split("@")[1] for _, run_id in rows]
     assert instants == sorted(set(instants))  # no run twice
     assert all(at.endswith(("00Z", "10Z", "20Z", "30Z", "40Z", "50Z")) for at in instants)
     [missed] = b.log.find("missed", logging.WARNING)
-    assert "while no replica led" in missed.message and "skipped" in missed.message
+    assert "missed 2 occurrence(s) while no replica led" in missed.message
+    assert "skipped" in missed.message
+    stored = [row for row in b.state.history(JOB, limit=100) if row.outcome == "missed"]
+    assert {row.reason for row in stored} == {"no replica led"}
     assert b.log.find("Leading with fencing token 2", logging.INFO)
+
+
+def test_an_occurrence_the_dead_leader_claimed_is_not_counted_as_missed(replica, clock, client):
+    from equipment.Scheduler.RunRecord import RunRecord
+
+    a, b = replica("a:1"), replica("b:2")
+    run_for(clock, 30, a, b)  # a ran :10, :20, :30
+    at_40 = clock.now() + dt.timedelta(seconds=10)
+    assert a.coordinator.claim(RunRecord.of_occurrence(JOB, at_40, ""))  # then a dies
+    clock.advance(25)
+    client.delete(a.coordinator.lease.key)
+    run_for(clock, 1, b)  # b leads at 12:00:56: only :50 went without a leader
+
+    [missed] = b.log.find("missed", logging.WARNING)
+    assert "missed 1 occurrence(s) while no replica led" in missed.message
+    assert [row.scheduled_at.second for row in b.state.history(JOB, limit=10)
+            if row.outcome == "missed"] == [50]
 
 
 def test_what_the_takeover_missed_follows_the_catch_up_rule(replica, clock, client):
