@@ -88,7 +88,7 @@ class Dispatcher:
         """Handle `job`'s due occurrence; return what `schedule` expects of `Job.run()`."""
         now = self.clock.now()
         if job.deadline is not None and job.is_overdue(now):
-            return schedule.CancelJob
+            return self._ended(job)
         if not self.lifecycle.accepts_runs:
             return None  # stopping: no new runs start
         record = self._due_record(job, now)
@@ -104,8 +104,18 @@ class Dispatcher:
             )
             return schedule.CancelJob
         if job.deadline is not None and job.is_overdue(job.next_run_at):
-            return schedule.CancelJob
+            return self._ended(job)
         return record.result
+
+    def _ended(self, job: Any) -> Any:
+        """`job` has no run before its `until()` deadline left: it leaves the schedule."""
+        self.log.info(
+            "Job %s reached its until() deadline (%s): no more runs; it leaves the schedule",
+            job.id,
+            job.deadline.isoformat(),
+            extra={"job_id": job.id},
+        )
+        return schedule.CancelJob
 
     def _due_record(self, job: Any, now: dt.datetime) -> RunRecord:
         """The record of `job`'s due occurrence: the one `prepare_records()` made ahead

@@ -97,7 +97,7 @@ def test_jobs_due_together_run_in_registration_order(scheduler, clock):
     assert [record.job_id for record in scheduler.tick()] == names
 
 
-def test_a_job_cancelled_by_its_deadline_leaves_the_index(scheduler, clock):
+def test_a_job_cancelled_by_its_deadline_leaves_the_index_and_says_so(scheduler, clock, log):
     scheduler.schedule.every(1).minutes.until(START + dt.timedelta(minutes=2)).do(jobs.cleanup)
 
     for _ in range(4):
@@ -106,6 +106,8 @@ def test_a_job_cancelled_by_its_deadline_leaves_the_index(scheduler, clock):
 
     assert scheduler.schedule.jobs == []
     assert scheduler.schedule.idle_seconds is None
+    [ended] = log.find("reached its until() deadline")
+    assert ended.message.startswith("Job cleanup:every-minute reached its until() deadline (")
 
 
 def test_twins_get_ordinals_in_registration_order(scheduler):
