@@ -34,7 +34,7 @@ from equipment.Scheduler.State.StateStore import (
     MISSED,
     HistoryEntry,
     ProcessInfo,
-    StateStoreError,
+    StateUnreachable,
 )
 from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
 
@@ -165,7 +165,7 @@ def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | No
                 Health.STUCK_AFTER if stuck_after is None else stuck_after,
             )
         )
-    except StateStoreError as error:  # the scheduler cannot read it either: not healthy
+    except StateUnreachable as error:  # the scheduler cannot read it either: not healthy
         report = Health.Health(False, str(error))
     if report.ok:
         click.echo(f"ok: {report.reason}")

@@ -24,7 +24,7 @@ from equipment.Console.CommandError import EquipmentGroup
 from equipment.Errors import EquipmentError
 from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
-from equipment.Scheduler.State.StateStore import StateStoreError
+from equipment.Scheduler.State.StateStore import StateUnreachable
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
 
@@ -73,7 +73,7 @@ def _reading_state(read: Callable[[], Any]) -> Any:
     except Exception as error:
         if not type(error).__module__.startswith("redis"):
             raise
-        raise StateStoreError(
+        raise StateUnreachable(
             f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error})"
         ) from None
 

@@ -30,6 +30,7 @@ class BackgroundPool:
         self._workers: list[threading.Thread] = []
         self._running: dict[str, RunRecord] = {}  # submitted and not finished, by run ID
         self._waiting: set[str] = set()  # job IDs with a run submitted and not started
+        self._busy = 0  # threads running a job now
         self._idle = threading.Condition()
 
     def submit(self, record: RunRecord, work: Callable[[], None]) -> None:
@@ -47,8 +48,9 @@ class BackgroundPool:
             worker.start()
 
     def waiting(self, job_id: str) -> bool:
-        """Whether a run of `job_id` waits for a thread (submitted, not started)."""
-        return job_id in self._waiting
+        """Whether a run of `job_id` waits for a thread (submitted, not started) while every
+        thread is busy (a free one takes it at once)."""
+        return job_id in self._waiting and self._busy >= self.threads
 
     def running(self) -> list[RunRecord]:
         """Runs submitted and not yet finished, in submission order."""
@@ -72,9 +74,11 @@ class BackgroundPool:
             record, work = self._work.get()
             with self._idle:
                 self._waiting.discard(record.job_id)
+                self._busy += 1
             try:
                 work()
             finally:
                 with self._idle:
+                    self._busy -= 1
                     self._running.pop(record.run_id, None)
                     self._idle.notify_all()

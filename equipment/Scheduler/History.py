@@ -27,8 +27,6 @@ from equipment.Scheduler.State.StateStore import (
 
 NO_SCHEDULER = "no scheduler was running"
 NO_LEADER = "no replica led"
-#: Rows stored for one stretch of missed occurrences at most: the newest.
-STORED_PER_STRETCH = 100
 #: Missed occurrences listed one by one in a gap; more are one line with their count.
 LISTED_PER_GAP = 3
 _RANK = {"success": 0, "failure": 0, "skipped": 1, MISSED: 2}
@@ -161,20 +159,29 @@ def _missed(job: Any, moment: dt.datetime) -> HistoryEntry:
     )
 
 
-def missed_rows(job: Any, reason: str) -> list[RunRecord]:
-    """Records of the occurrences `job.missed` counts that do not run now (catch-up runs
-    the latest ones): the newest `STORED_PER_STRETCH`, oldest first, skipped for `reason`."""
+def missed_rows(job: Any, reason: str, wanted: int = LISTED_PER_GAP) -> list[RunRecord]:
+    """Records of the newest `wanted` occurrences `job.missed` counts that do not run now
+    (catch-up runs the latest ones), oldest first, skipped for `reason`: as many as a
+    history lists one by one (the rest of the stretch is the log line's count)."""
     missed, trigger = job.missed, job.trigger
-    later_than = missed.last - STORED_PER_STRETCH * trigger.period()
-    moment = missed.first if missed.first > later_than else trigger.first_at_or_after(
-        missed.first, later_than
-    )
     catching_up = set(job.backlog)
+    span = (wanted + len(catching_up) + 1) * trigger.period()
+    while True:  # widen the window until it holds enough (irregular spacing, a backlog)
+        start = max(missed.first, missed.last - span)
+        moment = missed.first if start == missed.first else trigger.first_at_or_after(
+            missed.first, start
+        )
+        moments = []
+        while moment <= missed.last:
+            if moment not in catching_up:
+                moments.append(moment)
+            moment = trigger.next_after(moment)
+        if len(moments) >= wanted or start == missed.first:
+            break
+        span *= 2
     rows = []
-    while moment <= missed.last:
-        if moment not in catching_up:
-            row = RunRecord.of_occurrence(job.id, moment, job.epoch)
-            row.outcome, row.reason = MISSED, reason
-            rows.append(row)
-        moment = trigger.next_after(moment)
-    return rows[-STORED_PER_STRETCH:]
+    for moment in moments[-wanted:]:
+        row = RunRecord.of_occurrence(job.id, moment, job.epoch)
+        row.outcome, row.reason = MISSED, reason
+        rows.append(row)
+    return rows

@@ -300,7 +300,7 @@ class Job(schedule.Job):
         if self._cancel_after_at < now:
             named = f" (job {self._name!r})" if self._name else ""
             raise ScheduleValueError(
-                f"until({until_time!r}) on {self._phrase()}{named} is in the past: it is "
+                f"until({until_time!r}) on {self.describe()}{named} is in the past: it is "
                 f"{now.astimezone(zone):%Y-%m-%d %H:%M:%S %Z} now, so the job would never run"
             )
         return self

@@ -50,6 +50,8 @@ from equipment.Scheduler.StateWriter import StateWriter
 from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
 
+#: A takeover stores missed rows for this many jobs at most (the log names every one).
+MISSED_JOBS_STORED = 100
 #: The longest a standby sleeps between looks at the lease (it is woken at once when it
 #: takes the lead; this only bounds a missed wake-up).
 STANDBY_SLEEP = 1.0
@@ -269,12 +271,19 @@ class Scheduler:
             self._finish_background()
         except ShutdownGraceExpired:
             running = self.schedule.dispatcher.runner.interrupted
-            if running is not None:  # else the grace ran out waiting for background runs
-                self.log.error(  # (reported below, each by name) or between two runs
+            grace = f"{self.settings.shutdown_grace:g}"
+            if running is not None:
+                self.log.error(
                     "Job %s did not finish within shutdown_grace (%ss) and was interrupted",
                     running.job_id,
-                    f"{self.settings.shutdown_grace:g}",
+                    grace,
                     extra=running.log_fields(),
+                )
+            elif not self.schedule.dispatcher.background.running():  # (those are named below)
+                self.log.error(
+                    "shutdown_grace (%ss) ran out between runs (writing state, a claim or a "
+                    "hook took that long); the scheduler stops",
+                    grace,
                 )
         finally:
             self._collector.thaw()
@@ -359,8 +368,9 @@ class Scheduler:
         for job in missed:
             _log_missed(self.log, job, self.schedule.zone, "while no replica led")
         # Replicas' heartbeats cover the gap, so history cannot tell it from them: it keeps
-        # rows for what nobody ran, before this pass's.
-        self._writer.write([row for job in missed for row in missed_rows(job, NO_LEADER)])
+        # rows for the newest of what nobody ran (a few per job, a bounded batch in all).
+        rows = [row for job in missed[:MISSED_JOBS_STORED] for row in missed_rows(job, NO_LEADER)]
+        self._writer.write(rows)
         return True
 
     def _store_abandoned(self, why: str) -> None:

@@ -132,6 +132,13 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
     slack = grace(question.max_sleep)
     spans = state.spans()
     alive = covering(spans, target, slack)
+    if alive and question.coordination != "none":  # standbys beat too
+        return (
+            f"Replicas were running ({', '.join(s.process_id for s in alive)}) but none "
+            "recorded it: no replica led then (a leader died and the next had not taken "
+            "over; it stores only the newest few it finds missed), or the leader was late "
+            "and ran only the latest due occurrence (catch-up policy)."
+        )
     if alive:
         return (
             f"A scheduler was running ({alive[0].process_id}) but recorded nothing for it: "

@@ -95,6 +95,7 @@ def test_list_with_coordination_redis_down_is_one_line_and_exit_2(tmp_path, monk
 
 
 def test_health_with_coordination_redis_down_is_unhealthy_not_a_mistake(tmp_path, monkeypatch):
+    import equipment.Console.OperateCommand  # noqa: F401 - it adds `health` to the group
     settings = {"coordination": "redis", "redis_url": "redis://127.0.0.1:1/0"}
     write_project(tmp_path, monkeypatch, settings)
     result = CliRunner().invoke(schedule, ["health", "--app", "app:App"])

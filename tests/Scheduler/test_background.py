@@ -194,3 +194,18 @@ def test_a_background_run_longer_than_its_interval_says_its_runs_overlap(schedul
     [warning] = log.find("longer than its interval", logging.WARNING)
     assert "its runs overlap on the background threads" in warning.message
     assert "are skipped" not in warning.message
+
+
+def test_a_pool_with_a_free_thread_skips_nothing(clock, log):
+    """Passes close together submit runs before a thread has taken the last one: that run
+    is not waiting for want of a thread, and the next occurrence is not skipped."""
+    scheduler = Scheduler(clock=clock, log=log, settings={"background_threads": 2})
+    scheduler.schedule.every(1).seconds.in_background().name("quick").do(quick)
+    handled = []
+    for _ in range(200):
+        clock.advance(1)
+        handled += scheduler.tick()  # no waiting between passes: as run_until drives them
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+
+    assert not [r for r in handled if r.reason == POOL_BUSY]
+    assert not log.find("waiting for a background thread")

@@ -91,3 +91,27 @@ def test_why_reads_a_stored_missed_row_as_missed_and_says_why() -> None:
     )
 
     assert "It was missed: no replica led." in Why.explain(question, scheduler.state)
+
+
+def test_missed_rows_are_the_newest_few_that_do_not_run_now_on_any_grid() -> None:
+    from collections import deque
+
+    from equipment.Scheduler.History import missed_rows
+    from equipment.Scheduler.Occurrences import Missed
+
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    cron = scheduler.schedule.cron("*/7 * * * *").name("cron").do(lambda: None)
+    first = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
+    moments = [first]
+    while len(moments) < 40:
+        moments.append(cron.trigger.next_after(moments[-1]))
+    cron.missed = Missed(40, moments[0], moments[-1], True, caught_up=10)
+    cron.backlog = deque(moments[-10:])  # catch-up runs the latest ten
+
+    rows = missed_rows(cron, "no replica led")
+
+    assert [row.scheduled_at for row in rows] == moments[-13:-10]
+    assert {(row.outcome, row.reason) for row in rows} == {("missed", "no replica led")}
+    short = Missed(2, moments[0], moments[1], True, caught_up=0)
+    cron.missed, cron.backlog = short, deque()
+    assert [row.scheduled_at for row in missed_rows(cron, "x")] == moments[:2]

@@ -32,7 +32,7 @@ from equipment.Scheduler.State.StateStore import (
     JobState,
     ProcessInfo,
     StateStore,
-    StateStoreError,
+    StateUnreachable,
 )
 
 ADOPT = """
@@ -83,13 +83,13 @@ class RedisStateStore(StateStore):
     # -- jobs ----------------------------------------------------------------------------
 
     def load(self) -> dict[str, JobState]:
-        """Every job's state. A Redis that does not answer is a `StateStoreError` naming it:
+        """Every job's state. A Redis that does not answer is a `StateUnreachable` naming it:
         at start it stops the scheduler with one line (nothing can be proved owned without
         it, and a service manager restarts it); a leader taking over retries."""
         try:
             rows = self.connection.hgetall(self.jobs_key)
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            raise StateStoreError(
+            raise StateUnreachable(
                 f"the scheduler state in Redis cannot be read ({type(error).__name__}: "
                 f"{error}); it is at {self.location}: start Redis, or run with "
                 "coordination: none"

@@ -245,9 +245,11 @@ class SqliteStateStore(StateStore):
             error, ran = r.error_line(), r.started_at is not None
             duration = r.duration if ran else None
             manual = int(r.manual)
+            # The grid's last handled occurrence only moves on (see JobState.apply).
+            advances = (manual, r.epoch, scheduled)
             rows.append((
-                manual, scheduled, r.run_id, r.outcome, error, started, finished, duration,
-                r.outcome, manual, r.epoch, r.job_id,
+                *advances, scheduled, r.run_id, r.outcome, error, started, finished, duration,
+                r.outcome, *advances, r.epoch, r.job_id,
             ))
             history.append((
                 r.job_id, r.run_id, scheduled, r.outcome, r.reason, error, r.replica, started,
@@ -258,14 +260,14 @@ class SqliteStateStore(StateStore):
         with self._lock, self._transaction():
             self._db.executemany(
                 # A manual run (`schedule run`) is off the grid: it keeps last_scheduled/epoch.
-                "UPDATE jobs SET last_scheduled = CASE ? WHEN 1 THEN last_scheduled ELSE ? END, "
-                "last_run_id = ?, last_outcome = ?, "
+                f"UPDATE jobs SET last_scheduled = CASE WHEN {_ADVANCES} THEN ? "
+                "ELSE last_scheduled END, last_run_id = ?, last_outcome = ?, "
                 "last_error = ?, last_started = COALESCE(?, last_started), "
                 "last_finished = COALESCE(?, last_finished), "
                 "last_duration = COALESCE(?, last_duration), "
                 "consecutive_failures = CASE ? WHEN 'success' THEN 0 WHEN 'failure' "
                 "THEN consecutive_failures + 1 ELSE consecutive_failures END, "
-                "epoch = CASE ? WHEN 1 THEN epoch ELSE ? END WHERE job_id = ?",
+                f"epoch = CASE WHEN {_ADVANCES} THEN ? ELSE epoch END WHERE job_id = ?",
                 rows,
             )
             self._db.executemany(
@@ -416,6 +418,14 @@ def _text(value: dt.datetime | None) -> str | None:
 
 def _time(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
+
+
+#: Whether a record moves a job's last handled occurrence on (parameters: manual, epoch,
+#: scheduled), as `JobState.apply` decides: not a manual run, and not back on the same grid.
+#: The SET expressions all see the row as it was, and ISO 8601 UTC texts sort as instants.
+_ADVANCES = (
+    "? = 0 AND (last_scheduled IS NULL OR epoch != ? OR ? >= last_scheduled)"
+)
 
 
 def _migrate(db: sqlite3.Connection) -> None:

@@ -36,6 +36,11 @@ class StateStoreError(EquipmentError):
     """The state store cannot be opened or written (a path, permissions, a full disk)."""
 
 
+class StateUnreachable(StateStoreError):
+    """The state store does not answer now (Redis is down): the state of the world, not a
+    mistake in the configuration (`health` says unhealthy rather than refusing)."""
+
+
 @dataclass
 class JobState:
     job_id: str
@@ -60,7 +65,7 @@ class JobState:
             self.consecutive_failures = 0
         elif record.outcome == FAILURE:
             self.consecutive_failures += 1
-        if not record.manual:  # a manual run (`schedule run`) is off the grid
+        if not record.manual and self._advances(record):  # (`schedule run` is off the grid)
             self.last_scheduled = record.scheduled_at
             self.epoch = record.epoch
         self.last_run_id = record.run_id
@@ -70,6 +75,13 @@ class JobState:
             self.last_started = record.started_at
             self.last_finished = record.finished_at
             self.last_duration = record.duration
+
+    def _advances(self, record: RunRecord) -> bool:
+        """Whether `record` moves the grid's last handled occurrence on: never back, on the
+        same grid (a background run finishing after a later one, rows a takeover stored
+        while an earlier run was still going)."""
+        last = self.last_scheduled
+        return last is None or record.epoch != self.epoch or record.scheduled_at >= last
 
 
 MISSED = "missed"

@@ -165,3 +165,19 @@ def test_a_new_definition_starts_its_grid_after_the_records_of_the_old_one(store
     state = store.load()["report"]
     assert (state.fingerprint, state.last_scheduled) == ("every day", None)
 
+
+
+def test_the_last_handled_occurrence_never_moves_back_on_the_same_grid(store):
+    """A background run that finishes after a later one, or rows a takeover stored while an
+    earlier run was still going: the grid goes on from the latest occurrence handled."""
+    store.adopt([JobState("report", "every minute", T0)])
+    store.record([record("report", 5, SUCCESS)])
+    store.record([record("report", 3, FAILURE)])  # finished later, scheduled earlier
+
+    state = store.load()["report"]
+    assert state.last_scheduled == T0 + dt.timedelta(minutes=5)
+    assert (state.last_run_id, state.last_outcome) == ("report@3", FAILURE)
+    stepped = record("report", 1, SUCCESS)
+    stepped.epoch = "back-1"  # a new grid after the clock stepped back: it may start earlier
+    store.record([stepped])
+    assert store.load()["report"].last_scheduled == T0 + dt.timedelta(minutes=1)
