@@ -369,7 +369,12 @@ class Scheduler:
             _log_missed(self.log, job, self.schedule.zone, "while no replica led")
         # Replicas' heartbeats cover the gap, so history cannot tell it from them: it keeps
         # rows for the newest of what nobody ran (a few per job, a bounded batch in all).
-        rows = [row for job in missed[:MISSED_JOBS_STORED] for row in missed_rows(job, NO_LEADER)]
+        rows: list[RunRecord] = []
+        for job in missed[:MISSED_JOBS_STORED]:
+            try:
+                rows += missed_rows(job, NO_LEADER)
+            except OverflowError:  # a grid too far to walk: the line above has the count
+                continue
         self._writer.write(rows)
         return True
 
