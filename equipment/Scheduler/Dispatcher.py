@@ -41,6 +41,7 @@ from equipment.Scheduler.RunRecord import (
     OVERLAP,
     PAUSED,
     POOL_BUSY,
+    STOPPING,
     RunRecord,
     run_id_for,
 )
@@ -282,7 +283,33 @@ class Dispatcher:
         # Claimed earlier in this pass: still ours only if the lease is (a pass may be slow).
         return prepared[1] and self.coordinator.is_leader
 
+    def drop_waiting(self) -> None:
+        """At a stop: background runs still waiting for a thread are not started."""
+        for record in self.background.cancel_waiting():
+            self._not_started(record)
+            try:  # the overlap lock it took, if it is a .without_overlapping() job
+                self.coordinator.locks.release(record.job_id, record.run_id)
+            except Exception:  # noqa: BLE001 - it expires by itself (see RunLocks)
+                pass
+
+    def _not_started(self, record: RunRecord) -> None:
+        record.reason = STOPPING
+        self.log.warning(
+            "Background job %s did not start before the stop (all threads were busy); "
+            "occurrence %s is not run",
+            record.job_id,
+            record.run_id,
+            extra=record.log_fields(),
+        )
+        with self._completed_lock:
+            self.completed.append(record)
+
     def _run_background(self, job: Any, record: RunRecord) -> None:
+        if not self.lifecycle.accepts_runs:  # it waited for a thread until a stop came
+            self._not_started(record)
+            self._unlock(job, record)
+            self.on_background_done()
+            return
         try:
             Runner(self.clock, self.log, self.lifecycle).run(job, record, self.coordinator.fence())
         except BaseException:  # noqa: BLE001 - a pool thread must survive anything

@@ -30,6 +30,7 @@ class BackgroundPool:
         self._workers: list[threading.Thread] = []
         self._running: dict[str, RunRecord] = {}  # submitted and not finished, by run ID
         self._waiting: set[str] = set()  # job IDs with a run submitted and not started
+        self._taken: set[str] = set()  # run IDs a thread has taken
         self._busy = 0  # threads running a job now
         self._idle = threading.Condition()
 
@@ -52,6 +53,16 @@ class BackgroundPool:
         thread is busy (a free one takes it at once)."""
         return job_id in self._waiting and self._busy >= self.threads
 
+    def cancel_waiting(self) -> list[RunRecord]:
+        """At a stop: the runs still waiting for a thread will not start; returns them."""
+        with self._idle:
+            dropped = [r for run_id, r in self._running.items() if run_id not in self._taken]
+            for record in dropped:
+                del self._running[record.run_id]
+                self._waiting.discard(record.job_id)
+            self._idle.notify_all()
+        return dropped
+
     def running(self) -> list[RunRecord]:
         """Runs submitted and not yet finished, in submission order."""
         with self._idle:
@@ -73,6 +84,9 @@ class BackgroundPool:
         while True:
             record, work = self._work.get()
             with self._idle:
+                if record.run_id not in self._running:  # cancelled at a stop
+                    continue
+                self._taken.add(record.run_id)
                 self._waiting.discard(record.job_id)
                 self._busy += 1
             try:
@@ -80,5 +94,6 @@ class BackgroundPool:
             finally:
                 with self._idle:
                     self._busy -= 1
+                    self._taken.discard(record.run_id)
                     self._running.pop(record.run_id, None)
                     self._idle.notify_all()

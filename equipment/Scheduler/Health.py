@@ -60,6 +60,13 @@ def check(
         newest = processes[0]
         age = (now - newest.heartbeat_at).total_seconds()
         late = newest.lateness(now).total_seconds()
+        if late <= max_age:  # not late: its pid is gone (a kill -9, a crash)
+            return Health(
+                False,
+                f"scheduler process {newest.process_id} is gone: pid {newest.pid} no longer "
+                f"runs on this host (its last heartbeat was {age:.0f} s ago)",
+                replicas,
+            )
         return Health(
             False,
             f"last scheduler heartbeat {age:.0f} s ago ({newest.process_id}), "

@@ -127,7 +127,9 @@ def timeline(
         start = max(start, rows[-1].scheduled_at)
     slack = grace(max_sleep)
     stored = {row.scheduled_at for row in rows}
-    for gap_start, gap_end in gaps(spans, start, now - slack, slack):
+    for gap_start, gap_end in gaps(spans, start, now, slack):
+        if gap_end == now:  # still open: a scheduler may be just late, not gone
+            gap_end = now - slack
         lines.extend(missed_in(job, gap_start, gap_end, stored))
     lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
     return lines[:limit]

@@ -18,6 +18,8 @@ OVERLAP = "overlap"
 PAUSED = "paused"
 #: `.in_background()`: the job's previous occurrence was still waiting for a pool thread.
 POOL_BUSY = "pool busy"
+#: `.in_background()`: the occurrence was waiting for a pool thread when the stop came.
+STOPPING = "stopping"
 
 #: The epoch-like suffix of a manual run's ID ('<job>@<now>Z~manual').
 MANUAL = "manual"

@@ -396,7 +396,9 @@ class Scheduler:
         within(LAST_WRITE, store, "equipment-last-records")
 
     def _finish_background(self) -> None:
-        """At the stop: let background runs finish, up to `shutdown_grace`."""
+        """At the stop: let background runs finish, up to `shutdown_grace`; those still
+        waiting for a thread do not start."""
+        self.schedule.dispatcher.drop_waiting()
         pool = self.schedule.dispatcher.background
         if pool.running():
             self.log.info(
@@ -409,15 +411,6 @@ class Scheduler:
     def _report_background(self) -> None:
         grace = f"{self.settings.shutdown_grace:g}"
         for record in self.schedule.dispatcher.background.running():
-            if record.started_at is None:  # still waiting for a thread: never ran
-                self.log.warning(
-                    "Background job %s did not start before the stop (all threads were "
-                    "busy); occurrence %s is not run",
-                    record.job_id,
-                    record.run_id,
-                    extra=record.start_fields(),
-                )
-                continue
             self.log.error(
                 "Background job %s did not finish within shutdown_grace (%ss); the process "
                 "exits without it",

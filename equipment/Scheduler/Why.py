@@ -29,6 +29,7 @@ REASONS = {
     "not the owner": "another replica owned this occurrence",
     "overlap": "its previous run was still going (overlap lock)",
     "pool busy": "its previous occurrence was still waiting for a background thread",
+    "stopping": "it was waiting for a background thread when the scheduler stopped",
     "catch-up policy": "the catch-up rule did not run it",
 }
 
@@ -138,6 +139,14 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             "recorded it: no replica led then (a leader died and the next had not taken "
             "over; it stores only the newest few it finds missed), or the leader was late "
             "and ran only the latest due occurrence (catch-up policy)."
+        )
+    if alive and target > max(span.last_beat for span in alive):
+        span = max(alive, key=lambda span: span.last_beat)
+        return (
+            f"A scheduler ({span.process_id}) had beaten at "
+            f"{format_instant(span.last_beat, zone)}, shortly before, but recorded nothing "
+            "for it: it died before its next heartbeat (a kill -9, a crash), or its loop was "
+            "late and ran only the latest due occurrence (catch-up policy)."
         )
     if alive:
         return (

@@ -253,6 +253,30 @@ def test_health_trusts_the_next_heartbeat_a_sleeping_scheduler_promised(project:
     assert "150 s later than it promised the next one, more than 90 s" in late.output
 
 
+def test_health_names_a_killed_scheduler_as_gone_not_as_late(project: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from equipment.Scheduler.State.StateStore import pid_namespace
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    dead = int(ended.stdout)  # a pid that ran here and is gone: a kill -9 of the scheduler
+    state = SqliteStateStore(project / "state.sqlite3")
+    at = NOW - dt.timedelta(seconds=2)
+    state.heartbeat(ProcessInfo(socket.gethostname(), dead, at, at,
+                                next_beat_by=NOW + dt.timedelta(seconds=20),
+                                pid_namespace=pid_namespace()))
+    state.close()
+
+    result = invoke("health")
+
+    assert result.exit_code == 1
+    assert f"is gone: pid {dead} no longer runs on this host" in result.output
+    assert "later than it promised" not in result.output
+
+
 def test_health_with_a_stuck_job(project: Path) -> None:
     beat(project, 1, running_job="nightly", running_run_id="nightly@x",
          running_since=NOW - dt.timedelta(hours=1))

@@ -108,7 +108,11 @@ def test_a_run_that_never_got_a_thread_is_reported_as_not_run_at_the_stop(clock,
     [waiting] = log.find("did not start before the stop", logging.WARNING)
     assert waiting.message.startswith("Background job next did not start before the stop")
     assert not log.find("(between runs)")
+    [row] = scheduler.state.history("next")
+    assert (row.outcome, row.reason) == (SKIPPED, "stopping")
     gate.open.set()
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+    assert not log.find("Job next started")  # a thread freed later does not start it
 
 
 def test_the_lock_is_released_when_a_run_fails(scheduler, clock):

@@ -115,3 +115,40 @@ def test_missed_rows_are_the_newest_few_that_do_not_run_now_on_any_grid() -> Non
     short = Missed(2, moments[0], moments[1], True, caught_up=0)
     cron.missed, cron.backlog = short, deque()
     assert [row.scheduled_at for row in missed_rows(cron, "x")] == moments[:2]
+
+
+def test_a_downtime_closed_by_a_restart_is_missed_at_once_not_after_the_slack() -> None:
+    """Asked 20 s after a restart: the stretch between the stop and the restart is over, so
+    its occurrences are missed now; only a stretch still open waits for the slack."""
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(5).seconds.name("often").do(lambda: None)
+    state = scheduler.state
+    first = ProcessInfo("h", 1, START, START, next_beat_by=START + dt.timedelta(seconds=20))
+    state.heartbeat(first)
+    first.heartbeat_at = first.next_beat_by = START + dt.timedelta(seconds=12)  # stopped
+    state.heartbeat(first)
+    restarted = START + dt.timedelta(seconds=32)
+    state.heartbeat(ProcessInfo("h", 2, restarted, restarted))
+
+    lines = timeline(job, state, restarted + dt.timedelta(seconds=20), max_sleep=30)
+
+    missed = sorted(line.entry.scheduled_at.second for line in lines)
+    assert missed == [15, 20, 25, 30]
+
+
+def test_why_after_a_last_heartbeat_without_goodbye_says_the_scheduler_may_have_died() -> None:
+    from equipment.Scheduler import Why
+
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(5).seconds.name("often").do(lambda: None)
+    killed = ProcessInfo("h", 1, START, START)  # beats, then kill -9: no goodbye
+    scheduler.state.heartbeat(killed)
+    at = START + dt.timedelta(seconds=10)
+    question = Why.Question(
+        job, at, None, dt.UTC, START + dt.timedelta(minutes=5), 30, job.catch_up_rule, "none"
+    )
+
+    answer = Why.explain(question, scheduler.state)
+
+    assert "had beaten at 2026-01-05 12:00:00 UTC" in answer
+    assert "it died before its next heartbeat (a kill -9, a crash)" in answer
