@@ -36,7 +36,7 @@ from equipment.Scheduler.Coordination.Coordinator import Coordinator
 from equipment.Scheduler.Dispatcher import Dispatcher
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Executors import BackgroundPool
-from equipment.Scheduler.History import NO_LEADER, missed_rows
+from equipment.Scheduler.History import NO_LEADER, NO_SCHEDULER, missed_rows
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Presence import Presence
 from equipment.Scheduler.Retention import Retention
@@ -367,16 +367,20 @@ class Scheduler:
         )
         for job in missed:
             _log_missed(self.log, job, self.schedule.zone, "while no replica led")
-        # Replicas' heartbeats cover the gap, so history cannot tell it from them: it keeps
-        # rows for the newest of what nobody ran (a few per job, a bounded batch in all).
+        self._store_missed(missed, NO_LEADER)
+        return True
+
+    def _store_missed(self, missed: list[Any], reason: str) -> None:
+        """History rows for the newest of what nobody ran (a few per job, a bounded batch
+        in all): a replica's heartbeats cover the time no replica led, and with them stored
+        the next start does not count the same occurrences missed again."""
         rows: list[RunRecord] = []
         for job in missed[:MISSED_JOBS_STORED]:
             try:
-                rows += missed_rows(job, NO_LEADER)
-            except OverflowError:  # a grid too far to walk: the line above has the count
+                rows += missed_rows(job, reason)
+            except OverflowError:  # a grid too far to walk: the log line has the count
                 continue
         self._writer.write(rows)
-        return True
 
     def _store_abandoned(self, why: str) -> None:
         """The process leaves at once: store what ran, the abandoned run's record too (a
@@ -531,9 +535,10 @@ class Scheduler:
         if self.coordinated:
             self._log_coordination()
             return  # what was missed is the leader's to report, when it takes over
-        for job in jobs:
-            if job.missed is not None:
-                _log_missed(self.log, job, zone)
+        missed = [job for job in jobs if job.missed is not None]
+        for job in missed:
+            _log_missed(self.log, job, zone)
+        self._store_missed(missed, NO_SCHEDULER)
 
     def _log_coordination(self) -> None:
         coordinator: Any = self.coordinator

@@ -76,6 +76,27 @@ def test_without_catch_up_missed_occurrences_are_skipped_and_reported_once():
     )
 
 
+def test_what_a_start_reports_missed_is_stored_and_not_reported_again_by_the_next():
+    """The start-up line and history agree, and a second start soon after (before the job
+    ran again) does not count the same occurrences missed a second time."""
+    scheduler, log = downtime(every_ten_minutes, hours=3)
+    scheduler.should_exit = True
+    scheduler.run()
+    state = scheduler.state
+
+    rows = [row for row in state.history("cleanup:every-10-minutes") if row.outcome == "missed"]
+    assert [row.scheduled_at for row in rows] == [
+        START + dt.timedelta(hours=4), START + dt.timedelta(hours=3, minutes=50),
+        START + dt.timedelta(hours=3, minutes=40),
+    ]
+    assert {row.reason for row in rows} == {"no scheduler was running"}
+    again = MemoryLogger()
+    second = start(state, START + dt.timedelta(hours=4, minutes=5), every_ten_minutes, log=again)
+    second.should_exit = True
+    second.run()
+    assert again.find("missed") == []
+
+
 def test_catch_up_runs_the_latest_missed_occurrence_once_at_start():
     scheduler, log = downtime(lambda s: every_ten_minutes(s, within=dt.timedelta(hours=6)), hours=3)
 
