@@ -37,6 +37,7 @@ from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.Runner import Runner
 from equipment.Scheduler.RunRecord import (
     CONDITION,
+    FAILURE,
     MANUAL,
     OVERLAP,
     PAUSED,
@@ -291,6 +292,17 @@ class Dispatcher:
                 self.coordinator.locks.release(record.job_id, record.run_id)
             except Exception:  # noqa: BLE001 - it expires by itself (see RunLocks)
                 pass
+
+    def abandon_background(self, error: BaseException) -> list[RunRecord]:
+        """The process leaves at once: the background runs still going end with `error`."""
+        now, abandoned = self.clock.now(), []
+        for record in self.background.running():
+            if record.started_at is not None and record.finished_at is None:
+                record.outcome, record.error = FAILURE, error
+                record.finished_at = now
+                record.duration = (now - record.started_at).total_seconds()
+                abandoned.append(record)
+        return abandoned
 
     def _not_started(self, record: RunRecord) -> None:
         record.reason = STOPPING

@@ -390,10 +390,12 @@ class Scheduler:
         dispatcher = self.schedule.dispatcher
 
         def store() -> None:
+            dispatcher.drop_waiting()  # background runs that never got a thread
             records = dispatcher.drain()
             abandoned = dispatcher.runner.abandon(Abandoned(why))
             if abandoned is not None:
                 records.append(abandoned)
+            records += dispatcher.abandon_background(Abandoned(why))
             if records:
                 self._writer.write(records)
 

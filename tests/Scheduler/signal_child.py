@@ -1,7 +1,8 @@
 """A scheduler process for the signal tests: `python signal_child.py JOB_SECONDS GRACE [KIND]`.
 
 With STATE_PATH in the environment, its state and history go to that SQLite file; with
-SLOW_STORE=S, each write of records to it takes S seconds more.
+SLOW_STORE=S, each write of records to it takes S seconds more; with BACKGROUND=1, `slow`
+runs on the background pool.
 
 KIND is what the job named `slow` does:
 - `sleep` (the default): sleeps JOB_SECONDS, then returns;
@@ -26,7 +27,10 @@ class StderrLogger(AbstractLogger):
 
 class SlowScheduler(Scheduler):
     def run(self) -> None:
-        self.schedule.every(1).seconds.name("slow").do(self.slow)
+        job = self.schedule.every(1).seconds.name("slow")
+        if os.environ.get("BACKGROUND"):  # on the pool instead of in the loop
+            job = job.in_background()
+        job.do(self.slow)
         super().run()
 
     def slow(self) -> None:

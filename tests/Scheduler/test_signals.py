@@ -147,6 +147,21 @@ def test_a_second_sigint_stops_at_once_with_a_non_zero_code(child_factory):
     assert "job slow abandoned" in child.output()
 
 
+def test_a_background_run_cut_short_by_a_second_signal_is_recorded(child_factory, tmp_path):
+    state = tmp_path / "scheduler.sqlite3"
+    child = child_factory(job_seconds=30, grace=30, state=state, more_env={"BACKGROUND": "1"})
+    child.wait_for("Job slow started")
+    child.process.send_signal(signal.SIGTERM)
+    child.wait_for("Waiting up to 30s for 1 background run(s)")
+    child.process.send_signal(signal.SIGTERM)
+
+    assert child.finish(timeout=10) == 130
+    assert last_run(state) == (
+        "failure",
+        "Abandoned: a second SIGTERM stopped the scheduler at once",
+    )
+
+
 def test_the_grace_running_out_does_not_cut_a_second_signal_short(child_factory, tmp_path):
     """The second signal waits up to a second for the store to take the abandoned run's
     record; the grace's alarm falling due meanwhile must not turn "at once, 130" into the
