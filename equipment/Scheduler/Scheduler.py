@@ -313,10 +313,11 @@ class Scheduler:
             self._wake.clear()  # woken by the coordinator (a change of leader): go on
 
     def tick(self) -> list[RunRecord]:
-        """One pass: run every job that is due now; return what ran (or was skipped).
+        """One pass: run every job that is due now; return what ran (or was skipped), with
+        the background runs that finished since the last pass.
 
         The pass's records are written to the state store in one batch after it, with any
-        run outside a pass (`job.run()`) since the last one."""
+        run outside a pass (`job.run()`, a background run) since the last one."""
         schedule, dispatcher = self.schedule, self.schedule.dispatcher
         self._clock_watch.check(schedule)
         self._follow_lead()
@@ -336,6 +337,13 @@ class Scheduler:
         presence.beat(wakes)
         if metrics is not None:
             metrics.observe(handled, self.clock.now(), self._is_leader(), wakes)
+        return handled
+
+    def store_finished(self) -> list[RunRecord]:
+        """Store the records of the runs that finished since the last pass (background
+        runs) and return them: a pass does this first; the test kit at the end."""
+        records = self.schedule.dispatcher.drain()
+        self._writer.write(records)
         return records
 
     def _follow_lead(self) -> None:

@@ -4,6 +4,7 @@ never sticks, and a stop waits for background runs up to shutdown_grace."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
@@ -213,3 +214,24 @@ def test_a_pool_with_a_free_thread_skips_nothing(clock, log):
 
     assert not [r for r in handled if r.reason == POOL_BUSY]
     assert not log.find("waiting for a background thread")
+
+
+def test_run_until_runs_a_background_job_once_per_occurrence_in_order(scheduler, clock):
+    """In the test kit a background run takes no simulated time: every occurrence runs,
+    none is skipped as overlapping or pool busy, and run_until returns every record."""
+    from equipment.Scheduler.Testing import run_until
+
+    scheduler.schedule.every(2).seconds.in_background().name("bg").do(quick)
+    scheduler.schedule.every(3).seconds.in_background().without_overlapping().name("one").do(
+        quick
+    )
+
+    records = run_until(scheduler, dt.timedelta(minutes=2))
+
+    by_job = {"bg": [], "one": []}
+    for record in records:
+        by_job[record.job_id].append(record)
+    assert len(by_job["bg"]) == 59 and len(by_job["one"]) == 39
+    assert {r.outcome for r in records} == {SUCCESS}
+    assert [r.scheduled_at for r in by_job["bg"]] == sorted(r.scheduled_at for r in by_job["bg"])
+    assert scheduler.state.load()["bg"].last_outcome == SUCCESS
