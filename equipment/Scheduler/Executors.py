@@ -63,6 +63,11 @@ class BackgroundPool:
             self._idle.notify_all()
         return dropped
 
+    @property
+    def idle(self) -> bool:
+        """No run submitted and unfinished (a cheap look: no lock, no copy)."""
+        return not self._running
+
     def running(self) -> list[RunRecord]:
         """Runs submitted and not yet finished, in submission order."""
         with self._idle:
