@@ -416,11 +416,20 @@ class EquipmentWorkerMixin:
         pool.disconnect(inuse_connections=False)
 
     def request_force_stop(self, signum: Any, frame: Any) -> None:
-        """RQ's cold shutdown; remembered, so that a wait for Redis ends too."""
+        """RQ's cold shutdown; remembered, so that a wait for Redis ends too. The job it
+        cuts short is named: RQ leaves it started, and its cleanup moves it to the failed
+        registry once the job's time is up."""
+        job_id = self.get_current_job_id()  # type: ignore[attr-defined]  # (no Redis call)
         try:
             super().request_force_stop(signum, frame)  # type: ignore[misc]
         except SystemExit:
             self.force_stopped = True
+            if job_id is not None:
+                self.app_log.warning(
+                    f"Job {job_id} was cut short by the cold shutdown; RQ moves it to the "
+                    "failed registry (AbandonedJobError) once its time is up",
+                    extra={"rq_job_id": job_id},
+                )
             raise
 
     def request_stop(self, signum: Any, frame: Any) -> None:

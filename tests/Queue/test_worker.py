@@ -3,6 +3,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -95,6 +96,29 @@ def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
     assert recorded(redis_conn, key) == ["done"], output
     assert "Job " in output and "finished" in output
     redis_conn.delete(f"{key}:delayed")
+
+
+def test_a_cold_shutdown_names_the_job_it_cuts_short(tmp_path, log, redis_conn, queue_name, key):
+    config = redis_config(queue_name)
+    write_print_app(tmp_path, config)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
+    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert QueueFactory(config, log).push(jobs.slow_record, key, 30) is True
+        assert wait_for(lambda: recorded(redis_conn, f"{key}:started"), 10)
+        proc.send_signal(signal.SIGINT)  # warm: wait for the job...
+        time.sleep(1.2)  # (RQ ignores a second signal within a second)
+        proc.send_signal(signal.SIGINT)  # ...cold: now
+        output, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    [line] = [text for text in output.splitlines() if "cut short by the cold shutdown" in text]
+    assert line.startswith("WARNING Job ") and "AbandonedJobError" in line
 
 
 def unstarted_worker(log, queue_name):
