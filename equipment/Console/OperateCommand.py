@@ -16,6 +16,7 @@ import json
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -30,6 +31,7 @@ from equipment.Console.ScheduleCommand import (
 )
 from equipment.Errors import EquipmentError
 from equipment.Scheduler import Health, History, Why
+from equipment.Scheduler.RunRecord import MANUAL
 from equipment.Scheduler.State.StateStore import (
     MISSED,
     HistoryEntry,
@@ -274,8 +276,11 @@ def _history_row(line: History.Occurrence, zone: dt.tzinfo) -> tuple[str, ...]:
 
 
 def outcome_text(line: History.Occurrence, zone: dt.tzinfo) -> str:
-    """'success', 'failure: ValueError: boom', 'skipped: paused', 'missed x12 to ...: why'."""
+    """'success', 'failure: ValueError: boom', 'skipped: paused', 'missed x12 to ...: why';
+    a manual run (`schedule run`) says so first."""
     entry = line.entry
+    if entry.run_id.endswith(f"~{MANUAL}"):
+        return "manual run, " + outcome_text(History.Occurrence(replace(entry, run_id="")), zone)
     if entry.outcome == "failure":
         return f"failure: {entry.error}" if entry.error else "failure"
     if entry.outcome == MISSED and line.count > 1:

@@ -169,6 +169,8 @@ def test_run_runs_now_and_records_it_without_moving_the_grid(history: Path) -> N
     state = SqliteStateStore(history / "state.sqlite3")
     (latest,) = state.history("nightly", limit=1)
     assert latest.run_id.endswith("~manual") and latest.outcome == "success"
+    listed = invoke("history", "nightly", "--limit", "1").output.splitlines()[1]
+    assert "manual run, success" in listed
     assert state.load()["nightly"].last_scheduled == dt.datetime(2026, 3, 29, 1, tzinfo=UTC)
 
 
