@@ -69,18 +69,23 @@ def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "error: no module 'missing_mod'" in result.output
 
 
+def worker_process(folder, config) -> subprocess.Popen:
+    """`queues.py work` of an app with `config` in `folder`: its log lines on stdout."""
+    write_print_app(folder, config)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{folder}"}
+    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=folder, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
 def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
     tmp_path, log, redis_conn, queue_name, key
 ):
     """The one integration test with real waiting (bounded): a real worker process."""
     config = redis_config(queue_name)
-    write_print_app(tmp_path, config)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
-    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    proc = worker_process(tmp_path, config)
     try:
         queue = QueueFactory(config, log)
         assert queue.push_in(1, jobs.record, f"{key}:delayed") is True
@@ -100,13 +105,7 @@ def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
 
 def test_a_cold_shutdown_names_the_job_it_cuts_short(tmp_path, log, redis_conn, queue_name, key):
     config = redis_config(queue_name)
-    write_print_app(tmp_path, config)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
-    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    proc = worker_process(tmp_path, config)
     try:
         assert QueueFactory(config, log).push(jobs.slow_record, key, 30) is True
         assert wait_for(lambda: recorded(redis_conn, f"{key}:started"), 10)
