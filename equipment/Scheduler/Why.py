@@ -126,7 +126,12 @@ def _row_for(state: StateStore, job: Any, target: dt.datetime) -> HistoryEntry |
 def _what_happened(question: Question, state: StateStore, target: dt.datetime) -> str:
     zone = question.job.trigger.zone
     if target > question.now:
-        return f"It is not due yet (now is {format_instant(question.now, zone)})."
+        paused = question.job.id in state.paused()
+        return f"It is not due yet (now is {format_instant(question.now, zone)})" + (
+            "; the job is paused, so it will be skipped unless resumed before then."
+            if paused
+            else "."
+        )
     row = _row_for(state, question.job, target)
     if row is not None:
         return _outcome(row, zone)

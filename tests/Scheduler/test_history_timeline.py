@@ -152,3 +152,19 @@ def test_why_after_a_last_heartbeat_without_goodbye_says_the_scheduler_may_have_
 
     assert "had beaten at 2026-01-05 12:00:00 UTC" in answer
     assert "it died before its next heartbeat (a kill -9, a crash)" in answer
+
+
+def test_why_on_a_coming_occurrence_of_a_paused_job_says_it_will_be_skipped() -> None:
+    from equipment.Scheduler import Why
+
+    scheduler = hourly(START)
+    job = scheduler.schedule.get_job("hourly")
+    scheduler.state.set_paused("hourly", True, START)
+    question = Why.Question(
+        job, START + dt.timedelta(hours=3), None, dt.UTC, START, 30, job.catch_up_rule, "none"
+    )
+
+    answer = Why.explain(question, scheduler.state)
+
+    assert "It is not due yet" in answer
+    assert "the job is paused, so it will be skipped unless resumed before then" in answer
