@@ -223,6 +223,12 @@ def plan_command(
     reason = _before_first_run(chosen, end, zone, bool(job_patterns)) if total == 0 else None
     if reason:
         click.echo(reason)
+    paused = _reading_state(scheduler.state.paused)
+    held = sorted(job.id for job in chosen if job.id in paused)
+    if held:
+        click.echo(
+            f"Paused now, so these runs are skipped unless resumed: {', '.join(held)}"
+        )
     if collapsed:
         click.echo(
             f"{len(collapsed)} job(s) with more than {collapse:,} runs each, summed up "

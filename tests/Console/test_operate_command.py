@@ -177,6 +177,8 @@ def test_run_runs_now_and_records_it_without_moving_the_grid(history: Path) -> N
 def test_pause_and_resume_are_stored_and_listed(project: Path) -> None:
     assert invoke("pause", "nightly").exit_code == 0
     listed = invoke("list").output
+    planned = invoke("plan", "--hours", "48").output
+    assert "Paused now, so these runs are skipped unless resumed: nightly\n" in planned
     resumed = invoke("resume", "nightly")
 
     assert "since 2026-03-30 14:00:00 CEST" in listed
