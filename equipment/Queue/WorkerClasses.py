@@ -419,7 +419,9 @@ class EquipmentWorkerMixin:
         """RQ's cold shutdown; remembered, so that a wait for Redis ends too. The job it
         cuts short is named: RQ leaves it started, and its cleanup moves it to the failed
         registry once the job's time is up."""
-        job_id = self.get_current_job_id()  # type: ignore[attr-defined]  # (no Redis call)
+        # From this process's own table of executions, never Redis (it may be down).
+        executions = getattr(self, "executions", {})
+        job_id = next((e.job_id for e in executions.values()), None)
         try:
             super().request_force_stop(signum, frame)  # type: ignore[misc]
         except SystemExit:

@@ -147,6 +147,9 @@ def missed_in(
         if moment not in stored:
             listed.append(Occurrence(_missed(job, moment)))
         moment = trigger.next_after(moment)
+    # The rest in one line, up to the rows stored at the gap's end (the newest missed ones
+    # the next start stored, the catch-up runs): those are lines of their own.
+    end = min([end, *(at for at in stored if moment <= at < end)])
     if moment >= end:
         return listed
     last = Occurrences.latest_due(trigger, moment, end - dt.timedelta(microseconds=1))

@@ -292,8 +292,14 @@ class Scheduler:
             self.clock.close()  # its wall-clock timer: a later run() opens another
             if self.lifecycle.phase is not Phase.HALTED:
                 self.lifecycle.phase = Phase.STOPPED
+            dispatcher = self.schedule.dispatcher
+            dispatcher.drop_waiting()  # (the grace may have run out before they were)
             self._report_background()
-            self._writer.write(self.schedule.dispatcher.drain())
+            grace = f"{self.settings.shutdown_grace:g}"
+            left = dispatcher.abandon_background(
+                Abandoned(f"still running when shutdown_grace ({grace}s) ran out")
+            )
+            self._writer.write(dispatcher.drain() + left)
             self._presence.leave()
             self.coordinator.close()  # after the records: the next leader reads them
             if self._metrics is not None:
@@ -398,14 +404,15 @@ class Scheduler:
         dispatcher = self.schedule.dispatcher
 
         def store() -> None:
-            dispatcher.drop_waiting()  # background runs that never got a thread
             records = dispatcher.drain()
             abandoned = dispatcher.runner.abandon(Abandoned(why))
             if abandoned is not None:
                 records.append(abandoned)
             records += dispatcher.abandon_background(Abandoned(why))
-            if records:
-                self._writer.write(records)
+            records += dispatcher.drain()  # a background run that finished meanwhile
+            self._writer.write(records)
+            dispatcher.drop_waiting()  # then those that never got a thread (it logs each)
+            self._writer.write(dispatcher.drain())
 
         within(LAST_WRITE, store, "equipment-last-records")
 

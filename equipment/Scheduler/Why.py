@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from equipment.Scheduler import Occurrences
+from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.History import NO_SCHEDULER, collapse, covering, grace
 from equipment.Scheduler.State.StateStore import MISSED, HeartbeatSpan, HistoryEntry, StateStore
 from equipment.Scheduler.Zones import format_instant, offset_changes, wall_to_utc, zone_name
@@ -145,8 +146,8 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             "over; it stores only the newest few it finds missed), or the leader was late "
             "and ran only the latest due occurrence (catch-up policy)."
         )
-    if alive and target > max(span.last_beat for span in alive):
-        span = max(alive, key=lambda span: span.last_beat)
+    span = max(alive, key=lambda span: span.last_beat) if alive else None
+    if span is not None and target > span.last_beat and not _still_running(question, state, span):
         return (
             f"A scheduler ({span.process_id}) had beaten at "
             f"{format_instant(span.last_beat, zone)}, shortly before, but recorded nothing "
@@ -160,6 +161,15 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             "its pass had not written its records yet."
         )
     return "It was missed: no scheduler was running. " + _downtime(question, spans, target)
+
+
+def _still_running(question: Question, state: StateStore, span: HeartbeatSpan) -> bool:
+    """Whether `span`'s process still runs (its heartbeat not late; on this host, its pid)."""
+    stale = stale_after(question.max_sleep)
+    return any(
+        process.process_id == span.process_id and process.is_alive(question.now, stale)
+        for process in state.processes()
+    )
 
 
 def _outcome(row: HistoryEntry, zone: dt.tzinfo) -> str:

@@ -235,3 +235,31 @@ def test_run_until_runs_a_background_job_once_per_occurrence_in_order(scheduler,
     assert {r.outcome for r in records} == {SUCCESS}
     assert [r.scheduled_at for r in by_job["bg"]] == sorted(r.scheduled_at for r in by_job["bg"])
     assert scheduler.state.load()["bg"].last_outcome == SUCCESS
+
+
+def test_when_the_grace_runs_out_in_an_inline_run_the_waiting_background_run_is_recorded(
+    clock, log
+):
+    """The stop's grace ran out during an inline run: the background run still waiting for a
+    thread is recorded as not started, the one still going as abandoned, and none starts."""
+    from equipment.Scheduler.Signals import ShutdownGraceExpired
+
+    scheduler = Scheduler(clock=clock, log=log, settings={"background_threads": 1})
+    gate = Gate()
+    scheduler.schedule.every(1).seconds.in_background().name("stuck").do(gate)
+    scheduler.schedule.every(1).seconds.in_background().name("next").do(quick)
+
+    def cut_short() -> None:
+        assert gate.started.wait(WAIT)
+        scheduler.stop()  # a stop signal came...
+        raise ShutdownGraceExpired("the scheduler was stopping and shutdown_grace ran out")
+
+    scheduler.schedule.every(1).seconds.name("inline").do(cut_short)
+    clock.advance(1)
+    scheduler.run()
+
+    outcomes = {job: scheduler.state.history(job)[0] for job in ("stuck", "next", "inline")}
+    assert (outcomes["next"].outcome, outcomes["next"].reason) == (SKIPPED, "stopping")
+    assert outcomes["stuck"].error.startswith("Abandoned: still running when shutdown_grace")
+    assert outcomes["inline"].error.startswith("ShutdownGraceExpired")
+    gate.open.set()

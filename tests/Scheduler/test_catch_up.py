@@ -90,6 +90,12 @@ def test_what_a_start_reports_missed_is_stored_and_not_reported_again_by_the_nex
         START + dt.timedelta(hours=3, minutes=40),
     ]
     assert {row.reason for row in rows} == {"no scheduler was running"}
+    from equipment.Scheduler.History import timeline
+
+    job = scheduler.schedule.jobs[0]
+    lines = timeline(job, state, START + dt.timedelta(hours=4, minutes=2), max_sleep=30)
+    missed = sum(line.count for line in lines if line.entry.outcome == "missed")
+    assert missed == 19  # as the line said: the stored rows are not counted again
     again = MemoryLogger()
     second = start(state, START + dt.timedelta(hours=4, minutes=5), every_ten_minutes, log=again)
     second.should_exit = True
