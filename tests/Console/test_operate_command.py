@@ -17,6 +17,7 @@ from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
 from equipment.Scheduler.State.StateStore import ProcessInfo
 from equipment.Scheduler.Testing import run_until
+from tests.Console.one_job_project import write_one_job_project
 
 UTC = dt.UTC
 A_STARTS = dt.datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
@@ -315,43 +316,23 @@ def test_health_says_when_uncoordinated_schedulers_each_run_every_job(project: P
     assert "2 of them say they lead: without coordination, each runs every job" in result.output
 
 
-CTRL_C_PROJECT = '''
+PRESSED = """
 import os
 import signal
 import time
 
-from equipment.Scheduler.Scheduler import Scheduler
 
-
-def pressed():
+def report():
     os.kill(os.getpid(), signal.SIGINT)  # the user's Ctrl-C, while the job runs
     time.sleep(5)
-
-
-class Jobs(Scheduler):
-    def run(self):
-        self.schedule.every().hour.name("report").do(pressed)
-        super().run()
-
-
-class App:
-    @classmethod
-    def make(cls, base_path):
-        return cls()
-
-    def scheduler(self):
-        settings = {"state": "sqlite", "state_path": os.environ["OPERATE_STATE"]}
-        return Jobs(settings=settings)
-'''
+"""
 
 
 def test_ctrl_c_during_run_interrupts_the_run_exits_130_and_history_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text(CTRL_C_PROJECT)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("OPERATE_STATE", str(tmp_path / "state.sqlite3"))
+    settings = {"state": "sqlite", "state_path": str(tmp_path / "state.sqlite3")}
+    write_one_job_project(tmp_path, monkeypatch, PRESSED, "every().hour", settings)
 
     result = invoke("run", "report")
 

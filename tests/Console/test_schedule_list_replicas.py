@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 import uuid
 
 import pytest
@@ -13,29 +12,12 @@ from equipment.Console.ScheduleCommand import schedule
 from equipment.Log.NullLogger import NullLogger
 from equipment.Scheduler.Clock import SystemClock
 from equipment.Scheduler.State.StateStore import ProcessInfo
+from tests.Console.one_job_project import write_one_job_project
 from tests.Scheduler.replicas.redis_fixtures import REDIS_URL, redis_client
 
-PROJECT = """
-from equipment.Scheduler.Scheduler import Scheduler
-
-
+REPORT = """
 def report():
     raise RuntimeError("list must not run jobs")
-
-
-class Jobs(Scheduler):
-    def run(self):
-        self.schedule.every(10).minutes.name("report").do(report)
-        super().run()
-
-
-class App:
-    @classmethod
-    def make(cls, base_path):
-        return cls()
-
-    def scheduler(self):
-        return Jobs(settings={settings!r})
 """
 
 
@@ -49,9 +31,7 @@ def prefix():
 
 
 def write_project(tmp_path, monkeypatch, settings):
-    (tmp_path / "app.py").write_text(textwrap.dedent(PROJECT.format(settings=settings)))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    write_one_job_project(tmp_path, monkeypatch, REPORT, "every(10).minutes", settings)
 
 
 def test_list_shows_the_replicas_the_leader_and_its_token(tmp_path, monkeypatch, prefix):
