@@ -37,7 +37,6 @@ from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.Runner import Runner
 from equipment.Scheduler.RunRecord import (
     CONDITION,
-    FAILURE,
     MANUAL,
     OVERLAP,
     PAUSED,
@@ -298,9 +297,7 @@ class Dispatcher:
         now, abandoned = self.clock.now(), []
         for record in self.background.running():
             if record.started_at is not None and record.finished_at is None:
-                record.outcome, record.error = FAILURE, error
-                record.finished_at = now
-                record.duration = (now - record.started_at).total_seconds()
+                record.abandon(error, now, (now - record.started_at).total_seconds())
                 abandoned.append(record)
         return abandoned
 

@@ -99,6 +99,13 @@ class RunRecord:
         record.epoch, record.replica, record.scheduled_iso = epoch, replica, iso
         return record
 
+    def abandon(self, error: BaseException, finished_at: dt.datetime, duration: float) -> None:
+        """Close the record of a run the process leaves unfinished: a failure with `error`."""
+        self.outcome = FAILURE
+        self.error = error
+        self.finished_at = finished_at
+        self.duration = duration
+
     def error_line(self) -> str | None:
         """The error's type and first line, as state and history keep it."""
         if self.error is None:

@@ -126,12 +126,8 @@ class Runner:
         """The process leaves at once while a run is going (a second stop signal, a job
         that would not stop): close its record with `error`; None when no run is going."""
         record = self.current
-        if record is None:
-            return None
-        record.outcome = FAILURE
-        record.error = error
-        record.duration = self.clock.monotonic() - self._started
-        record.finished_at = self.clock.now()
+        if record is not None:
+            record.abandon(error, self.clock.now(), self.clock.monotonic() - self._started)
         return record
 
     def _failed(self, record: RunRecord, error: BaseException) -> None:
