@@ -23,6 +23,7 @@ from equipment.Console.AppLoader import load_app
 from equipment.Console.CommandError import EquipmentGroup
 from equipment.Errors import EquipmentError
 from equipment.Scheduler.Health import stale_after
+from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.State.StateStore import StateUnreachable
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
@@ -56,10 +57,11 @@ def list_command(app_spec: str) -> None:
         f"state: {scheduler.state.location}"
     )
     rows = [("ID", "SCHEDULE", "ZONE", "NEXT RUN (LOCAL, UTC)", "LAST RUN", "OUTCOME", "PAUSED")]
-    rows += [
-        (*_job_row(job, states.get(job.id)), _paused(paused.get(job.id), job.trigger.zone))
-        for job in jobs
-    ]
+    rows += _reading_state(  # (a skip's reason is read from the history)
+        lambda: [
+            _job_row(job, states.get(job.id), paused.get(job.id), scheduler.state) for job in jobs
+        ]
+    )
     if jobs:
         click.echo(_table(rows))
     if getattr(scheduler, "coordinated", False):
@@ -116,35 +118,17 @@ def _echo_replicas(scheduler: Any) -> None:
     click.echo(_table(rows))
 
 
-def _job_row(job: Any, state: Any) -> tuple[str, ...]:
+def _job_row(
+    job: Any, stored: Any, paused_since: dt.datetime | None, state: Any
+) -> tuple[str, ...]:
+    """The job's cells: ID, schedule, zone, next run, last run, last outcome, paused."""
     zone = job.trigger.zone
-    next_run = format_instant(job.next_run_at, zone)
-    if state is None or state.last_scheduled is None:
-        return (job.id, job.describe(), zone_name(zone), next_run, "never", "")
-    return (
-        job.id,
-        job.describe(),
-        zone_name(zone),
-        next_run,
-        format_instant(state.last_started or state.last_scheduled, zone),
-        _outcome(state),
-    )
-
-
-def _paused(since: dt.datetime | None, zone: dt.tzinfo) -> str:
-    return "" if since is None else f"since {format_instant(since, zone)}"
-
-
-def _outcome(state: Any) -> str:
-    """'success in 12.0 ms', 'failure: ValueError: ...', 'skipped (condition)'."""
-    outcome = state.last_outcome or "unknown"
-    if outcome == "failure" and state.last_error:
-        outcome = f"failure: {state.last_error}"
-    elif outcome == "success" and state.last_duration is not None:
-        outcome = f"success in {state.last_duration * 1000:.1f} ms"
-    if state.consecutive_failures > 1:
-        outcome += f" ({state.consecutive_failures} failures in a row)"
-    return outcome
+    row = (job.id, job.describe(), zone_name(zone), format_instant(job.next_run_at, zone))
+    paused = "" if paused_since is None else f"since {format_instant(paused_since, zone)}"
+    if stored is None or stored.last_run_id is None:
+        return (*row, "never", "", paused)
+    last_run = format_instant(stored.last_started, zone) if stored.last_started else "never"
+    return (*row, last_run, last_outcome(stored, state, zone), paused)
 
 
 #: The longest window `plan` looks at.

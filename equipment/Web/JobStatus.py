@@ -13,6 +13,7 @@ from typing import Any
 
 from equipment.Scheduler import History
 from equipment.Scheduler.History import Occurrence
+from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Occurrences import next_run
 from equipment.Scheduler.State.StateStore import JobState, StateStore
 from equipment.Scheduler.Zones import format_instant, zone_name
@@ -37,7 +38,9 @@ def _row(
 ) -> dict[str, Any]:
     zone = job.trigger.zone
     recent = History.collapse(state.history(job.id, limit=5000, after=now - DAY))
-    last = stored.last_started or stored.last_scheduled if stored else None
+    last = stored.last_started if stored else None
+    # The outcome in words, a skip with its own instant and reason (see `LastOutcome`).
+    outcome = last_outcome(stored, state, zone) if stored and stored.last_run_id else ""
     return {
         "id": job.id,
         "schedule": job.describe(),
@@ -46,6 +49,7 @@ def _row(
         "last_run": format_instant(last, zone) if last else "never",
         "last_outcome": (stored.last_outcome if stored else None) or "",
         "last_error": (stored.last_error if stored else None) or "",
+        "last_outcome_text": outcome,
         "last_duration": _seconds(stored.last_duration if stored else None),
         "failures_24h": sum(1 for row in recent if row.outcome == "failure"),
         "paused": paused is not None,

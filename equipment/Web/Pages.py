@@ -80,8 +80,7 @@ function draw(data) {{
     cell(tr, job.zone);
     cell(tr, job.next_run, 'next-run');
     cell(tr, job.last_run);
-    const outcome = job.last_outcome + (job.last_error ? ': ' + job.last_error : '');
-    cell(tr, badge(outcome || '-', job.last_outcome));
+    cell(tr, badge(job.last_outcome_text || '-', job.last_outcome));
     cell(tr, job.last_duration);
     cell(tr, String(job.failures_24h), job.failures_24h ? 'fail' : '');
     cell(tr, job.paused ? badge('paused since ' + job.paused_since, 'paused') : 'active',

@@ -166,6 +166,30 @@ def test_list_shows_each_jobs_last_run_and_outcome_from_the_state(tmp_path, monk
     assert "state: " + str(tmp_path / "storage" / "state.db") in result.output
 
 
+def test_list_tells_a_skip_with_its_own_instant_and_reason_beside_the_last_run(
+    tmp_path, monkeypatch
+):
+    from equipment.Console.AppLoader import load_app
+    from equipment.Scheduler.Testing import run_until
+
+    write_app(tmp_path, monkeypatch, STATEFUL_PROJECT)
+    scheduler = load_app("app:App", tmp_path).scheduler()
+    run_until(scheduler, dt.timedelta(minutes=15))  # runs at 12:00 and 12:10
+    scheduler.state.set_paused("fine", True, scheduler.clock.now())
+    run_until(scheduler, dt.timedelta(minutes=10))  # 12:20 is skipped: paused
+    scheduler.state.close()
+
+    result = invoke("list")
+
+    assert result.exit_code == 0, result.output
+    by_id = {line.split()[0]: line for line in result.output.splitlines()[2:]}
+    assert (
+        "2026-03-28 12:10:00 UTC (2026-03-28T12:10:00Z)  "
+        "skipped (paused) at 2026-03-28 12:20:00 UTC (2026-03-28T12:20:00Z)"
+    ) in by_id["fine"]
+    assert "since 2026-03-28 12:15:00 UTC" in by_id["fine"]
+
+
 def test_plan_prints_every_run_in_order_across_a_dst_day(project):
     result = invoke("plan", "--from", "2026-03-28T22:00", "--until", "2026-03-30T00:00")
 

@@ -46,9 +46,30 @@ def test_the_jobs_json_has_one_row_per_job(scheduler: Scheduler) -> None:
     assert rows["nightly"]["next_run"].startswith("2026-03-29 03:00:00 CEST")
     assert rows["flaky"]["failures_24h"] == 5  # 12:10 to 12:50
     assert rows["flaky"]["last_outcome"] == "failure"
+    assert rows["flaky"]["last_outcome_text"] == "failure: ValueError: boom (5 failures in a row)"
     assert rows["flaky"]["zone"] == "Europe/Madrid"
     assert data["health"]["ok"] is True
     assert SECRET not in client.get("/scheduler/api/jobs").text
+
+
+def test_a_skip_is_told_with_its_reason_and_instant_not_as_the_last_runs_outcome(
+    scheduler: Scheduler,
+) -> None:
+    scheduler.state.set_paused("flaky", True, scheduler.clock.now())
+    run_until(scheduler, dt.timedelta(minutes=10))  # 13:00 (14:00 in Madrid) is skipped
+
+    rows = {row["id"]: row for row in status_rows(scheduler)}
+
+    assert rows["flaky"]["last_run"].startswith("2026-03-28 13:50:00 CET")
+    assert rows["flaky"]["last_outcome"] == "skipped"
+    assert rows["flaky"]["last_outcome_text"] == (
+        "skipped (paused) at 2026-03-28 14:00:00 CET (2026-03-28T13:00:00Z); "
+        "the 5 runs before it failed"
+    )
+
+
+def status_rows(scheduler: Scheduler) -> list[dict]:
+    return TestClient(status_app(scheduler)).get("/scheduler/api/jobs").json()["jobs"]
 
 
 def test_pages_history_and_health(scheduler: Scheduler) -> None:

@@ -1,0 +1,47 @@
+"""A job's last outcome in words, for `schedule list` and the status page.
+
+A job's state keeps its last run (when it started, how long it took) and its last handled
+occurrence's outcome. The two are the same occurrence unless that was skipped: a paused
+job's last run is from before the pause, its last outcome is the skip of its latest
+occurrence. So a skip is told with its reason and its own instant ("skipped (paused) at
+2026-03-28 12:20:00 UTC (...Z)"), and never reads as the outcome of the run beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from equipment.Scheduler.RunRecord import FAILURE, SKIPPED, SUCCESS
+from equipment.Scheduler.State.StateStore import JobState, StateStore
+from equipment.Scheduler.Zones import format_instant
+
+
+def last_outcome(stored: JobState, state: StateStore, zone: dt.tzinfo) -> str:
+    """'success in 12.0 ms', 'failure: ValueError: ... (3 failures in a row)', 'skipped
+    (paused) at 2026-03-28 12:20:00 UTC (2026-03-28T12:20:00Z)'."""
+    outcome = stored.last_outcome or "unknown"
+    if outcome == FAILURE and stored.last_error:
+        outcome = f"failure: {stored.last_error}"
+    elif outcome == SUCCESS and stored.last_duration is not None:
+        outcome = f"success in {stored.last_duration * 1000:.1f} ms"
+    elif outcome == SKIPPED:
+        return _skip(stored, state, zone) + _failed_before(stored.consecutive_failures)
+    if stored.consecutive_failures > 1:
+        outcome += f" ({stored.consecutive_failures} failures in a row)"
+    return outcome
+
+
+def _skip(stored: JobState, state: StateStore, zone: dt.tzinfo) -> str:
+    """Why, from the skipped occurrence's history row, and when it was due."""
+    newest = state.history(stored.job_id, limit=1)
+    entry = newest[0] if newest and newest[0].run_id == stored.last_run_id else None
+    words = f"skipped ({entry.reason})" if entry is not None and entry.reason else "skipped"
+    at = entry.scheduled_at if entry is not None else stored.last_scheduled
+    return words if at is None else f"{words} at {format_instant(at, zone)}"
+
+
+def _failed_before(failures: int) -> str:
+    """A skip leaves the count of failures in a row as it was: say it of the runs before."""
+    if failures <= 1:
+        return "; the run before it failed" if failures else ""
+    return f"; the {failures} runs before it failed"
