@@ -65,6 +65,19 @@ def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | No
     return None
 
 
+def why_result_not_stored(result: Any) -> str | None:
+    """None when a job's return value pickles, as RQ stores it; otherwise the reason (RQ
+    then keeps `UNSERIALIZABLE` as the result, and says nothing)."""
+    if result is None:
+        return None
+    return _unpicklable(result, f"its return value ({type(result).__name__})")
+
+
+#: What RQ keeps as the result of a job whose return value cannot be pickled (its
+#: `rq.defaults.UNSERIALIZABLE_RETURN_VALUE_PAYLOAD`, not imported: the sync queue needs no RQ).
+UNSERIALIZABLE = "Unserializable return value"
+
+
 _checked: dict[Any, str | None] = {}
 
 

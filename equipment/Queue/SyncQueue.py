@@ -17,7 +17,13 @@ from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
 from equipment.Queue.Options import PushOptions, split_options
-from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
+from equipment.Queue.Pushable import (
+    UNSERIALIZABLE,
+    describe,
+    why_not_picklable,
+    why_not_portable,
+    why_result_not_stored,
+)
 from equipment.Queue.RunContext import get_run_id
 from equipment.Queue.Timing import as_delay_seconds, to_utc
 
@@ -76,7 +82,7 @@ class SyncQueue(AbstractQueue):
         tries = 1 + (options.retry.max if options.retry else 0)
         for attempt in range(1, tries + 1):
             try:
-                fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
             except Exception as exc:
                 if attempt == tries:
                     self.log.exception(
@@ -90,6 +96,8 @@ class SyncQueue(AbstractQueue):
                     extra=self._extra(fn, attempts=attempt),
                 )
             else:
+                if result is not None:
+                    self._warn_if_result_lost(fn, result)
                 if self.log.is_enabled_for(DEBUG):
                     what = describe(fn)
                     self.log.debug(f"sync queue: ran {what}", extra=self._extra(fn, what))
@@ -100,17 +108,24 @@ class SyncQueue(AbstractQueue):
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
         problem = why_not_portable(fn) or why_not_picklable(args, kwargs)
-        if problem is None:
-            return
+        if problem is not None:
+            self._warn_once(fn, problem, "works with sync, will fail with redis")
+
+    def _warn_if_result_lost(self, fn: Callable[..., Any], result: Any) -> None:
+        problem = why_result_not_stored(result)
+        if problem is not None:
+            self._warn_once(
+                fn, problem, f"runs with redis too, but RQ keeps {UNSERIALIZABLE!r} as its result"
+            )
+
+    def _warn_once(self, fn: Callable[..., Any], problem: str, what: str) -> None:
+        """One warning per function and problem: a scheduler pushes the same ones again."""
         key = (describe(fn), problem)
         with self._lock:
             if key in self._warned:
                 return
             self._warned.add(key)
-        self.log.warning(
-            f"{describe(fn)} works with sync, will fail with redis: {problem}",
-            extra=self._extra(fn),
-        )
+        self.log.warning(f"{describe(fn)} {what}: {problem}", extra=self._extra(fn))
 
     def _refuse(self, fn: Any, reason: str) -> bool:
         self.log.error(f"Refused to run {describe(fn)}: {reason}", extra=self._extra(fn))

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 import redis
 from rq import SimpleWorker, Worker
+from rq.defaults import UNSERIALIZABLE_RETURN_VALUE_PAYLOAD as UNSERIALIZABLE
 from rq.exceptions import InvalidJobOperation, StopRequested
 from rq.executions import Execution
 from rq.job import Job, JobStatus
@@ -455,7 +456,22 @@ class EquipmentWorkerMixin:
                 f"(run {run_id or '-'})",
                 extra={**extra, "seconds": round(elapsed, 3)},
             )
+            self._warn_if_result_lost(job, extra)
         return ok
+
+    def _warn_if_result_lost(self, job: Job, extra: dict[str, Any]) -> None:
+        """RQ stores a return value it cannot pickle as a placeholder, silently: say so."""
+        try:
+            stored = job.return_value(refresh=True) if job.result_ttl != 0 else None
+        except Exception:  # noqa: BLE001 - Redis gone meanwhile: the outage is logged
+            return
+        if stored == UNSERIALIZABLE:
+            self.app_log.warning(
+                f"Job {job.id} ({extra['function']}) returned a value that cannot be "
+                f"pickled: RQ keeps {UNSERIALIZABLE!r} as its result; return plain data, "
+                "or nothing",
+                extra=extra,
+            )
 
     def handle_exception(self, job: Job, *exc_info: Any) -> None:
         """Our handler logs the failure with the run ID; RQ's own copy of it is skipped."""

@@ -85,3 +85,10 @@ class Holder:
 
     def method(self, key: str) -> None:
         record(key, "held")
+
+
+def gives_lock() -> object:
+    """Returns what cannot be pickled: RQ keeps a placeholder as its result."""
+    import threading
+
+    return threading.Lock()

@@ -224,6 +224,14 @@ def test_a_pushed_logger_logs_through_the_workers_logger(settings, log, tmp_path
     assert log.find("heard in the worker", logging.INFO)
 
 
+def test_a_return_value_rq_cannot_keep_is_a_warning_in_the_worker(queue, settings, log):
+    assert queue.push(jobs.gives_lock) is True
+    assert burst(settings, log) == 0
+    assert log.find("finished: tests.Queue.jobs.gives_lock in", logging.INFO)
+    [warning] = log.find("returned a value that cannot be pickled", logging.WARNING)
+    assert "RQ keeps 'Unserializable return value' as its result" in warning.message
+
+
 @pytest.mark.parametrize(
     ("make", "name"),
     [

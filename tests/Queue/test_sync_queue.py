@@ -87,6 +87,24 @@ def test_warns_for_unpicklable_arguments_once(queue, log):
     assert len(warnings) == 1 and "cannot be pickled" in warnings[0]
 
 
+def test_warns_once_for_a_return_value_redis_could_not_keep(queue, log):
+    from tests.Queue import jobs
+
+    for _ in range(3):
+        assert queue.push(jobs.gives_lock) is True
+    [warning] = log.messages(logging.WARNING)
+    assert "tests.Queue.jobs.gives_lock runs with redis too, but RQ keeps" in warning
+    assert "'Unserializable return value'" in warning and "its return value (lock)" in warning
+
+
+def test_our_placeholder_is_rqs():
+    from rq.defaults import UNSERIALIZABLE_RETURN_VALUE_PAYLOAD
+
+    from equipment.Queue.Pushable import UNSERIALIZABLE
+
+    assert UNSERIALIZABLE == UNSERIALIZABLE_RETURN_VALUE_PAYLOAD
+
+
 def test_retry_reruns_at_once(queue, log):
     attempts = []
 
