@@ -75,9 +75,7 @@ def _reading_state(read: Callable[[], Any]) -> Any:
     except Exception as error:
         if not type(error).__module__.startswith("redis"):
             raise
-        raise StateUnreachable(
-            f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error})"
-        ) from None
+        raise StateUnreachable.of_redis(error) from None
 
 
 def _echo_replicas(scheduler: Any) -> None:

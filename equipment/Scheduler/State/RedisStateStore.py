@@ -89,11 +89,7 @@ class RedisStateStore(StateStore):
         try:
             rows = self.connection.hgetall(self.jobs_key)
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            raise StateUnreachable(
-                f"the scheduler state in Redis cannot be read ({type(error).__name__}: "
-                f"{error}); it is at {self.location}: start Redis, or run with "
-                "coordination: none"
-            ) from None
+            raise StateUnreachable.of_redis(error, self.location) from None
         return {_text(job_id): _job(value) for job_id, value in rows.items()}
 
     def adopt(self, proposals: Iterable[JobState]) -> dict[str, JobState]:

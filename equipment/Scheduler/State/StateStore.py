@@ -40,6 +40,19 @@ class StateUnreachable(StateStoreError):
     """The state store does not answer now (Redis is down): the state of the world, not a
     mistake in the configuration (`health` says unhealthy rather than refusing)."""
 
+    @classmethod
+    def of_redis(cls, error: Exception, location: str | None = None) -> StateUnreachable:
+        """Redis, which keeps the state under coordination, did not answer with `error`."""
+        where = (
+            f"; it is at {location}: start Redis, or run with coordination: none"
+            if location
+            else ""
+        )
+        return cls(
+            f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error})"
+            + where
+        )
+
 
 @dataclass
 class JobState:
