@@ -211,7 +211,14 @@ class Schedule(schedule.Scheduler):
 
     def _resume(self, job: Job, stored: JobState | None) -> None:
         rule = job.catch_up_rule or self.catch_up
+        if job.until_window:
+            # `until(timedelta(hours=1))` runs the job for an hour from this registration.
+            # The window an earlier process opened is not stored, so what fell due since
+            # its last run may have been past that window's end: not missed, not caught up.
+            rule = CatchUp()
         plan = Occurrences.resume(job.trigger, job.fingerprint, stored, self.clock.now(), rule)
+        if job.until_window:
+            plan.missed = None
         if plan.redefined:
             self.log.info(
                 "Job %s changed its schedule since it last ran (now %s): its runs start "

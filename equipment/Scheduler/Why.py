@@ -136,6 +136,12 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
     row = _row_for(state, question.job, target)
     if row is not None:
         return _outcome(row, zone)
+    job = question.job
+    if job.deadline is not None and not job.until_window and target > job.deadline:
+        return (
+            f"It was after the job's until() deadline ({format_instant(job.deadline, zone)}): "
+            "the job had left the schedule."
+        )
     slack = grace(question.max_sleep)
     spans = state.spans()
     alive = covering(spans, target, slack)

@@ -188,3 +188,31 @@ def test_a_stalled_loop_runs_the_latest_due_occurrence_once_then_continues_after
 def test_bad_catch_up_values_name_the_job(scheduler, arguments, message):
     with pytest.raises(ScheduleValueError, match=re.escape(f"job nightly: {message}")):
         scheduler.schedule.every().day.name("nightly").catch_up(**arguments)
+
+
+@pytest.mark.parametrize("until", [HOUR * 5, "23:00"], ids=["timedelta", "time of day"])
+def test_a_window_until_opens_again_at_a_restart_with_nothing_missed_or_caught_up(until):
+    """`until(timedelta(hours=1))` counts from registration; the earlier window is not kept,
+    so what fell due after its end is neither reported missed nor run."""
+
+    def window(schedule) -> None:
+        schedule.every(10).minutes.catch_up(within=HOUR).until(until).do(jobs.cleanup)
+
+    scheduler, log = downtime(window, hours=3)
+
+    assert runs_at_start(scheduler) == []
+    assert not log.find("missed")
+    job = scheduler.schedule.jobs[0]
+    assert job.next_run_at == START + dt.timedelta(hours=4, minutes=10)  # on its grid
+
+
+def test_an_until_date_keeps_what_was_missed_before_it():
+    def dated(schedule) -> None:
+        schedule.every(10).minutes.until("2026-01-05 23:00").do(jobs.cleanup)
+
+    scheduler, log = downtime(dated, hours=3)
+    scheduler.should_exit = True
+    scheduler.run()
+
+    [line] = log.find("missed")
+    assert "missed 19 occurrence(s) while no scheduler ran" in line.message

@@ -168,3 +168,21 @@ def test_why_on_a_coming_occurrence_of_a_paused_job_says_it_will_be_skipped() ->
 
     assert "It is not due yet" in answer
     assert "the job is paused, so it will be skipped unless resumed before then" in answer
+
+
+def test_why_after_an_until_deadline_says_the_job_had_left_the_schedule() -> None:
+    from equipment.Scheduler import Why
+
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(10).minutes.until(START + dt.timedelta(hours=1))
+    job = job.name("window").do(lambda: None)
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, START + dt.timedelta(hours=3)))
+    at = START + dt.timedelta(hours=2)
+    question = Why.Question(
+        job, at, None, dt.UTC, START + dt.timedelta(hours=3), 30, job.catch_up_rule, "none"
+    )
+
+    answer = Why.explain(question, scheduler.state)
+
+    assert "It was after the job's until() deadline (2026-01-05 13:00:00 UTC" in answer
+    assert "the job had left the schedule" in answer
