@@ -12,6 +12,14 @@ from equipment.Scheduler.State.StateStore import ProcessInfo
 START = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 
 
+def why(scheduler: Scheduler, job, at: dt.datetime, now: dt.datetime, coordination="none") -> str:
+    """`schedule why` of `job`'s occurrence at `at`, asked at `now` (max_sleep 30 s)."""
+    from equipment.Scheduler import Why
+
+    question = Why.Question(job, at, None, dt.UTC, now, 30, job.catch_up_rule, coordination)
+    return Why.explain(question, scheduler.state)
+
+
 def hourly(now: dt.datetime) -> Scheduler:
     scheduler = Scheduler(clock=FakeClock(now), settings={"timezone": "UTC"})
     scheduler.schedule.every().hour.name("hourly").do(lambda: None)
@@ -76,7 +84,6 @@ def test_a_short_downtime_after_a_stop_is_missed_not_hidden_by_the_slack() -> No
 
 
 def test_why_reads_a_stored_missed_row_as_missed_and_says_why() -> None:
-    from equipment.Scheduler import Why
     from equipment.Scheduler.History import NO_LEADER
     from equipment.Scheduler.RunRecord import RunRecord
 
@@ -86,11 +93,9 @@ def test_why_reads_a_stored_missed_row_as_missed_and_says_why() -> None:
     row = RunRecord.of_occurrence(job.id, at)
     row.outcome, row.reason = "missed", NO_LEADER
     scheduler.state.record([row])
-    question = Why.Question(
-        job, at, None, dt.UTC, START + dt.timedelta(hours=5), 30, job.catch_up_rule, "redis"
-    )
+    answer = why(scheduler, job, at, START + dt.timedelta(hours=5), "redis")
 
-    assert "It was missed: no replica led." in Why.explain(question, scheduler.state)
+    assert "It was missed: no replica led." in answer
 
 
 def test_missed_rows_are_the_newest_few_that_do_not_run_now_on_any_grid() -> None:
@@ -137,52 +142,37 @@ def test_a_downtime_closed_by_a_restart_is_missed_at_once_not_after_the_slack() 
 
 
 def test_why_after_a_last_heartbeat_without_goodbye_says_the_scheduler_may_have_died() -> None:
-    from equipment.Scheduler import Why
 
     scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
     job = scheduler.schedule.every(5).seconds.name("often").do(lambda: None)
     killed = ProcessInfo("h", 1, START, START)  # beats, then kill -9: no goodbye
     scheduler.state.heartbeat(killed)
     at = START + dt.timedelta(seconds=10)
-    question = Why.Question(
-        job, at, None, dt.UTC, START + dt.timedelta(minutes=5), 30, job.catch_up_rule, "none"
-    )
-
-    answer = Why.explain(question, scheduler.state)
+    answer = why(scheduler, job, at, START + dt.timedelta(minutes=5))
 
     assert "had beaten at 2026-01-05 12:00:00 UTC" in answer
     assert "it died before its next heartbeat (a kill -9, a crash)" in answer
 
 
 def test_why_on_a_coming_occurrence_of_a_paused_job_says_it_will_be_skipped() -> None:
-    from equipment.Scheduler import Why
 
     scheduler = hourly(START)
     job = scheduler.schedule.get_job("hourly")
     scheduler.state.set_paused("hourly", True, START)
-    question = Why.Question(
-        job, START + dt.timedelta(hours=3), None, dt.UTC, START, 30, job.catch_up_rule, "none"
-    )
-
-    answer = Why.explain(question, scheduler.state)
+    answer = why(scheduler, job, START + dt.timedelta(hours=3), START)
 
     assert "It is not due yet" in answer
     assert "the job is paused, so it will be skipped unless resumed before then" in answer
 
 
 def test_why_after_an_until_deadline_says_the_job_had_left_the_schedule() -> None:
-    from equipment.Scheduler import Why
 
     scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
     job = scheduler.schedule.every(10).minutes.until(START + dt.timedelta(hours=1))
     job = job.name("window").do(lambda: None)
     scheduler.state.heartbeat(ProcessInfo("h", 1, START, START + dt.timedelta(hours=3)))
     at = START + dt.timedelta(hours=2)
-    question = Why.Question(
-        job, at, None, dt.UTC, START + dt.timedelta(hours=3), 30, job.catch_up_rule, "none"
-    )
-
-    answer = Why.explain(question, scheduler.state)
+    answer = why(scheduler, job, at, START + dt.timedelta(hours=3))
 
     assert "It was after the job's until() deadline (2026-01-05 13:00:00 UTC" in answer
     assert "the job had left the schedule" in answer
