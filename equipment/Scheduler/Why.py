@@ -60,7 +60,7 @@ def explain(question: Question, state: StateStore) -> str:
         )
         target = first
     else:
-        target, located = _locate(job, question.at, first, zone)
+        target, located = _locate(job, question.at, first, zone, question.now)
         parts.append(located)
     if clock_note:
         parts.append(clock_note)
@@ -70,19 +70,19 @@ def explain(question: Question, state: StateStore) -> str:
 
 
 def _locate(
-    job: Any, at: dt.datetime, first: dt.datetime, zone: dt.tzinfo
+    job: Any, at: dt.datetime, first: dt.datetime, zone: dt.tzinfo, now: dt.datetime
 ) -> tuple[dt.datetime, str]:
+    """The occurrence asked about: the nearest within a minute of `at`, else the nearer of
+    the two around it, named as such."""
     trigger = job.trigger
     before = Occurrences.latest_due(trigger, first, at) if first <= at else None
     after = trigger.first_at_or_after(before or first, at)
-    for candidate in (before, after):
-        if candidate is not None and abs(candidate - at) < SAME_MINUTE:
-            return candidate, (
-                f"{job.id} ({job.describe()}) was due at {format_instant(candidate, zone)}."
-            )
     near = after if before is None or (after - at) < (at - before) else before
+    if abs(near - at) < SAME_MINUTE:
+        due = "was due" if near <= now else "is due"
+        return near, f"{job.id} ({job.describe()}) {due} at {format_instant(near, zone)}."
     return near, (
-        f"No occurrence of {job.id} ({job.describe()}) was due at "
+        f"No occurrence of {job.id} ({job.describe()}) {'was' if at <= now else 'is'} due at "
         f"{format_instant(at, zone)}: the nearest before is "
         f"{format_instant(before, zone) if before else 'none'} and after is "
         f"{format_instant(after, zone)}; about {format_instant(near, zone)}:"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.History import timeline
 from equipment.Scheduler.Scheduler import Scheduler
@@ -176,3 +178,27 @@ def test_why_after_an_until_deadline_says_the_job_had_left_the_schedule() -> Non
 
     assert "It was after the job's until() deadline (2026-01-05 13:00:00 UTC" in answer
     assert "the job had left the schedule" in answer
+
+
+@pytest.mark.parametrize(
+    ("asked", "due"),
+    [("12:00:00", "12:00:03"), ("12:00:50", "12:00:53"), ("11:59:54", "11:59:53")],
+)
+def test_why_explains_the_nearest_occurrence_within_the_minute(asked, due) -> None:
+    scheduler = Scheduler(clock=FakeClock(START - dt.timedelta(minutes=5, seconds=-3)))
+    scheduler.schedule.zone = "UTC"
+    job = scheduler.schedule.every(10).seconds.name("tick").do(lambda: None)
+    at = dt.datetime.fromisoformat(f"2026-01-05T{asked}+00:00")
+
+    answer = why(scheduler, job, at, START + dt.timedelta(hours=1))
+
+    assert f"tick (every 10 seconds) was due at 2026-01-05 {due} UTC" in answer
+
+
+def test_why_on_a_coming_occurrence_says_it_is_due() -> None:
+    scheduler = hourly(START)
+    job = scheduler.schedule.get_job("hourly")
+
+    answer = why(scheduler, job, START + dt.timedelta(hours=3), START)
+
+    assert "is due at 2026-01-05 15:00:00 UTC" in answer and "It is not due yet" in answer
