@@ -81,7 +81,8 @@ def run_command(app_spec: str, job_id: str) -> None:
         click.echo(f"{job.id}: success{took} (run {record.run_id})")
         return
     what = record.error_line() if record.outcome == "failure" else f"skipped ({record.reason})"
-    click.echo(f"{job.id}: {record.outcome}{took}: {what} (run {record.run_id})", err=True)
+    # The command's answer, as a success's is (the exit code tells them apart).
+    click.echo(f"{job.id}: {record.outcome}{took}: {what} (run {record.run_id})")
     raise SystemExit(FAILED)
 
 
@@ -172,7 +173,7 @@ def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | No
     if report.ok:
         click.echo(f"ok: {report.reason}")
         return
-    click.echo(f"unhealthy: {report.reason}", err=True)
+    click.echo(f"unhealthy: {report.reason}")  # the answer, as "ok: ..." is
     raise SystemExit(FAILED)
 
 

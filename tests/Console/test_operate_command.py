@@ -166,7 +166,7 @@ def test_run_runs_now_and_records_it_without_moving_the_grid(history: Path) -> N
     failed = invoke("run", "flaky")
 
     assert ok.exit_code == 0 and ok.output.startswith("nightly: success in ")
-    assert failed.exit_code == 1 and "RuntimeError: database is gone" in failed.output
+    assert failed.exit_code == 1 and "RuntimeError: database is gone" in failed.stdout
     state = SqliteStateStore(history / "state.sqlite3")
     (latest,) = state.history("nightly", limit=1)
     assert latest.run_id.endswith("~manual") and latest.outcome == "success"
@@ -232,7 +232,7 @@ def beat(project: Path, age: float, **running: object) -> None:
 def test_health_with_a_missing_heartbeat(project: Path) -> None:
     result = invoke("health")
 
-    assert result.exit_code == 1 and "no scheduler heartbeat recorded" in result.output
+    assert result.exit_code == 1 and "no scheduler heartbeat recorded" in result.stdout
 
 
 def test_health_with_a_fresh_and_a_stale_heartbeat(project: Path) -> None:
