@@ -16,7 +16,6 @@ import json
 import signal
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import click
@@ -30,10 +29,8 @@ from equipment.Console.ScheduleCommand import (
     schedule,
 )
 from equipment.Errors import EquipmentError
-from equipment.Scheduler import Health, History, Why
-from equipment.Scheduler.RunRecord import MANUAL
+from equipment.Scheduler import Health, History, HistoryText, Why
 from equipment.Scheduler.State.StateStore import (
-    MISSED,
     HistoryEntry,
     ProcessInfo,
     StateUnreachable,
@@ -199,7 +196,7 @@ def history_command(app_spec: str, job_id: str, limit_text: str | None, as_json:
     if not lines:
         click.echo(f"{job.id}: no occurrence recorded yet")
         return
-    zone = scheduler.schedule.zone
+    zone = job.trigger.zone  # as `list` and the status page show the job's times
     rows = [("SCHEDULED", "OUTCOME", "REPLICA", "LATE", "DURATION", "QUEUE JOB")]
     rows += [_history_row(line, zone) for line in lines]
     click.echo(_table(rows))
@@ -265,30 +262,7 @@ def _seconds(text: str | None, option: str) -> float | None:
 
 
 def _history_row(line: History.Occurrence, zone: dt.tzinfo) -> tuple[str, ...]:
-    entry = line.entry
-    return (
-        format_instant(entry.scheduled_at, zone),
-        outcome_text(line, zone),
-        entry.replica or "",
-        f"{entry.lateness:.3f} s" if entry.lateness is not None else "",
-        f"{entry.duration:.3f} s" if entry.duration is not None else "",
-        entry.queue_job_id or "",
-    )
-
-
-def outcome_text(line: History.Occurrence, zone: dt.tzinfo) -> str:
-    """'success', 'failure: ValueError: boom', 'skipped: paused', 'missed x12 to ...: why';
-    a manual run (`schedule run`) says so first."""
-    entry = line.entry
-    if entry.run_id.endswith(f"~{MANUAL}"):
-        return "manual run, " + outcome_text(History.Occurrence(replace(entry, run_id="")), zone)
-    if entry.outcome == "failure":
-        return f"failure: {entry.error}" if entry.error else "failure"
-    if entry.outcome == MISSED and line.count > 1:
-        return f"missed x{line.count} to {format_instant(line.last, zone)}: {entry.reason}"
-    if entry.reason:
-        return f"{entry.outcome}: {entry.reason}"
-    return entry.outcome
+    return tuple(HistoryText.cells(line, zone).values())
 
 
 def _as_json(line: History.Occurrence) -> dict[str, object]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from equipment.Scheduler import History
+from equipment.Scheduler import History, HistoryText
 from equipment.Scheduler.History import Occurrence
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Occurrences import next_run
@@ -50,7 +50,7 @@ def _row(
         "last_outcome": (stored.last_outcome if stored else None) or "",
         "last_error": (stored.last_error if stored else None) or "",
         "last_outcome_text": outcome,
-        "last_duration": _seconds(stored.last_duration if stored else None),
+        "last_duration": HistoryText.seconds_text(stored.last_duration if stored else None),
         "failures_24h": sum(1 for row in recent if row.outcome == "failure"),
         "paused": paused is not None,
         "paused_since": format_instant(paused, zone) if paused else "",
@@ -78,27 +78,5 @@ def history_rows(scheduler: Any, job: Any, now: dt.datetime, limit: int) -> list
 
 
 def _history_row(line: Occurrence, zone: dt.tzinfo) -> dict[str, Any]:
-    entry = line.entry
-    outcome = entry.outcome
-    if entry.error:
-        outcome += f": {entry.error}"
-    elif entry.reason:
-        outcome += f": {entry.reason}"
-    if line.count > 1:
-        outcome = f"{entry.outcome} x{line.count} (to {format_instant(line.last, zone)}): " \
-                  f"{entry.reason}"
-    return {
-        "scheduled": format_instant(entry.scheduled_at, zone),
-        "outcome": outcome,
-        "kind": entry.outcome,
-        "replica": entry.replica or "",
-        "lateness": _seconds(entry.lateness),
-        "duration": _seconds(entry.duration),
-        "queue_job_id": entry.queue_job_id or "",
-    }
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.3f} s"
+    """The line's cells as `schedule history` words them, and its outcome for the badge."""
+    return {**HistoryText.cells(line, zone), "kind": line.entry.outcome}

@@ -80,7 +80,26 @@ def test_pages_history_and_health(scheduler: Scheduler) -> None:
     assert client.get("/scheduler/jobs/nope").status_code == 404
     history = client.get("/scheduler/api/jobs/flaky/history").json()["history"]
     assert history[0]["outcome"] == "failure: ValueError: boom"
+    assert history[0]["lateness"] == "0.0 ms"  # worded as `schedule history` words it
     assert client.get("/scheduler/health").json()["ok"] is True
+
+
+def test_the_page_words_a_history_line_as_schedule_history_does(scheduler: Scheduler) -> None:
+    from equipment.Console.OperateCommand import _history_row
+    from equipment.Scheduler import History
+
+    job = scheduler.schedule.get_job("flaky")
+    now = scheduler.clock.now()
+    [line] = History.timeline(job, scheduler.state, now, 30, 1, 30)
+
+    [row] = TestClient(status_app(scheduler)).get("/scheduler/api/jobs/flaky/history").json()[
+        "history"
+    ][:1]
+
+    cli = _history_row(line, job.trigger.zone)
+    assert [row[key] for key in ("scheduled", "outcome", "replica", "lateness", "duration")] == [
+        *cli[:5]
+    ]
 
 
 def test_health_is_503_when_no_scheduler_beats(scheduler: Scheduler) -> None:
