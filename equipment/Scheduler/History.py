@@ -90,13 +90,23 @@ def gaps(
 
 
 def collapse(rows: list[HistoryEntry]) -> list[HistoryEntry]:
-    """One row per occurrence (run ID), newest first: the most telling of the replicas'."""
+    """One row per occurrence (run ID), newest first: the most telling of the replicas'.
+    Except where it ran more than once (two schedulers without coordination each run
+    every job): then each run is a row, which is what such a history must show."""
     best: dict[str, HistoryEntry] = {}
+    runs: dict[str, list[HistoryEntry]] = {}
     for row in rows:
         kept = best.get(row.run_id)
         if kept is None or _telling(row) < _telling(kept):
             best[row.run_id] = row
-    return sorted(best.values(), key=lambda row: row.scheduled_at, reverse=True)
+        if row.started_at is not None:
+            runs.setdefault(row.run_id, []).append(row)
+    kept_rows = [
+        row
+        for run_id, telling in best.items()
+        for row in (runs[run_id] if len(runs.get(run_id, ())) > 1 else [telling])
+    ]
+    return sorted(kept_rows, key=lambda row: row.scheduled_at, reverse=True)
 
 
 def _telling(row: HistoryEntry) -> tuple[int, int]:

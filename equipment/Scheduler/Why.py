@@ -117,11 +117,12 @@ def _clock_changes(question: Question) -> str:
     return " ".join(notes)
 
 
-def _row_for(state: StateStore, job: Any, target: dt.datetime) -> HistoryEntry | None:
-    rows = collapse(
+def _rows_for(state: StateStore, job: Any, target: dt.datetime) -> list[HistoryEntry]:
+    """The occurrence's row, the most telling of the replicas'; a row per run if it ran
+    more than once."""
+    return collapse(
         state.history(job.id, limit=20, before=target + dt.timedelta(microseconds=1), after=target)
     )
-    return rows[0] if rows else None
 
 
 def _what_happened(question: Question, state: StateStore, target: dt.datetime) -> str:
@@ -133,9 +134,16 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             if paused
             else "."
         )
-    row = _row_for(state, question.job, target)
-    if row is not None:
-        return _outcome(row, zone)
+    rows = _rows_for(state, question.job, target)
+    if len(rows) > 1:
+        return f"It ran {len(rows)} times, once per scheduler that ran it. " + " ".join(
+            _outcome(row, zone) for row in rows
+        ) + (
+            " Several schedulers without coordination each run every job: run one, or "
+            "set coordination: redis."
+        )
+    if rows:
+        return _outcome(rows[0], zone)
     job = question.job
     if job.deadline is not None and not job.until_window and target > job.deadline:
         return (

@@ -202,3 +202,28 @@ def test_why_on_a_coming_occurrence_says_it_is_due() -> None:
     answer = why(scheduler, job, START + dt.timedelta(hours=3), START)
 
     assert "is due at 2026-01-05 15:00:00 UTC" in answer and "It is not due yet" in answer
+
+
+def test_an_occurrence_two_schedulers_each_ran_is_two_lines_and_why_says_so() -> None:
+    from equipment.Scheduler.RunRecord import SUCCESS, RunRecord
+
+    scheduler = hourly(START)
+    job = scheduler.schedule.get_job("hourly")
+    at = START + dt.timedelta(hours=1)
+    for replica in ("a:1:20260105T120000", "b:2:20260105T120000"):
+        row = RunRecord.of_occurrence(job.id, at, replica=replica)
+        row.outcome, row.started_at, row.finished_at = SUCCESS, at, at
+        scheduler.state.record([row])
+    now = START + dt.timedelta(hours=1, minutes=5)
+    scheduler.state.heartbeat(ProcessInfo("a", 1, START, now))
+
+    lines = timeline(job, scheduler.state, now, 30)
+
+    assert sorted(line.entry.replica for line in lines) == [
+        "a:1:20260105T120000",
+        "b:2:20260105T120000",
+    ]
+    answer = why(scheduler, job, at, now)
+    assert "It ran 2 times, once per scheduler that ran it." in answer
+    assert "on a:1:20260105T120000" in answer and "on b:2:20260105T120000" in answer
+    assert "set coordination: redis" in answer
