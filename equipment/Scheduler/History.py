@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from equipment.Scheduler import Occurrences
+from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.Presence import HEARTBEAT_INTERVAL
 from equipment.Scheduler.RunRecord import RunRecord, run_id_for
 from equipment.Scheduler.State.StateStore import (
@@ -71,12 +72,16 @@ def _end(span: HeartbeatSpan, slack: dt.timedelta) -> dt.datetime:
 
 
 def gaps(
-    spans: list[HeartbeatSpan], start: dt.datetime, end: dt.datetime, slack: dt.timedelta
+    spans: list[HeartbeatSpan], start: dt.datetime, end: dt.datetime, alive: set[str]
 ) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The parts of [start, end) no heartbeat span covers."""
+    """The parts of [start, end) no heartbeat span covers. A process still alive (`alive`:
+    its process IDs) covers up to `end`, as it would have written the row of whatever it
+    is running; a process that stopped or died ran nothing after its last beat (a pass's
+    rows are written before its beat)."""
     found, cursor = [], start
     for span in sorted(spans, key=lambda s: s.first_beat):
-        begin, finish = _begin(span), _end(span, slack)
+        alive_now = not span.stopped and span.process_id in alive
+        begin, finish = _begin(span), end if alive_now else span.last_beat
         if finish <= cursor:
             continue
         if begin > cursor:
@@ -135,11 +140,10 @@ def timeline(
     start = max(job.anchor or now, now - dt.timedelta(days=history_days), min(evidence))
     if len(rows) >= limit:
         start = max(start, rows[-1].scheduled_at)
-    slack = grace(max_sleep)
+    stale = stale_after(max_sleep)
+    alive = {p.process_id for p in state.processes() if p.is_alive(now, stale)}
     stored = {row.scheduled_at for row in rows}
-    for gap_start, gap_end in gaps(spans, start, now, slack):
-        if gap_end == now:  # still open: a scheduler may be just late, not gone
-            gap_end = now - slack
+    for gap_start, gap_end in gaps(spans, start, now, alive):
         lines.extend(missed_in(job, gap_start, gap_end, stored))
     lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
     return lines[:limit]

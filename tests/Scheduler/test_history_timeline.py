@@ -227,3 +227,50 @@ def test_an_occurrence_two_schedulers_each_ran_is_two_lines_and_why_says_so() ->
     assert "It ran 2 times, once per scheduler that ran it." in answer
     assert "on a:1:20260105T120000" in answer and "on b:2:20260105T120000" in answer
     assert "set coordination: redis" in answer
+
+
+def five_seconds() -> tuple[Scheduler, object]:
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(5).seconds.name("often").do(lambda: None)
+    return scheduler, job
+
+
+def missed_from(lines) -> dt.datetime:
+    return min(line.entry.scheduled_at for line in lines if line.entry.outcome == "missed")
+
+
+def test_a_killed_schedulers_misses_start_at_its_last_beat_once_another_has_started() -> None:
+    scheduler, job = five_seconds()
+    killed = ProcessInfo("h", 1, START, START + dt.timedelta(seconds=12))  # no goodbye
+    scheduler.state.heartbeat(killed)
+    restarted = START + dt.timedelta(seconds=60)
+    now = restarted + dt.timedelta(minutes=2)
+    scheduler.state.heartbeat(ProcessInfo("h", 2, restarted, now, next_beat_by=now))
+
+    lines = timeline(job, scheduler.state, now, max_sleep=30)
+
+    assert missed_from(lines) == START + dt.timedelta(seconds=15)
+
+
+def test_a_downtime_after_a_stop_is_missed_at_once_not_after_the_slack() -> None:
+    scheduler, job = five_seconds()
+    goodbye = START + dt.timedelta(seconds=12)
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, goodbye, next_beat_by=goodbye))
+    now = START + dt.timedelta(seconds=31)
+
+    lines = timeline(job, scheduler.state, now, max_sleep=30)
+
+    assert missed_from(lines) == START + dt.timedelta(seconds=15)
+
+
+def test_a_live_scheduler_covers_up_to_now_whatever_its_last_beat() -> None:
+    """An idle loop beats before it sleeps until its next job; when that job is due, its
+    row comes with the pass: until then the occurrence is in flight, not missed."""
+    scheduler = hourly(START)
+    job = scheduler.schedule.get_job("hourly")
+    promise = START + dt.timedelta(hours=1, seconds=10)
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, START, next_beat_by=promise))
+
+    lines = timeline(job, scheduler.state, START + dt.timedelta(hours=1, seconds=5), 30)
+
+    assert [line for line in lines if line.entry.outcome == "missed"] == []
