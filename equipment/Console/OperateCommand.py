@@ -229,6 +229,7 @@ def why_command(app_spec: str, job_id: str, at_text: str) -> None:
         max_sleep=scheduler.settings.max_sleep,
         catch_up=job.catch_up_rule or scheduler.schedule.catch_up,
         coordination=scheduler.schedule.dispatcher.coordinator.mode,
+        shutdown_grace=scheduler.settings.shutdown_grace,
     )
     click.echo(Why.explain(question, scheduler.state))
 

@@ -45,6 +45,7 @@ class Question:
     max_sleep: float
     catch_up: Any  # the job's CatchUp rule
     coordination: str
+    shutdown_grace: float = 30.0  # how long a stop may last: no new runs start meanwhile
 
 
 def explain(question: Question, state: StateStore) -> str:
@@ -168,6 +169,14 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             "for it: it died before its next heartbeat (a kill -9, a crash), or its loop was "
             "late and ran only the latest due occurrence (catch-up policy)."
         )
+    stopping = [s for s in alive if s.stopped and _stopping_at(s, target, question)]
+    if stopping:
+        return (
+            f"It fell due while a scheduler ({stopping[0].process_id}) was stopping, which "
+            f"it finished at {format_instant(stopping[0].last_beat, zone)}: no new runs "
+            "start during a stop (it lasts up to shutdown_grace, "
+            f"{question.shutdown_grace:g}s); the next start counts it missed."
+        )
     if alive:
         return (
             f"A scheduler was running ({alive[0].process_id}) but recorded nothing for it: "
@@ -175,6 +184,13 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             "its pass had not written its records yet."
         )
     return "It was missed: no scheduler was running. " + _downtime(question, spans, target)
+
+
+def _stopping_at(span: HeartbeatSpan, target: dt.datetime, question: Question) -> bool:
+    """Whether `target` fell in the last `shutdown_grace` (and a second) of a process that
+    said goodbye: its stop, where the running job finishes and nothing new starts."""
+    stop_began = span.last_beat - dt.timedelta(seconds=question.shutdown_grace + 1)
+    return stop_began <= target
 
 
 def _still_running(question: Question, state: StateStore, span: HeartbeatSpan) -> bool:

@@ -18,7 +18,8 @@ def why(scheduler: Scheduler, job, at: dt.datetime, now: dt.datetime, coordinati
     """`schedule why` of `job`'s occurrence at `at`, asked at `now` (max_sleep 30 s)."""
     from equipment.Scheduler import Why
 
-    question = Why.Question(job, at, None, dt.UTC, now, 30, job.catch_up_rule, coordination)
+    rule = job.catch_up_rule or scheduler.schedule.catch_up
+    question = Why.Question(job, at, None, dt.UTC, now, 30, rule, coordination)
     return Why.explain(question, scheduler.state)
 
 
@@ -274,3 +275,18 @@ def test_a_live_scheduler_covers_up_to_now_whatever_its_last_beat() -> None:
     lines = timeline(job, scheduler.state, START + dt.timedelta(hours=1, seconds=5), 30)
 
     assert [line for line in lines if line.entry.outcome == "missed"] == []
+
+
+def test_why_an_occurrence_due_while_a_scheduler_stopped_says_it_was_stopping() -> None:
+    scheduler, job = five_seconds()
+    goodbye = START + dt.timedelta(minutes=2)  # stopping from up to 31 s before
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, START))
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, goodbye, next_beat_by=goodbye))
+    now = START + dt.timedelta(minutes=5)
+
+    during = why(scheduler, job, goodbye - dt.timedelta(seconds=10), now)
+    before = why(scheduler, job, START + dt.timedelta(seconds=30), now)
+
+    assert "It fell due while a scheduler (h:1:20260105T120000) was stopping" in during
+    assert "finished at 2026-01-05 12:02:00 UTC" in during and "shutdown_grace, 30s" in during
+    assert "stopping" not in before and "A scheduler was running" in before
