@@ -36,11 +36,13 @@ from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.Runner import Runner
 from equipment.Scheduler.RunRecord import (
+    CATCH_UP,
     CONDITION,
     MANUAL,
     OVERLAP,
     PAUSED,
     POOL_BUSY,
+    SKIPPED,
     STOPPING,
     RunRecord,
     run_id_for,
@@ -50,6 +52,9 @@ if TYPE_CHECKING:
     from equipment.Queue.PushBatch import PushBatch
 
 NOT_THE_OWNER = "not the owner"
+#: Records made for the occurrences a late loop skips (the newest; the log line counts all).
+SKIPPED_ROWS = 3
+_TICK = dt.timedelta(microseconds=1)
 # When an occurrence's record is complete (see Dispatcher._handle).
 NOW, LATER, NEVER = "now", "later", "never"
 
@@ -122,10 +127,42 @@ class Dispatcher:
         """The record of `job`'s due occurrence: the one `prepare_records()` made ahead
         when it is still that occurrence's, else a new one."""
         scheduled = self._occurrence(job, now)
+        if job.next_run_at is not None and scheduled > job.next_run_at:
+            self._skip_coalesced(job, job.next_run_at, scheduled)
         record = self._ready.pop(job.id, None) if self._ready else None
         if record is None or record.scheduled_at != scheduled or record.epoch != job.epoch:
             record = self._record(job, scheduled)
         return record
+
+    def _skip_coalesced(self, job: Any, first: dt.datetime, latest: dt.datetime) -> None:
+        """The loop came to `job` late: of its occurrences from `first` on, only `latest`
+        runs. The ones before it are skipped (catch-up policy): one line counts them, and
+        the newest few get records, so that history shows them."""
+        trigger = job.trigger
+        before = latest - _TICK  # the skipped ones: [first, latest)
+        moments = Occurrences.newest_in(trigger, first, before, SKIPPED_ROWS)
+        paused = self.pauses is not None and self.pauses.is_paused(job.id)
+        reason = PAUSED if paused else CATCH_UP  # (paused, none of them would have run)
+        records = [
+            RunRecord.skipped(job.id, at, job.epoch, SKIPPED, reason, self.replica)
+            for at in moments
+        ]
+        with self._completed_lock:
+            self.completed.extend(records)
+        if paused:
+            return
+        count, _ = Occurrences.count_between(trigger, first, latest)
+        self.log.info(
+            "Job %s: %d occurrence(s) fell due before the loop could run them (%s to %s: "
+            "a long inline job, a suspend, a clock step) and are skipped; the latest, %s, "
+            "runs now",
+            job.id,
+            count - 1,
+            first.isoformat(),
+            before.isoformat(timespec="seconds"),
+            latest.isoformat(),
+            extra={"job_id": job.id, "skipped": count - 1},
+        )
 
     def open_batches(self, due: Iterable[Any]) -> bool:
         """Before `due` jobs run: the pushes of `do(queue.push, ...)` jobs that share a

@@ -180,27 +180,10 @@ def _missed(job: Any, moment: dt.datetime) -> HistoryEntry:
 
 def missed_rows(job: Any, reason: str, wanted: int = LISTED_PER_GAP) -> list[RunRecord]:
     """Records of the newest `wanted` occurrences `job.missed` counts that do not run now
-    (catch-up runs the latest ones), oldest first, skipped for `reason`: as many as a
+    (catch-up runs the latest ones), oldest first, missed for `reason`: as many as a
     history lists one by one (the rest of the stretch is the log line's count)."""
-    missed, trigger = job.missed, job.trigger
-    catching_up = set(job.backlog)
-    span = (wanted + len(catching_up) + 1) * trigger.period()
-    while True:  # widen the window until it holds enough (irregular spacing, a backlog)
-        start = max(missed.first, missed.last - span)
-        moment = missed.first if start == missed.first else trigger.first_at_or_after(
-            missed.first, start
-        )
-        moments = []
-        while moment <= missed.last:
-            if moment not in catching_up:
-                moments.append(moment)
-            moment = trigger.next_after(moment)
-        if len(moments) >= wanted or start == missed.first:
-            break
-        span *= 2
-    rows = []
-    for moment in moments[-wanted:]:
-        row = RunRecord.of_occurrence(job.id, moment, job.epoch)
-        row.outcome, row.reason = MISSED, reason
-        rows.append(row)
-    return rows
+    missed = job.missed
+    moments = Occurrences.newest_in(
+        job.trigger, missed.first, missed.last, wanted, set(job.backlog)
+    )
+    return [RunRecord.skipped(job.id, moment, job.epoch, MISSED, reason) for moment in moments]

@@ -87,6 +87,29 @@ def next_run(trigger: Trigger, scheduled: dt.datetime, now: dt.datetime) -> dt.d
     return trigger.first_at_or_after(scheduled, max(now + _TICK, scheduled))
 
 
+def newest_in(
+    trigger: Trigger,
+    first: dt.datetime,
+    last: dt.datetime,
+    wanted: int,
+    leave_out: frozenset[dt.datetime] | set[dt.datetime] = frozenset(),
+) -> list[dt.datetime]:
+    """The newest `wanted` occurrences in [first, last] (`first` on the grid), oldest
+    first, without those in `leave_out`: walked from as near `last` as gets that many."""
+    span = (wanted + len(leave_out) + 1) * trigger.period()
+    while True:  # widen the window until it holds enough (irregular spacing, left out ones)
+        start = max(first, last - span)
+        moment = first if start == first else trigger.first_at_or_after(first, start)
+        moments = []
+        while moment <= last:
+            if moment not in leave_out:
+                moments.append(moment)
+            moment = trigger.next_after(moment)
+        if len(moments) >= wanted or start == first:
+            return moments[-wanted:]
+        span *= 2
+
+
 def count_between(trigger: Trigger, first: dt.datetime, last: dt.datetime) -> tuple[int, bool]:
     """How many occurrences lie in [first, last] (both on the grid); (count, complete)."""
     fixed = trigger.fixed_period()

@@ -20,6 +20,8 @@ PAUSED = "paused"
 POOL_BUSY = "pool busy"
 #: `.in_background()`: the occurrence was waiting for a pool thread when the stop came.
 STOPPING = "stopping"
+#: The loop came late (a long inline job, a suspend): only the latest due occurrence ran.
+CATCH_UP = "catch-up policy"
 
 #: The epoch-like suffix of a manual run's ID ('<job>@<now>Z~manual').
 MANUAL = "manual"
@@ -97,6 +99,21 @@ class RunRecord:
         record = cls(job_id, _run_id(job_id, iso, epoch), scheduled_at)
         # Set after: one per run, and keywords cost more than attributes here.
         record.epoch, record.replica, record.scheduled_iso = epoch, replica, iso
+        return record
+
+    @classmethod
+    def skipped(
+        cls,
+        job_id: str,
+        scheduled_at: dt.datetime,
+        epoch: str,
+        outcome: str,
+        reason: str,
+        replica: str | None = None,
+    ) -> RunRecord:
+        """The record of an occurrence that did not run (`outcome`: skipped or missed)."""
+        record = cls.of_occurrence(job_id, scheduled_at, epoch, replica)
+        record.outcome, record.reason = outcome, reason
         return record
 
     def abandon(self, error: BaseException, finished_at: dt.datetime, duration: float) -> None:

@@ -31,7 +31,8 @@ REASONS = {
     "overlap": "its previous run was still going (overlap lock)",
     "pool busy": "its previous occurrence was still waiting for a background thread",
     "stopping": "it was waiting for a background thread when the scheduler stopped",
-    "catch-up policy": "the catch-up rule did not run it",
+    "catch-up policy": "the loop was busy when it fell due (a long inline job, a suspend) "
+    "and ran only the latest due occurrence",
 }
 
 

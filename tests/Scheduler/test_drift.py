@@ -59,3 +59,19 @@ def test_an_interval_grid_starts_on_a_whole_second_within_one_interval(scheduler
     assert job.next_run_at == START + dt.timedelta(seconds=10)
     records = run_until(scheduler, dt.timedelta(seconds=25))
     assert [r.run_id for r in records] == ["poll@2026-01-05T12:00:10Z", "poll@2026-01-05T12:00:20Z"]
+
+
+def test_occurrences_a_busy_loop_skips_are_counted_and_the_newest_recorded(
+    scheduler, clock, log
+):
+    scheduler.schedule.every(10).seconds.name("slow").do(lambda: clock.advance(5))
+    scheduler.schedule.every(1).seconds.name("tick").do(lambda: None)
+
+    records = run_until(scheduler, dt.timedelta(seconds=11))
+
+    ticks = [(r.scheduled_at - START).total_seconds() for r in records if r.job_id == "tick"]
+    skipped = [r for r in records if r.job_id == "tick" and r.outcome == "skipped"]
+    assert ticks == [*range(1, 10), 12, 13, 14, 15]  # 10 to 14 skipped (newest 3 kept), 15 ran
+    assert [r.reason for r in skipped] == ["catch-up policy"] * 3
+    [line] = log.find("before the loop could run them")
+    assert line.message.startswith("Job tick: 5 occurrence(s) fell due before the loop")
