@@ -126,9 +126,10 @@ class Dispatcher:
     def _due_record(self, job: Any, now: dt.datetime) -> RunRecord:
         """The record of `job`'s due occurrence: the one `prepare_records()` made ahead
         when it is still that occurrence's, else a new one."""
+        due = job.next_run_at
         scheduled = self._occurrence(job, now)
-        if job.next_run_at is not None and scheduled > job.next_run_at:
-            self._skip_coalesced(job, job.next_run_at, scheduled)
+        if due is not None and scheduled > due:  # the loop came late: the latest runs
+            self._skip_coalesced(job, due, scheduled)
         record = self._ready.pop(job.id, None) if self._ready else None
         if record is None or record.scheduled_at != scheduled or record.epoch != job.epoch:
             record = self._record(job, scheduled)
