@@ -27,6 +27,7 @@ import redis
 
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import (
+    MISSED,
     HeartbeatSpan,
     HistoryEntry,
     JobState,
@@ -139,7 +140,8 @@ class RedisStateStore(StateStore):
 
     def _entry(self, record: RunRecord) -> HistoryEntry:
         entry = HistoryEntry.of(record)
-        entry.replica = entry.replica or self.replica or None
+        if entry.outcome != MISSED:  # nobody handled a missed one: it names no replica
+            entry.replica = entry.replica or self.replica or None
         return entry
 
     # -- history and pauses ----------------------------------------------------------------
