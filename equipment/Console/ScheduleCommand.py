@@ -121,7 +121,10 @@ def _job_row(
 ) -> tuple[str, ...]:
     """The job's cells: ID, schedule, zone, next run, last run, last outcome, paused."""
     zone = job.trigger.zone
-    row = (job.id, job.describe(), zone_name(zone), format_instant(job.next_run_at, zone))
+    next_run = format_instant(job.next_run_at, zone)
+    if stored is None:  # no scheduler has anchored its grid yet: it starts when one does
+        next_run += " if started now"
+    row = (job.id, job.describe(), zone_name(zone), next_run)
     paused = "" if paused_since is None else f"since {format_instant(paused_since, zone)}"
     if stored is None or stored.last_run_id is None:
         return (*row, "never", "", paused)

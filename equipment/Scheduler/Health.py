@@ -78,7 +78,8 @@ def check(
         if stuck:
             return Health(False, stuck, replicas, leader)
     marked = leader if len(fresh) > 1 else None
-    names = ", ".join(p.process_id + (" (leader)" if p.process_id == marked else "") for p in fresh)
+    named = sorted(fresh, key=lambda p: p.process_id != marked)  # the leader first
+    names = ", ".join(p.process_id + (" (leader)" if p.process_id == marked else "") for p in named)
     reason = f"{len(fresh)} scheduler(s) alive: {names}"
     if len(leading) > 1:  # uncoordinated (each leads alone), or a handover caught mid-way
         reason += f"; {len(leading)} of them say they lead: without coordination, each runs "

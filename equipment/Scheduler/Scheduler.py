@@ -546,7 +546,7 @@ class Scheduler:
                 "  %s: %s, next run %s",
                 job.id,
                 job.describe(),
-                format_instant(job.next_run_at, zone),
+                format_instant(job.next_run_at, job.trigger.zone),  # as list shows it
                 extra={"job_id": job.id},
             )
         if self.coordinated:

@@ -302,6 +302,7 @@ def test_health_reports_each_replica_and_the_leader(project: Path) -> None:
 
     assert result.exit_code == 0
     assert "2 scheduler(s) alive" in result.output and "(leader)" in result.output
+    assert result.output.index("(leader)") < result.output.index("other:2")  # leader first
 
 
 def test_health_says_when_uncoordinated_schedulers_each_run_every_job(project: Path) -> None:

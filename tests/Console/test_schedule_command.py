@@ -102,7 +102,9 @@ def test_list_prints_each_job_with_zone_and_next_run_local_and_utc(project):
     by_id = {line.split()[0]: line for line in lines[2:]}
     assert set(by_id) == {"nightly-report", "sync", "standup"}
     assert "every day at 02:30:00 (Europe/Madrid)" in by_id["nightly-report"]
-    assert "2026-03-29 03:00:00 CEST (2026-03-29T01:00:00Z)" in by_id["nightly-report"]
+    assert "2026-03-29 03:00:00 CEST (2026-03-29T01:00:00Z) if started now" in by_id[
+        "nightly-report"
+    ]  # no scheduler has anchored its grid yet
     assert "2026-03-30 09:00:00 EDT (2026-03-30T13:00:00Z)" in by_id["standup"]
     assert "America/New_York" in by_id["standup"]
     assert by_id["sync"].rstrip().endswith("never")
@@ -161,6 +163,7 @@ def test_list_shows_each_jobs_last_run_and_outcome_from_the_state(tmp_path, monk
     assert result.exit_code == 0, result.output
     by_id = {line.split()[0]: line for line in result.output.splitlines()[2:]}
     assert "2026-03-28 12:20:00 UTC" in by_id["fine"]
+    assert "if started now" not in by_id["fine"]  # its grid is stored
     assert "success in" in by_id["fine"]
     assert "failure: ValueError: the report server said no (2 failures in a row)" in by_id["broken"]
     assert "state: " + str(tmp_path / "storage" / "state.db") in result.output
