@@ -35,8 +35,9 @@ from equipment.Scheduler.JobList import JobList
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.Occurrences import CatchUp
 from equipment.Scheduler.Pauses import Pauses
+from equipment.Scheduler.RunRecord import UNRECORDED, RunRecord
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
-from equipment.Scheduler.State.StateStore import JobState, StateStore
+from equipment.Scheduler.State.StateStore import MISSED, JobState, StateStore
 from equipment.Scheduler.Zones import TzLike, local_zone, resolve_zone, to_local
 
 _UPSTREAM_RUN_PENDING = schedule.Scheduler.run_pending
@@ -74,6 +75,9 @@ class Schedule(schedule.Scheduler):
         self.dispatcher.pauses = self.dispatcher.pauses or Pauses(self.state, self.clock)
         self._stored: dict[str, JobState] | None = None
         self._unsynced: list[Job] = []
+        #: After `take_over`: a row for each occurrence the previous leader claimed and did
+        #: not record (it died first): missed as far as anyone can tell, it may have started.
+        self.unrecorded_claims: list[RunRecord] = []
         self._registrations = itertools.count(1)
         #: Paused during a pass of several due jobs driven by `tick()` (see run_due).
         self.burst_collector = CollectorPause()
@@ -257,14 +261,22 @@ class Schedule(schedule.Scheduler):
         continue every job from the shared state, as a restart would, so the grid goes on
         and what nobody ran meanwhile follows each job's catch-up rule. An occurrence the
         previous leader `claimed` counts as handled even if it died before storing its
-        record: it was not missed for want of a leader. Returns the jobs that missed
-        occurrences."""
+        record: it was not missed for want of a leader (`unrecorded_claims` lists those).
+        Returns the jobs that missed occurrences."""
         self._stored = self.state.load()
         claimed = claimed or {}
         missed = []
+        self.unrecorded_claims = []
         for job in list(self._by_id.values()):
             if isinstance(job, Job):
-                stored = _with_claim(self._stored.get(job.id), claimed.get(job.id))
+                before = self._stored.get(job.id)
+                stored = _with_claim(before, claimed.get(job.id))
+                if stored is not before and stored is not None:
+                    self.unrecorded_claims.append(
+                        RunRecord.skipped(
+                            job.id, stored.last_scheduled, stored.epoch, MISSED, UNRECORDED
+                        )
+                    )
                 self._resume(job, stored)
                 if stored is None:  # the shared state was lost (a Redis without persistence)
                     self._unsynced.append(job)

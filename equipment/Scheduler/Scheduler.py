@@ -382,6 +382,16 @@ class Scheduler:
         for job in missed:
             _log_missed(self.log, job, self.schedule.zone, "while no replica led")
         self._store_missed(missed, NO_LEADER)
+        unrecorded = self.schedule.unrecorded_claims
+        for row in unrecorded:
+            self.log.warning(
+                "Job %s: occurrence %s was claimed by the previous leader, which died before "
+                "recording it; it is not run again (it may have started)",
+                row.job_id,
+                row.run_id,
+                extra=row.log_fields(),
+            )
+        self._writer.write(unrecorded)
         return True
 
     def _store_missed(self, missed: list[Any], reason: str) -> None:
