@@ -152,17 +152,19 @@ class Dispatcher:
             self.completed.extend(records)
         if paused:
             return
-        count, _ = Occurrences.count_between(trigger, first, latest)
+        # Counted only where that is arithmetic: on the loop's path, a cron grid is not
+        # walked through a week of suspend.
+        fixed = trigger.fixed_period()
+        count = (before - first) // fixed + 1 if fixed is not None else None
         self.log.info(
-            "Job %s: %d occurrence(s) fell due before the loop could run them (%s to %s: "
-            "a long inline job, a suspend, a clock step) and are skipped; the latest, %s, "
-            "runs now",
+            "Job %s: %s from %s to %s fell due before the loop could run them (a long inline "
+            "job, a suspend, a clock step) and are skipped; the latest, %s, runs now",
             job.id,
-            count - 1,
+            "the occurrences" if count is None else f"{count} occurrence(s)",
             first.isoformat(),
             before.isoformat(timespec="seconds"),
             latest.isoformat(),
-            extra={"job_id": job.id, "skipped": count - 1},
+            extra={"job_id": job.id, "skipped": count},
         )
 
     def open_batches(self, due: Iterable[Any]) -> bool:

@@ -74,4 +74,22 @@ def test_occurrences_a_busy_loop_skips_are_counted_and_the_newest_recorded(
     assert ticks == [*range(1, 10), 12, 13, 14, 15]  # 10 to 14 skipped (newest 3 kept), 15 ran
     assert [r.reason for r in skipped] == ["catch-up policy"] * 3
     [line] = log.find("before the loop could run them")
-    assert line.message.startswith("Job tick: 5 occurrence(s) fell due before the loop")
+    assert line.message.startswith("Job tick: 5 occurrence(s) from 2026-")
+
+
+def test_a_cron_job_late_by_a_week_is_not_walked_through_the_week(scheduler, clock, log):
+    """Counting a cron grid's skipped occurrences means stepping through each: the line
+    names the stretch instead, and the rows are the newest three."""
+    job = scheduler.schedule.cron("* * * * *").name("minutely").do(lambda: None)
+    scheduler.tick()
+    stepped = []
+    next_after = job.trigger.next_after
+    object.__setattr__(job.trigger, "next_after", lambda at: stepped.append(at) or next_after(at))
+    clock.advance(dt.timedelta(days=7))
+
+    handled = scheduler.tick()
+
+    assert [r.outcome for r in handled] == ["skipped"] * 3 + ["success"]
+    [line] = log.find("before the loop could run them")
+    assert line.message.startswith("Job minutely: the occurrences from ")
+    assert len(stepped) < 100  # not the week's 10,080 minutes
