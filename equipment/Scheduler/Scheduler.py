@@ -326,16 +326,18 @@ class Scheduler:
         run outside a pass (`job.run()`, a background run) since the last one."""
         schedule, dispatcher = self.schedule, self.schedule.dispatcher
         self._clock_watch.check(schedule)
-        self._follow_lead()
         earlier = dispatcher.drain()
+        if earlier:  # stored before a takeover reads the shared state: they are not lost
+            self._writer.write(earlier)
+        self._follow_lead()
         if self._leading:
             # Only the leader writes definitions: in a rolling deploy, a standby of the new
             # version must not replace the grid the old leader is running.
             schedule.sync_state()
             schedule.tick()
         records = dispatcher.drain()
+        self._writer.write(records)
         handled = earlier + records if earlier else records
-        self._writer.write(handled)
         presence, metrics = self._presence, self._metrics
         # When the loop will wake next: what its heartbeat promises and its gauge shows
         # (nobody asks in a test that only ticks).
@@ -382,7 +384,11 @@ class Scheduler:
         for job in missed:
             _log_missed(self.log, job, self.schedule.zone, "while no replica led")
         self._store_missed(missed, NO_LEADER)
-        unrecorded = self.schedule.unrecorded_claims
+        # This process's own claims are not a dead leader's: a run still going here, or a
+        # record waiting for the store to take it (a leader may lose and retake the lease).
+        dispatcher = self.schedule.dispatcher
+        mine = {r.run_id for r in [*self._writer.pending, *dispatcher.background.running()]}
+        unrecorded = [r for r in self.schedule.unrecorded_claims if r.run_id not in mine]
         for row in unrecorded:
             self.log.warning(
                 "Job %s: occurrence %s was claimed by the previous leader, which died before "

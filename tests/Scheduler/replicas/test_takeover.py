@@ -202,3 +202,27 @@ def test_replicas_keep_to_max_sleep_where_a_single_process_would_sleep_an_hour(
 
     assert alone._longest_sleep() == 3600
     assert replica._longest_sleep() == 30
+
+
+def test_a_leader_that_retakes_the_lease_does_not_call_its_own_runs_a_dead_leaders(
+    make_coordinator, client, prefix, clock
+):
+    coordinator = make_coordinator("a:1")
+    a = Scheduler(
+        log=MemoryLogger(),
+        clock=clock,
+        settings={"timezone": "UTC"},
+        state=RedisStateStore(client, prefix, "redis test", "a:1"),
+        coordinator=coordinator,
+    )
+    a.schedule.every(10).seconds.in_background().do(work)
+    a.schedule.sync_state()
+    coordinator.start(lambda: None, campaign=False)
+    run_for(clock, 10, a)  # :10 runs in the background
+    assert a.schedule.dispatcher.background.wait(5) == []  # done; its record waits for a pass
+    client.delete(coordinator.lease.key)  # a Redis blip: the lease is lost, then retaken
+    run_for(clock, 1, a)
+
+    assert not a.log.find("claimed by the previous leader")
+    rows = a.state.history("work:every-10-seconds", limit=10)
+    assert [(row.scheduled_at.second, row.outcome) for row in rows] == [(10, "success")]
