@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 import pytest
 
@@ -215,14 +216,16 @@ def test_a_leader_that_retakes_the_lease_does_not_call_its_own_runs_a_dead_leade
         state=RedisStateStore(client, prefix, "redis test", "a:1"),
         coordinator=coordinator,
     )
-    a.schedule.every(10).seconds.in_background().do(work)
+    release = threading.Event()
+    a.schedule.every(10).seconds.in_background().do(release.wait, 5)
     a.schedule.sync_state()
     coordinator.start(lambda: None, campaign=False)
-    run_for(clock, 10, a)  # :10 runs in the background
+    run_for(clock, 10, a)  # :10 runs in the background, past the pass
+    release.set()
     assert a.schedule.dispatcher.background.wait(5) == []  # done; its record waits for a pass
     client.delete(coordinator.lease.key)  # a Redis blip: the lease is lost, then retaken
     run_for(clock, 1, a)
 
     assert not a.log.find("claimed by the previous leader")
-    rows = a.state.history("work:every-10-seconds", limit=10)
+    rows = a.state.history(a.schedule.jobs[0].id, limit=10)
     assert [(row.scheduled_at.second, row.outcome) for row in rows] == [(10, "success")]
