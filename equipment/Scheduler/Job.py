@@ -30,7 +30,7 @@ from equipment.Scheduler.Trigger import (
     IntervalTrigger,
     Trigger,
 )
-from equipment.Scheduler.Until import counts_from_now, parse_until
+from equipment.Scheduler.Until import parse_until
 from equipment.Scheduler.Zones import local_zone, resolve_zone, to_local, wall_to_utc
 
 _SYSTEM_CLOCK = SystemClock()
@@ -70,7 +70,7 @@ class Job(schedule.Job):
         "_name",
         "_id",
         "_cancel_after_at",
-        "until_window",
+        "window_opened",
         "epoch",
         "pushes_to_queue",
         "push_call",
@@ -106,9 +106,9 @@ class Job(schedule.Job):
         self._name: str | None = None
         self._id: str | None = None
         self._cancel_after_at: dt.datetime | None = None
-        #: `until()` was given relative to now (a timedelta, a time of day): the deadline
-        #: closes a window that this registration opens (see `Schedule._resume`).
-        self.until_window = False
+        #: `until(timedelta)`: when this registration opened the job's window (its
+        #: occurrences before then are another window's, see `Schedule._resume`), else None.
+        self.window_opened: dt.datetime | None = None
         #: Set by a backward clock step that moved this job's grid, derived from where the
         #: step found it, so that run IDs stay unique although instants repeat.
         self.epoch = ""
@@ -300,7 +300,7 @@ class Job(schedule.Job):
         zone = self._zone()
         now = self._clock().now()
         self._cancel_after_at = parse_until(until_time, now, zone)
-        self.until_window = counts_from_now(until_time)
+        self.window_opened = now if isinstance(until_time, dt.timedelta) else None
         self.cancel_after = to_local(self._cancel_after_at, local_zone())
         if self._cancel_after_at < now:
             named = f" (job {self._name!r})" if self._name else ""

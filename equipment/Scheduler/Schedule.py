@@ -215,14 +215,9 @@ class Schedule(schedule.Scheduler):
 
     def _resume(self, job: Job, stored: JobState | None) -> None:
         rule = job.catch_up_rule or self.catch_up
-        if job.until_window:
-            # `until(timedelta(hours=1))` runs the job for an hour from this registration.
-            # The window an earlier process opened is not stored, so what fell due since
-            # its last run may have been past that window's end: not missed, not caught up.
-            rule = CatchUp()
+        if job.window_opened is not None:
+            stored = _in_window(job, stored, job.window_opened)
         plan = Occurrences.resume(job.trigger, job.fingerprint, stored, self.clock.now(), rule)
-        if job.until_window:
-            plan.missed = None
         if plan.redefined:
             self.log.info(
                 "Job %s changed its schedule since it last ran (now %s): its runs start "
@@ -372,6 +367,23 @@ class Schedule(schedule.Scheduler):
         if next_at is None:
             return None
         return (next_at - self.clock.now()).total_seconds()
+
+
+def _in_window(job: Job, stored: JobState | None, opened: dt.datetime) -> JobState | None:
+    """`until(timedelta(hours=1))` runs the job for an hour from its registration. The
+    window an earlier process opened is not stored, so what fell due since its last run
+    may have been past that window's end: `stored` moved up to the window's opening, so
+    that only this window's occurrences are missed (or caught up)."""
+    if stored is None or stored.fingerprint != job.fingerprint:
+        return stored
+    trigger = job.trigger.anchored(stored.anchor)
+    first = trigger.first(stored.anchor)
+    if first >= opened:
+        return stored
+    before = Occurrences.latest_due(trigger, first, opened - dt.timedelta(microseconds=1))
+    if stored.last_scheduled is not None and stored.last_scheduled >= before:
+        return stored
+    return dataclasses.replace(stored, last_scheduled=before)
 
 
 def _with_claim(

@@ -43,9 +43,3 @@ def parse_until(value: Any, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
         "until() takes a string, datetime.datetime, datetime.timedelta, datetime.time parameter"
     )
 
-
-def counts_from_now(value: Any) -> bool:
-    """Whether `until(value)` depends on when it is called: a timedelta, a time of day."""
-    if isinstance(value, dt.datetime):
-        return False
-    return not (isinstance(value, str) and "-" in value)  # 'YYYY-MM-DD ...' is a date

@@ -147,7 +147,7 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
     if rows:
         return _outcome(rows[0], zone)
     job = question.job
-    if job.deadline is not None and not job.until_window and target > job.deadline:
+    if job.deadline is not None and job.window_opened is None and target > job.deadline:
         return (
             f"It was after the job's until() deadline ({format_instant(job.deadline, zone)}): "
             "the job had left the schedule."

@@ -196,20 +196,30 @@ def test_bad_catch_up_values_name_the_job(scheduler, arguments, message):
         scheduler.schedule.every().day.name("nightly").catch_up(**arguments)
 
 
-@pytest.mark.parametrize("until", [HOUR * 5, "23:00"], ids=["timedelta", "time of day"])
-def test_a_window_until_opens_again_at_a_restart_with_nothing_missed_or_caught_up(until):
-    """`until(timedelta(hours=1))` counts from registration; the earlier window is not kept,
-    so what fell due after its end is neither reported missed nor run."""
+def test_a_timedelta_until_opens_a_window_at_each_start_with_nothing_missed_before_it():
+    """`until(timedelta(hours=5))` counts from registration; the earlier window is not kept,
+    so what fell due before this one opened is neither reported missed nor run."""
 
     def window(schedule) -> None:
-        schedule.every(10).minutes.catch_up(within=HOUR).until(until).do(jobs.cleanup)
+        schedule.every(10).minutes.catch_up(within=HOUR).until(HOUR * 5).do(jobs.cleanup)
 
-    scheduler, log = downtime(window, hours=3)
+    scheduler, log = downtime(window, hours=3.05)
 
     assert runs_at_start(scheduler) == []
     assert not log.find("missed")
     job = scheduler.schedule.jobs[0]
     assert job.next_run_at == START + dt.timedelta(hours=4, minutes=10)  # on its grid
+
+
+def test_a_time_of_day_until_is_the_same_deadline_all_day_so_misses_are_reported():
+    def today(schedule) -> None:
+        schedule.every(10).minutes.catch_up(within=HOUR).until("23:00").do(jobs.cleanup)
+
+    scheduler, log = downtime(today, hours=3.05)
+
+    assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
+    [line] = log.find("missed")
+    assert "missed 19 occurrence(s) while no scheduler ran" in line.message
 
 
 def test_an_until_date_keeps_what_was_missed_before_it():
