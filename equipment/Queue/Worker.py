@@ -112,6 +112,7 @@ def build_worker(
     from equipment.Queue.WorkerClasses import (
         EquipmentSimpleWorker,
         EquipmentWorker,
+        WorkedJob,
         failure_logger,
         quiet_rq_retries,
     )
@@ -127,6 +128,7 @@ def build_worker(
         connection=connection,
         exception_handlers=[failure_logger(log)],
         log_job_description=False,
+        job_class=WorkedJob,
     )
     worker.app_log = log
     worker.worker_pid = os.getpid()  # its children die with this process

@@ -46,7 +46,7 @@ from rq.utils import now
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.ParentDeath import die_with_parent
-from equipment.Queue.Pushable import describe
+from equipment.Queue.Pushable import describe, why_result_not_stored
 from equipment.Queue.RedisConnection import TRANSIENT_ERRORS
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
@@ -456,26 +456,31 @@ class EquipmentWorkerMixin:
                 f"(run {run_id or '-'})",
                 extra={**extra, "seconds": round(elapsed, 3)},
             )
-            self._warn_if_result_lost(job, extra)
+            problem = getattr(job, "unstorable", None)  # (a `WorkedJob`)
+            if problem:  # RQ stores a placeholder instead, and says nothing
+                self.app_log.warning(
+                    f"Job {job.id} ({extra['function']}) returned a value that cannot be "
+                    f"pickled: RQ keeps {UNSERIALIZABLE!r} as its result; return plain "
+                    f"data, or nothing ({problem})",
+                    extra=extra,
+                )
         return ok
-
-    def _warn_if_result_lost(self, job: Job, extra: dict[str, Any]) -> None:
-        """RQ stores a return value it cannot pickle as a placeholder, silently: say so."""
-        try:
-            stored = job.return_value(refresh=True) if job.result_ttl != 0 else None
-        except Exception:  # noqa: BLE001 - Redis gone meanwhile: the outage is logged
-            return
-        if stored == UNSERIALIZABLE:
-            self.app_log.warning(
-                f"Job {job.id} ({extra['function']}) returned a value that cannot be "
-                f"pickled: RQ keeps {UNSERIALIZABLE!r} as its result; return plain data, "
-                "or nothing",
-                extra=extra,
-            )
 
     def handle_exception(self, job: Job, *exc_info: Any) -> None:
         """Our handler logs the failure with the run ID; RQ's own copy of it is skipped."""
         call_exception_handlers(self._exc_handlers, job, *exc_info)  # type: ignore[attr-defined]
+
+
+class WorkedJob(Job):
+    """RQ's job as our worker runs it: it notes why its return value could not be stored
+    (`perform` is RQ's public hook for running a job; `job_class` brings the class)."""
+
+    unstorable: str | None = None
+
+    def perform(self) -> Any:
+        result = super().perform()
+        self.unstorable = why_result_not_stored(result)
+        return result
 
 
 class EquipmentWorker(EquipmentWorkerMixin, Worker):
