@@ -1,9 +1,10 @@
 """A job's last outcome in words, for `schedule list` and the status page.
 
 A job's state keeps its last run (when it started, how long it took) and its last handled
-occurrence's outcome. The two are the same occurrence unless that was skipped: a paused
+occurrence's outcome. The two are the same occurrence unless that one did not run: a paused
 job's last run is from before the pause, its last outcome is the skip of its latest
-occurrence. So a skip is told with its reason and its own instant ("skipped (paused) at
+occurrence (or the missed rows a start or a takeover stores). So a skip, or a miss, is told
+with its reason and its own instant ("skipped (paused) at
 2026-03-28 12:20:00 UTC (...Z)"), and never reads as the outcome of the run beside it.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from equipment.Scheduler.RunRecord import FAILURE, SKIPPED, SUCCESS
-from equipment.Scheduler.State.StateStore import JobState, StateStore
+from equipment.Scheduler.State.StateStore import MISSED, JobState, StateStore
 from equipment.Scheduler.Zones import format_instant
 
 
@@ -24,18 +25,20 @@ def last_outcome(stored: JobState, state: StateStore, zone: dt.tzinfo) -> str:
         outcome = f"failure: {stored.last_error}"
     elif outcome == SUCCESS and stored.last_duration is not None:
         outcome = f"success in {stored.last_duration * 1000:.1f} ms"
-    elif outcome == SKIPPED:
-        return _skip(stored, state, zone) + _failed_before(stored.consecutive_failures)
+    elif outcome in (SKIPPED, MISSED):  # not a run: its own instant, beside the last run
+        return _not_run(stored, state, zone) + _failed_before(stored.consecutive_failures)
     if stored.consecutive_failures > 1:
         outcome += f" ({stored.consecutive_failures} failures in a row)"
     return outcome
 
 
-def _skip(stored: JobState, state: StateStore, zone: dt.tzinfo) -> str:
-    """Why, from the skipped occurrence's history row, and when it was due."""
+def _not_run(stored: JobState, state: StateStore, zone: dt.tzinfo) -> str:
+    """Skipped or missed; why, from the occurrence's history row, and when it was due."""
     newest = state.history(stored.job_id, limit=1)
     entry = newest[0] if newest and newest[0].run_id == stored.last_run_id else None
-    words = f"skipped ({entry.reason})" if entry is not None and entry.reason else "skipped"
+    words = str(stored.last_outcome)
+    if entry is not None and entry.reason:
+        words += f" ({entry.reason})"
     at = entry.scheduled_at if entry is not None else stored.last_scheduled
     return words if at is None else f"{words} at {format_instant(at, zone)}"
 
