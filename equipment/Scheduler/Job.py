@@ -438,6 +438,8 @@ class Job(schedule.Job):
         the same step names the new occurrences the same."""
         if self._next_run_at is not None:
             self.epoch = f"{self._next_run_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+            if self.backlog:  # the catch-up still to run moves with the grid it is on
+                self.backlog = deque(self.trigger.realign(at + delta) for at in self.backlog)
             self.next_run_at = self.trigger.realign(self._next_run_at + delta)
 
     # -- running ---------------------------------------------------------------------------------

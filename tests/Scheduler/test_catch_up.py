@@ -232,3 +232,16 @@ def test_an_until_date_keeps_what_was_missed_before_it():
 
     [line] = log.find("missed")
     assert "missed 19 occurrence(s) while no scheduler ran" in line.message
+
+
+def test_a_backward_clock_step_moves_the_catch_up_still_to_run_with_the_grid():
+    scheduler, log = downtime(
+        lambda s: every_ten_minutes(s, within=dt.timedelta(minutes=35), all=True), hours=3
+    )
+    scheduler.tick()  # 15:30 runs; 15:40, 15:50 and 16:00 are still to catch up
+    scheduler.clock.jump(dt.timedelta(minutes=-30))  # 16:00 -> 15:30
+
+    ran = [record for record in scheduler.tick() if record.outcome == "success"]
+
+    assert [record.scheduled_at.strftime("%H:%M") for record in ran] == ["15:10"]
+    assert not log.find("before the loop could run them")  # no phantom occurrences
