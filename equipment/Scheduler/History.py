@@ -51,12 +51,27 @@ def grace(max_sleep: float) -> dt.timedelta:
     return max(HEARTBEAT_INTERVAL, dt.timedelta(seconds=max_sleep)) + HEARTBEAT_INTERVAL
 
 
-def covering(spans: list[HeartbeatSpan], moment: dt.datetime, slack: dt.timedelta) -> list[
-    HeartbeatSpan
-]:
+def covering(
+    spans: list[HeartbeatSpan],
+    moment: dt.datetime,
+    slack: dt.timedelta,
+    alive: set[str] | frozenset[str] = frozenset(),
+) -> list[HeartbeatSpan]:
     """The spans during which a scheduler was running at `moment` (not at the moment it
-    stopped: an occurrence due then was not run)."""
-    return [s for s in spans if _begin(s) <= moment < _end(s, slack)]
+    stopped: an occurrence due then was not run). A process still `alive` (its IDs) runs
+    on from its first beat, however long ago its last."""
+    return [
+        s
+        for s in spans
+        if _begin(s) <= moment
+        and (moment < _end(s, slack) or (not s.stopped and s.process_id in alive))
+    ]
+
+
+def alive_now(state: StateStore, now: dt.datetime, max_sleep: float) -> set[str]:
+    """The IDs of the processes alive now, by `health`'s rule (promise, pid)."""
+    stale = stale_after(max_sleep)
+    return {p.process_id for p in state.processes() if p.is_alive(now, stale)}
 
 
 def _begin(span: HeartbeatSpan) -> dt.datetime:
@@ -140,8 +155,7 @@ def timeline(
     start = max(job.anchor or now, now - dt.timedelta(days=history_days), min(evidence))
     if len(rows) >= limit:
         start = max(start, rows[-1].scheduled_at)
-    stale = stale_after(max_sleep)
-    alive = {p.process_id for p in state.processes() if p.is_alive(now, stale)}
+    alive = alive_now(state, now, max_sleep)
     stored = {row.scheduled_at for row in rows}
     for gap_start, gap_end in gaps(spans, start, now, alive):
         lines.extend(missed_in(job, gap_start, gap_end, stored))

@@ -14,7 +14,7 @@ from typing import Any
 
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Health import stale_after
-from equipment.Scheduler.History import NO_SCHEDULER, collapse, covering, grace
+from equipment.Scheduler.History import NO_SCHEDULER, alive_now, collapse, covering, grace
 from equipment.Scheduler.State.StateStore import MISSED, HeartbeatSpan, HistoryEntry, StateStore
 from equipment.Scheduler.Zones import format_instant, offset_changes, wall_to_utc, zone_name
 
@@ -154,7 +154,7 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
         )
     slack = grace(question.max_sleep)
     spans = state.spans()
-    alive = covering(spans, target, slack)
+    alive = covering(spans, target, slack, alive_now(state, question.now, question.max_sleep))
     if alive and question.coordination != "none":  # standbys beat too
         return (
             f"Replicas were running ({', '.join(s.process_id for s in alive)}) but none "
@@ -252,7 +252,8 @@ def _downtime(question: Question, spans: list[HeartbeatSpan], target: dt.datetim
 def _evidence(question: Question, state: StateStore, target: dt.datetime) -> str:
     zone = question.job.trigger.zone
     slack = grace(question.max_sleep)
-    alive = covering(state.spans(), target, slack)
+    live = alive_now(state, question.now, question.max_sleep)
+    alive = covering(state.spans(), target, slack, live)
     beats = (
         "; ".join(
             f"{s.process_id} beat from {format_instant(s.first_beat, zone)} to "

@@ -290,3 +290,21 @@ def test_why_an_occurrence_due_while_a_scheduler_stopped_says_it_was_stopping() 
     assert "It fell due while a scheduler (h:1:20260105T120000) was stopping" in during
     assert "finished at 2026-01-05 12:02:00 UTC" in during and "shutdown_grace, 30s" in during
     assert "stopping" not in before and "A scheduler was running" in before
+
+
+def test_why_an_occurrence_a_live_idle_scheduler_is_running_is_not_missed() -> None:
+    """Asked just after it fell due: the idle loop that promised its next beat for then is
+    alive, and its pass has not written the row yet. History shows nothing missed; neither
+    does why."""
+    scheduler = hourly(START)
+    job = scheduler.schedule.get_job("hourly")
+    promise = START + dt.timedelta(hours=1, seconds=10)
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, START))
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, START, next_beat_by=promise))
+    now = START + dt.timedelta(hours=1, seconds=5)
+
+    answer = why(scheduler, job, START + dt.timedelta(hours=1), now)
+
+    assert "no scheduler was running" not in answer
+    assert "A scheduler was running (h:1:20260105T120000)" in answer
+    assert "its pass had not written its records yet" in answer
