@@ -214,24 +214,28 @@ class Scheduler:
         self.lifecycle.phase = Phase.HALTED
         self.should_exit = True
 
+    @property
+    def _grace(self) -> str:
+        """`shutdown_grace` as the stop's log lines write it ('30', '2.5')."""
+        return f"{self.settings.shutdown_grace:g}"
+
     def _request_stop(self, signal_name: str) -> None:
         # Halted first: from here on, an interrupt inside the running job is the stop's, not
         # the job's own, even if a second signal lands while the lines below are written.
         self.stop()
         running = self.schedule.dispatcher.runner.current
-        grace = self.settings.shutdown_grace
         if running is not None:
             self.log.info(
                 "Scheduler stopping (%s): no new runs; waiting up to %ss for job %s",
                 signal_name,
-                f"{grace:g}",
+                self._grace,
                 running.job_id,
                 extra={"run_id": running.run_id},
             )
         else:
             self.log.info("Scheduler stopping (%s)", signal_name)
         # Armed even when no job seems to run: one may be starting this very instant.
-        self._signals.arm_grace(grace)
+        self._signals.arm_grace(self.settings.shutdown_grace)
 
     # -- registration checks -------------------------------------------------------------------
 
@@ -271,7 +275,7 @@ class Scheduler:
             self._finish_background()
         except ShutdownGraceExpired:
             running = self.schedule.dispatcher.runner.interrupted
-            grace = f"{self.settings.shutdown_grace:g}"
+            grace = self._grace
             if running is not None:
                 self.log.error(
                     "Job %s did not finish within shutdown_grace (%ss) and was interrupted",
@@ -295,7 +299,7 @@ class Scheduler:
             dispatcher = self.schedule.dispatcher
             dispatcher.drop_waiting()  # (the grace may have run out before they were)
             self._report_background()
-            grace = f"{self.settings.shutdown_grace:g}"
+            grace = self._grace
             left = dispatcher.abandon_background(
                 Abandoned(f"still running when shutdown_grace ({grace}s) ran out")
             )
@@ -326,9 +330,7 @@ class Scheduler:
         run outside a pass (`job.run()`, a background run) since the last one."""
         schedule, dispatcher = self.schedule, self.schedule.dispatcher
         self._clock_watch.check(schedule)
-        earlier = dispatcher.drain()
-        if earlier:  # stored before a takeover reads the shared state: they are not lost
-            self._writer.write(earlier)
+        earlier = self.store_finished()  # before a takeover reads the shared state
         self._follow_lead()
         if self._leading:
             # Only the leader writes definitions: in a rolling deploy, a standby of the new
@@ -440,13 +442,13 @@ class Scheduler:
         if pool.running():
             self.log.info(
                 "Waiting up to %ss for %d background run(s)",
-                f"{self.settings.shutdown_grace:g}",
+                self._grace,
                 len(pool.running()),
             )
             pool.wait(self.settings.shutdown_grace)
 
     def _report_background(self) -> None:
-        grace = f"{self.settings.shutdown_grace:g}"
+        grace = self._grace
         for record in self.schedule.dispatcher.background.running():
             self.log.error(
                 "Background job %s did not finish within shutdown_grace (%ss); the process "
