@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 NOT_THE_OWNER = "not the owner"
 #: Records made for the occurrences a late loop skips (the newest; the log line counts all).
 SKIPPED_ROWS = 3
-_TICK = dt.timedelta(microseconds=1)
 # When an occurrence's record is complete (see Dispatcher._handle).
 NOW, LATER, NEVER = "now", "later", "never"
 
@@ -140,7 +139,7 @@ class Dispatcher:
         runs. The ones before it are skipped (catch-up policy): one line counts them, and
         the newest few get records, so that history shows them."""
         trigger = job.trigger
-        before = latest - _TICK  # the skipped ones: [first, latest)
+        before = latest - Occurrences.TICK  # the skipped ones: [first, latest)
         moments = Occurrences.newest_in(trigger, first, before, SKIPPED_ROWS)
         paused = self.pauses is not None and self.pauses.is_paused(job.id)
         reason = PAUSED if paused else CATCH_UP  # (paused, none of them would have run)

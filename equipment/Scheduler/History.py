@@ -180,7 +180,7 @@ def missed_in(
     end = min([end, *(at for at in stored if moment <= at < end)])
     if moment >= end:
         return listed
-    last = Occurrences.latest_due(trigger, moment, end - dt.timedelta(microseconds=1))
+    last = Occurrences.latest_due(trigger, moment, end - Occurrences.TICK)
     count, _ = Occurrences.count_between(trigger, moment, last)
     listed.append(Occurrence(_missed(job, moment), count=count, last=last))
     return listed

@@ -22,7 +22,8 @@ from equipment.Scheduler.Trigger import STEP_LIMIT, Trigger
 CATCH_UP_LIMIT = 100
 #: Missed occurrences are counted exactly up to this many (beyond, "at least").
 COUNT_CAP = 100_000
-_TICK = dt.timedelta(microseconds=1)
+#: The smallest step between two instants: `x - TICK` is the last instant before `x`.
+TICK = dt.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def latest_due(trigger: Trigger, first_due: dt.datetime, now: dt.datetime) -> dt
 
 def next_run(trigger: Trigger, scheduled: dt.datetime, now: dt.datetime) -> dt.datetime:
     """The first occurrence after `scheduled` that is strictly after `now`."""
-    return trigger.first_at_or_after(scheduled, max(now + _TICK, scheduled))
+    return trigger.first_at_or_after(scheduled, max(now + TICK, scheduled))
 
 
 def newest_in(

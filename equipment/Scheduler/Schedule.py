@@ -380,10 +380,7 @@ def _in_window(job: Job, stored: JobState | None, opened: dt.datetime) -> JobSta
     first = trigger.first(stored.anchor)
     if first >= opened:
         return stored
-    before = Occurrences.latest_due(trigger, first, opened - dt.timedelta(microseconds=1))
-    if stored.last_scheduled is not None and stored.last_scheduled >= before:
-        return stored
-    return dataclasses.replace(stored, last_scheduled=before)
+    return _moved_up(stored, Occurrences.latest_due(trigger, first, opened - Occurrences.TICK))
 
 
 def _with_claim(
@@ -392,9 +389,15 @@ def _with_claim(
     """`stored`, its last handled occurrence moved up to a later one claimed on its grid."""
     if stored is None or claim is None or claim[0] != stored.epoch:
         return stored
-    if stored.last_scheduled is not None and stored.last_scheduled >= claim[1]:
+    return _moved_up(stored, claim[1])
+
+
+def _moved_up(stored: JobState, handled: dt.datetime) -> JobState:
+    """`stored` with `handled` as its last handled occurrence, if that is later (a copy:
+    the loaded state stays as the store has it)."""
+    if stored.last_scheduled is not None and stored.last_scheduled >= handled:
         return stored
-    return dataclasses.replace(stored, last_scheduled=claim[1])
+    return dataclasses.replace(stored, last_scheduled=handled)
 
 
 def _is_local(zone: TzLike) -> bool:

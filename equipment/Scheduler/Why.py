@@ -123,7 +123,7 @@ def _rows_for(state: StateStore, job: Any, target: dt.datetime) -> list[HistoryE
     """The occurrence's row, the most telling of the replicas'; a row per run if it ran
     more than once."""
     return collapse(
-        state.history(job.id, limit=20, before=target + dt.timedelta(microseconds=1), after=target)
+        state.history(job.id, limit=20, before=target + Occurrences.TICK, after=target)
     )
 
 
