@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from equipment.Scheduler import Occurrences
-from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.History import NO_SCHEDULER, alive_now, collapse, covering, grace
 from equipment.Scheduler.State.StateStore import MISSED, HeartbeatSpan, HistoryEntry, StateStore
 from equipment.Scheduler.Zones import format_instant, offset_changes, wall_to_utc, zone_name
@@ -66,9 +65,26 @@ def explain(question: Question, state: StateStore) -> str:
         parts.append(located)
     if clock_note:
         parts.append(clock_note)
-    parts.append(_what_happened(question, state, target))
-    parts.append(_evidence(question, state, target))
+    beats = _Beats.read(state, question, target)
+    parts.append(_what_happened(question, state, target, beats))
+    parts.append(_evidence(question, state, beats))
     return " ".join(part for part in parts if part)
+
+
+@dataclass
+class _Beats:
+    """The heartbeat evidence about one moment, read once for the whole answer."""
+
+    spans: list[HeartbeatSpan]  # every process's
+    covering: list[HeartbeatSpan]  # those of processes that were running then
+    alive: set[str]  # the processes alive now (health's rule)
+
+    @classmethod
+    def read(cls, state: StateStore, question: Question, target: dt.datetime) -> _Beats:
+        spans = state.spans()
+        alive = alive_now(state, question.now, question.max_sleep)
+        slack = grace(question.max_sleep)
+        return cls(spans, covering(spans, target, slack, alive), alive)
 
 
 def _locate(
@@ -127,7 +143,9 @@ def _rows_for(state: StateStore, job: Any, target: dt.datetime) -> list[HistoryE
     )
 
 
-def _what_happened(question: Question, state: StateStore, target: dt.datetime) -> str:
+def _what_happened(
+    question: Question, state: StateStore, target: dt.datetime, beats: _Beats
+) -> str:
     zone = question.job.trigger.zone
     if target > question.now:
         paused = question.job.id in state.paused()
@@ -152,9 +170,7 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             f"It was after the job's until() deadline ({format_instant(job.deadline, zone)}): "
             "the job had left the schedule."
         )
-    slack = grace(question.max_sleep)
-    spans = state.spans()
-    alive = covering(spans, target, slack, alive_now(state, question.now, question.max_sleep))
+    alive = beats.covering
     if alive and question.coordination != "none":  # standbys beat too
         return (
             f"Replicas were running ({', '.join(s.process_id for s in alive)}) but none "
@@ -163,7 +179,7 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             "and ran only the latest due occurrence (catch-up policy)."
         )
     span = max(alive, key=lambda span: span.last_beat) if alive else None
-    if span is not None and target > span.last_beat and not _still_running(question, state, span):
+    if span is not None and target > span.last_beat and span.process_id not in beats.alive:
         return (
             f"A scheduler ({span.process_id}) had beaten at "
             f"{format_instant(span.last_beat, zone)}, shortly before, but recorded nothing "
@@ -184,7 +200,7 @@ def _what_happened(question: Question, state: StateStore, target: dt.datetime) -
             "the loop was late and ran only the latest due occurrence (catch-up policy), or "
             "its pass had not written its records yet."
         )
-    return "It was missed: no scheduler was running. " + _downtime(question, spans, target)
+    return "It was missed: no scheduler was running. " + _downtime(question, beats.spans, target)
 
 
 def _stopping_at(span: HeartbeatSpan, target: dt.datetime, question: Question) -> bool:
@@ -192,15 +208,6 @@ def _stopping_at(span: HeartbeatSpan, target: dt.datetime, question: Question) -
     said goodbye: its stop, where the running job finishes and nothing new starts."""
     stop_began = span.last_beat - dt.timedelta(seconds=question.shutdown_grace + 1)
     return stop_began <= target
-
-
-def _still_running(question: Question, state: StateStore, span: HeartbeatSpan) -> bool:
-    """Whether `span`'s process still runs (its heartbeat not late; on this host, its pid)."""
-    stale = stale_after(question.max_sleep)
-    return any(
-        process.process_id == span.process_id and process.is_alive(question.now, stale)
-        for process in state.processes()
-    )
 
 
 def _outcome(row: HistoryEntry, zone: dt.tzinfo) -> str:
@@ -249,12 +256,10 @@ def _downtime(question: Question, spans: list[HeartbeatSpan], target: dt.datetim
     return "; ".join(words) + "."
 
 
-def _evidence(question: Question, state: StateStore, target: dt.datetime) -> str:
+def _evidence(question: Question, state: StateStore, beats: _Beats) -> str:
     zone = question.job.trigger.zone
-    slack = grace(question.max_sleep)
-    live = alive_now(state, question.now, question.max_sleep)
-    alive = covering(state.spans(), target, slack, live)
-    beats = (
+    alive = beats.covering
+    lines = (
         "; ".join(
             f"{s.process_id} beat from {format_instant(s.first_beat, zone)} to "
             f"{format_instant(s.last_beat, zone)}"
@@ -269,4 +274,4 @@ def _evidence(question: Question, state: StateStore, target: dt.datetime) -> str
         if question.coordination == "none"
         else f"coordination: {question.coordination}"
     )
-    return f"Evidence: {beats}; {pause}; {lease}."
+    return f"Evidence: {lines}; {pause}; {lease}."
