@@ -42,4 +42,3 @@ def parse_until(value: Any, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     raise TypeError(
         "until() takes a string, datetime.datetime, datetime.timedelta, datetime.time parameter"
     )
-
