@@ -298,7 +298,11 @@ class Dispatcher:
             )
             return NOW
         if job.background and not manual:
-            self.background.submit(record, lambda: self._run_background(job, record))
+            self.background.submit(
+                record,
+                lambda: self._run_background(job, record),
+                lambda: self._not_started(job, record),
+            )
             return LATER
         batch = self._batches.get(id(job.push_call[0])) if job.push_call else None
         try:
@@ -324,12 +328,7 @@ class Dispatcher:
 
     def drop_waiting(self) -> None:
         """At a stop: background runs still waiting for a thread are not started."""
-        for record in self.background.cancel_waiting():
-            self._not_started(record)
-            try:  # the overlap lock it took, if it is a .without_overlapping() job
-                self.coordinator.locks.release(record.job_id, record.run_id)
-            except Exception:  # noqa: BLE001 - it expires by itself (see RunLocks)
-                pass
+        self.background.cancel_waiting()
 
     def abandon_background(self, error: BaseException) -> list[RunRecord]:
         """The process leaves at once: the background runs still going end with `error`."""
@@ -340,7 +339,9 @@ class Dispatcher:
                 abandoned.append(record)
         return abandoned
 
-    def _not_started(self, record: RunRecord) -> None:
+    def _not_started(self, job: Any, record: RunRecord) -> None:
+        """A background run waited for a thread until a stop came: it is not run, and
+        the overlap lock it took (a .without_overlapping() job) is released."""
         record.reason = STOPPING
         self.log.warning(
             "Background job %s did not start before the stop (all threads were busy); "
@@ -351,11 +352,11 @@ class Dispatcher:
         )
         with self._completed_lock:
             self.completed.append(record)
+        self._unlock(job, record)
 
     def _run_background(self, job: Any, record: RunRecord) -> None:
         if not self.lifecycle.accepts_runs:  # it waited for a thread until a stop came
-            self._not_started(record)
-            self._unlock(job, record)
+            self._not_started(job, record)
             self.on_background_done()
             return
         try:

@@ -31,14 +31,19 @@ class BackgroundPool:
         self._running: dict[str, RunRecord] = {}  # submitted and not finished, by run ID
         self._waiting: set[str] = set()  # job IDs with a run submitted and not started
         self._taken: set[str] = set()  # run IDs a thread has taken
+        self._on_cancel: dict[str, Callable[[], None]] = {}  # by run ID, until taken
         self._busy = 0  # threads running a job now
         self._idle = threading.Condition()
 
-    def submit(self, record: RunRecord, work: Callable[[], None]) -> None:
-        """Run `work()` (which never raises) on a pool thread."""
+    def submit(
+        self, record: RunRecord, work: Callable[[], None], on_cancel: Callable[[], None]
+    ) -> None:
+        """Run `work()` (which never raises) on a pool thread; or `on_cancel()` instead,
+        if a stop cancels the run before a thread takes it (`cancel_waiting`)."""
         with self._idle:
             self._running[record.run_id] = record
             self._waiting.add(record.job_id)
+            self._on_cancel[record.run_id] = on_cancel
         self._work.put((record, work))
         if len(self._workers) < self.threads:
             worker = threading.Thread(
@@ -53,15 +58,19 @@ class BackgroundPool:
         thread is busy (a free one takes it at once)."""
         return job_id in self._waiting and self._busy >= self.threads
 
-    def cancel_waiting(self) -> list[RunRecord]:
-        """At a stop: the runs still waiting for a thread will not start; returns them."""
+    def cancel_waiting(self) -> int:
+        """At a stop: the runs still waiting for a thread will not start; each one's
+        `on_cancel()` is called. Returns how many there were."""
         with self._idle:
             dropped = [r for run_id, r in self._running.items() if run_id not in self._taken]
+            cancels = [self._on_cancel.pop(record.run_id) for record in dropped]
             for record in dropped:
                 del self._running[record.run_id]
                 self._waiting.discard(record.job_id)
             self._idle.notify_all()
-        return dropped
+        for on_cancel in cancels:  # outside the lock: they log, and may release a lock
+            on_cancel()
+        return len(cancels)
 
     @property
     def idle(self) -> bool:
@@ -93,6 +102,7 @@ class BackgroundPool:
                     continue
                 self._taken.add(record.run_id)
                 self._waiting.discard(record.job_id)
+                del self._on_cancel[record.run_id]
                 self._busy += 1
             try:
                 work()

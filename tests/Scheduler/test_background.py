@@ -116,6 +116,35 @@ def test_a_run_that_never_got_a_thread_is_reported_as_not_run_at_the_stop(clock,
     assert not log.find("Job next started")  # a thread freed later does not start it
 
 
+def test_a_run_dropped_at_the_stop_releases_only_an_overlap_lock_it_took(clock, log):
+    """The waiting run of a .without_overlapping() job gives its lock back, and says so when
+    that fails; the waiting run of a job without one touches no lock."""
+    scheduler = stopping_scheduler(clock, log, grace=0.5)
+    gate = Gate()
+    scheduler.schedule.dispatcher.background.threads = 1
+    scheduler.schedule.every(1).seconds.in_background().name("stuck").do(gate)
+    scheduler.schedule.every(1).seconds.in_background().without_overlapping().name("solo").do(
+        quick
+    )
+    scheduler.schedule.every(1).seconds.in_background().name("plain").do(quick)
+    released = []
+
+    def release(job_id: str, run_id: str) -> None:
+        released.append(job_id)
+        raise ConnectionError("lock server gone")
+
+    scheduler.coordinator.locks.release = release
+    clock.advance(1)
+    scheduler.run()
+    gate.open.set()
+    assert scheduler.schedule.dispatcher.background.wait(WAIT) == []
+
+    assert released == ["solo"]
+    [line] = log.find("its overlap lock was not released", logging.WARNING)
+    assert line.message.startswith("Job solo:") and "lock server gone" in line.message
+    assert len(log.find("did not start before the stop", logging.WARNING)) == 2
+
+
 def test_the_lock_is_released_when_a_run_fails(scheduler, clock):
     scheduler.schedule.every(1).seconds.without_overlapping().do(failing)
     outcomes = []
