@@ -31,7 +31,13 @@ from equipment.Scheduler.Trigger import (
     Trigger,
 )
 from equipment.Scheduler.Until import parse_until
-from equipment.Scheduler.Zones import local_zone, resolve_zone, to_local, wall_to_utc
+from equipment.Scheduler.Zones import (
+    format_instant,
+    local_zone,
+    resolve_zone,
+    to_local,
+    wall_to_utc,
+)
 
 _SYSTEM_CLOCK = SystemClock()
 #: The longest interval a job may have: past it, dates overflow (year 9999) and it is a typo.
@@ -297,17 +303,20 @@ class Job(schedule.Job):
         return f"at({time_str!r}) on {self._phrase()}: not a valid time (expected {wanted})"
 
     def until(self, until_time: Any) -> Job:
-        zone = self._zone()
-        now = self._clock().now()
-        self._cancel_after_at = parse_until(until_time, now, zone)
-        self.window_opened = now if isinstance(until_time, dt.timedelta) else None
-        self.cancel_after = to_local(self._cancel_after_at, local_zone())
-        if self._cancel_after_at < now:
+        """Run up to a deadline. One already past is not an error here: code that ran for
+        days meets its deadline at some restart, and the registration that follows leaves
+        the job out with a warning (`Schedule.register`). A negative span is a mistake in
+        the code whenever it runs, and is refused."""
+        if isinstance(until_time, dt.timedelta) and until_time < dt.timedelta(0):
             named = f" (job {self._name!r})" if self._name else ""
             raise ScheduleValueError(
-                f"until({until_time!r}) on {self.describe()}{named} is in the past: it is "
-                f"{now.astimezone(zone):%Y-%m-%d %H:%M:%S %Z} now, so the job would never run"
+                f"until({until_time!r}) on {self.describe()}{named}: a negative span, so the "
+                "job would never run"
             )
+        now = self._clock().now()
+        self._cancel_after_at = parse_until(until_time, now, self._zone())
+        self.window_opened = now if isinstance(until_time, dt.timedelta) else None
+        self.cancel_after = to_local(self._cancel_after_at, local_zone())
         return self
 
     def do(self, job_func: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
@@ -424,12 +433,16 @@ class Job(schedule.Job):
         else:
             self.next_run_at = Occurrences.next_run(self.trigger, self._next_run_at, now)
 
-    def check_deadline(self) -> None:
-        if self._cancel_after_at is not None and self._next_run_at > self._cancel_after_at:
-            raise ScheduleValueError(
-                f"job {self._id!r}: until() deadline {self._cancel_after_at.isoformat()} comes "
-                f"before its first run {self._next_run_at.isoformat()}, so it would never run"
-            )
+    def never_runs(self, now: dt.datetime) -> str | None:
+        """Why the job's `until()` deadline leaves it no run from `now` on, or None."""
+        deadline = self._cancel_after_at
+        if deadline is None:
+            return None
+        if deadline < now:
+            return "has passed"
+        if self._next_run_at is not None and self._next_run_at > deadline:
+            return f"comes before its first run, {format_instant(self._next_run_at, self._zone())}"
+        return None
 
     def shift(self, delta: dt.timedelta) -> None:
         """Move the next run by `delta` (a backward wall-clock step for elapsed-time jobs).

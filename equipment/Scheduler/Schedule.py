@@ -38,7 +38,7 @@ from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.RunRecord import UNRECORDED, RunRecord
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
 from equipment.Scheduler.State.StateStore import MISSED, JobState, StateStore
-from equipment.Scheduler.Zones import TzLike, local_zone, resolve_zone, to_local
+from equipment.Scheduler.Zones import TzLike, format_instant, local_zone, resolve_zone, to_local
 
 _UPSTREAM_RUN_PENDING = schedule.Scheduler.run_pending
 _JOB_RUN = Job.run
@@ -159,7 +159,8 @@ class Schedule(schedule.Scheduler):
             return
         stored = self._stored_state().get(job.id)
         self._resume(job, stored)
-        job.check_deadline()
+        if not self._before_deadline(job):
+            return
         if self.lifecycle.phase is Phase.RUNNING:
             self.log.warning(
                 "Job %s was registered while the scheduler was running; register jobs in "
@@ -204,6 +205,21 @@ class Schedule(schedule.Scheduler):
             job.id,
             ", ".join(job.only_in),
             self.environment or "an unnamed environment (set app.env)",
+            extra={"job_id": job.id},
+        )
+        return False
+
+    def _before_deadline(self, job: Job) -> bool:
+        """Whether `job` has a run left before its `until()` deadline; if not, it is left
+        out, said in one line, and the other jobs go on."""
+        why = job.never_runs(self.clock.now())
+        if why is None:
+            return True
+        self.log.warning(
+            "Job %s not registered: its until() deadline, %s, %s; it has no run left",
+            job.id,
+            format_instant(job.deadline, job.trigger.zone),
+            why,
             extra={"job_id": job.id},
         )
         return False

@@ -342,3 +342,19 @@ def test_ctrl_c_during_run_interrupts_the_run_exits_130_and_history_says_so(
     (latest,) = state.history("report", limit=1)
     assert (latest.outcome, latest.error) == ("failure", "KeyboardInterrupt")
     assert latest.duration < 5
+
+
+def test_a_job_past_its_until_deadline_leaves_the_commands_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its deadline passed since it last ran: the job is left out (one warning), and the
+    commands that register the jobs answer as usual, where they stopped with exit 2."""
+    settings = {"state": "sqlite", "state_path": str(tmp_path / "state.sqlite3")}
+    every = 'every().hour.until("2020-01-01 00:00")'
+    write_one_job_project(tmp_path, monkeypatch, "def report():\n    pass\n", every, settings)
+
+    listed = invoke("list")
+
+    assert listed.exit_code == 0, listed.output
+    assert "; 0 job(s); state: " in listed.output  # (the warning is in the app's log)
+    assert invoke("health").exit_code == 1  # no scheduler has run: unhealthy, not an error

@@ -277,17 +277,40 @@ def test_until_reads_a_naive_datetime_in_the_scheduler_zone():
     assert job._cancel_after_at == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
 
 
-def test_until_in_the_past_is_refused():
-    scheduler = make(dt.datetime(2026, 3, 28, 12, tzinfo=UTC))
-    with pytest.raises(ScheduleValueError, match="in the past"):
-        scheduler.schedule.every().hour.until(dt.datetime(2026, 3, 28, 11, tzinfo=UTC))
-
-
-def test_until_before_the_first_run_is_refused():
+def test_a_job_past_its_until_deadline_is_left_out_and_the_others_go_on():
+    """A restart after a deadline (code that ran for days meets it): a warning line names
+    the job, the deadline in its zone and why, and the scheduler starts as usual."""
     scheduler = make(dt.datetime(2026, 3, 28, 12, tzinfo=UTC), timezone="Europe/Madrid")
-    with pytest.raises(ScheduleValueError, match="would never run"):
-        scheduler.schedule.every().day.at("02:30").until("2026-03-29 01:00").do(print)
+    scheduler.schedule.every().hour.until(dt.datetime(2026, 3, 28, 11, tzinfo=UTC)).name(
+        "promo"
+    ).do(print)
+    scheduler.schedule.every().hour.name("report").do(print)
+
+    assert [job.id for job in scheduler.schedule.jobs] == ["report"]
+    [line] = scheduler.log.find("not registered")
+    assert line.message == (
+        "Job promo not registered: its until() deadline, 2026-03-28 12:00:00 CET "
+        "(2026-03-28T11:00:00Z), has passed; it has no run left"
+    )
+
+
+def test_a_job_whose_until_deadline_comes_before_its_first_run_is_left_out():
+    scheduler = make(dt.datetime(2026, 3, 28, 12, tzinfo=UTC), timezone="Europe/Madrid")
+    scheduler.schedule.every().day.at("02:30").until("2026-03-29 01:00").name("dawn").do(print)
+
     assert scheduler.schedule.jobs == []
+    [line] = scheduler.log.find("not registered")
+    assert "its until() deadline, 2026-03-29 01:00:00 CET" in line.message
+    assert line.message.endswith(
+        "comes before its first run, 2026-03-29 03:00:00 CEST (2026-03-29T01:00:00Z); "
+        "it has no run left"
+    )
+
+
+def test_a_negative_until_span_is_refused():
+    scheduler = make(dt.datetime(2026, 3, 28, 12, tzinfo=UTC))
+    with pytest.raises(ScheduleValueError, match="a negative span, so the job would never"):
+        scheduler.schedule.every().hour.until(dt.timedelta(minutes=-1))
 
 
 # -- long jobs ----------------------------------------------------------------------------------

@@ -74,9 +74,10 @@ DELIBERATE: dict[str, str] = {
         "the gap (03:00), not shifted by the gap's length (upstream: 03:30)"
     ),
     "test_until_time": (
-        "until() earlier than the job's first run (every().day.until('12:30') registered at "
-        "10:00) is refused at registration with a ScheduleValueError, since the job could "
-        "never run; upstream registers it and drops it later"
+        "until() of a moment already past (a datetime, a time of day) does not raise: a "
+        "scheduler restarted after a job's deadline leaves that job out with a warning at "
+        "registration and starts; upstream raises ScheduleValueError in until() (a negative "
+        "timedelta still raises)"
     ),
     "test_tz_invalid_timezone_exceptions": (
         "zones come from zoneinfo, not pytz: an unknown zone raises our ScheduleValueError "
