@@ -77,7 +77,7 @@ class Dispatcher:
         # Claims made ahead by prepare(): job ID -> (run ID, granted). One per job, so an
         # occurrence claimed but never fired (the job was paused or removed meanwhile)
         # is replaced by the job's next claim rather than kept for ever.
-        self._claims: dict[str, tuple[str, bool]] = {}
+        self._claims: dict[str, tuple[RunRecord, bool]] = {}  # job ID -> (claimed, granted)
         self._prepared: dict[str, Any] = {}  # job ID -> the next run it was prepared for
         self._ready: dict[str, RunRecord] = {}  # job ID -> its next record, made ahead
         self._batches: dict[int, PushBatch] = {}  # id(queue) -> this pass's batch of pushes
@@ -211,11 +211,12 @@ class Dispatcher:
         fresh = [job for job in jobs if job.backlog or prepared.get(job.id) != job.next_run_at]
         records = self.prepare_records(fresh)
         claims = self._claims
-        records = [r for r in records if claims.get(r.job_id, ("",))[0] != r.run_id]
+        held = {job_id: record.run_id for job_id, (record, _) in claims.items()}
+        records = [r for r in records if held.get(r.job_id) != r.run_id]
         if not records:
             return
         granted = self.coordinator.claim_many(records)
-        claims.update({r.job_id: (r.run_id, r.run_id in granted) for r in records})
+        claims.update({r.job_id: (r, r.run_id in granted) for r in records})
         self._prepared.update({job.id: job.next_run_at for job in fresh})
 
     def prepare_records(self, jobs: Iterable[Any]) -> list[RunRecord]:
@@ -320,11 +321,17 @@ class Dispatcher:
 
     def _claimed(self, record: RunRecord) -> bool:
         prepared = self._claims.get(record.job_id)
-        if prepared is None or prepared[0] != record.run_id:
+        if prepared is None or prepared[0].run_id != record.run_id:
             return self.coordinator.claim(record)
         del self._claims[record.job_id]
         # Claimed earlier in this pass: still ours only if the lease is (a pass may be slow).
         return prepared[1] and self.coordinator.is_leader
+
+    def unfired_claims(self) -> list[RunRecord]:
+        """At a stop: the occurrences this process claimed ahead and did not fire (they
+        fell due after the stop began, or had not yet); they are forgotten here."""
+        claims, self._claims = self._claims, {}
+        return [record for record, granted in claims.values() if granted]
 
     def drop_waiting(self) -> None:
         """At a stop: background runs still waiting for a thread are not started."""

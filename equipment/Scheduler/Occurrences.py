@@ -130,8 +130,10 @@ def resume(
     stored: JobState | None,
     now: dt.datetime,
     catch_up: CatchUp,
+    late: dt.timedelta = dt.timedelta(0),
 ) -> Resumption:
-    """Continue a job's stored grid (or start one at `now`), applying its catch-up rule."""
+    """Continue a job's stored grid (or start one at `now`), applying its catch-up rule.
+    An occurrence due at most `late` ago is not missed: it is due, and runs late."""
     if stored is None or stored.fingerprint != fingerprint:
         return Resumption(now, trigger.anchored(now).first(now), redefined=stored is not None)
     anchored = trigger.anchored(stored.anchor)
@@ -139,7 +141,7 @@ def resume(
         due = anchored.first(stored.anchor)
     else:
         due = anchored.next_after(stored.last_scheduled)
-    if due > now:
+    if due > now - late:
         return Resumption(stored.anchor, due)
     last = latest_due(anchored, due, now)
     count, complete = count_between(anchored, due, last)

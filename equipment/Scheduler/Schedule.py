@@ -40,6 +40,10 @@ from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
 from equipment.Scheduler.State.StateStore import MISSED, JobState, StateStore
 from equipment.Scheduler.Zones import TzLike, format_instant, local_zone, resolve_zone, to_local
 
+#: At a takeover, an occurrence due at most this long ago runs now, late, instead of counting
+#: as missed: a clean handover (the leader gives back what it claimed ahead, releases the
+#: lease, a standby polling every 0.5 s takes it) leaves a gap of about half a second.
+TAKEOVER_LATE = dt.timedelta(seconds=1)
 _UPSTREAM_RUN_PENDING = schedule.Scheduler.run_pending
 _JOB_RUN = Job.run
 _CANCEL = schedule.CancelJob
@@ -229,11 +233,14 @@ class Schedule(schedule.Scheduler):
             self._stored = self.state.load()  # every job's state in one read
         return self._stored
 
-    def _resume(self, job: Job, stored: JobState | None) -> None:
+    def _resume(
+        self, job: Job, stored: JobState | None, late: dt.timedelta = dt.timedelta(0)
+    ) -> None:
         rule = job.catch_up_rule or self.catch_up
         if job.window_opened is not None:
             stored = _in_window(job, stored, job.window_opened)
-        plan = Occurrences.resume(job.trigger, job.fingerprint, stored, self.clock.now(), rule)
+        now = self.clock.now()
+        plan = Occurrences.resume(job.trigger, job.fingerprint, stored, now, rule, late)
         if plan.redefined:
             self.log.info(
                 "Job %s changed its schedule since it last ran (now %s): its runs start "
@@ -288,7 +295,7 @@ class Schedule(schedule.Scheduler):
                             job.id, stored.last_scheduled, stored.epoch, MISSED, UNRECORDED
                         )
                     )
-                self._resume(job, stored)
+                self._resume(job, stored, TAKEOVER_LATE)
                 if stored is None:  # the shared state was lost (a Redis without persistence)
                     self._unsynced.append(job)
                 if job.missed is not None:
@@ -359,6 +366,22 @@ class Schedule(schedule.Scheduler):
         for job in coming:
             self.index.push(job)
         self.dispatcher.prepare(coming)
+
+    def give_back_claims(self) -> int:
+        """At a stop: give back the occurrences claimed ahead that will not run here, so
+        that the next leader runs them. Returns how many were given back."""
+        claims = []
+        for claimed in self.dispatcher.unfired_claims():
+            job = self._by_id.get(claimed.job_id)
+            previous = job.last_record if isinstance(job, Job) else None
+            if previous is not None and (
+                previous.manual
+                or previous.epoch != claimed.epoch
+                or previous.scheduled_at >= claimed.scheduled_at
+            ):
+                previous = None
+            claims.append((claimed, previous))
+        return self.dispatcher.coordinator.give_back(claims) if claims else 0
 
     def get_job(self, job_id: str) -> Job | None:
         return self._by_id.get(job_id)

@@ -304,6 +304,7 @@ class Scheduler:
                 Abandoned(f"still running when shutdown_grace ({grace}s) ran out")
             )
             self._writer.write(dispatcher.drain() + left)
+            self._give_back_claims()
             self._presence.leave()
             self.coordinator.close()  # after the records: the next leader reads them
             if self._metrics is not None:
@@ -433,6 +434,17 @@ class Scheduler:
             self._writer.write(dispatcher.drain())
 
         within(LAST_WRITE, store, "equipment-last-records")
+
+    def _give_back_claims(self) -> None:
+        """The occurrences claimed ahead (up to `CLAIM_AHEAD`) that this stop keeps from
+        running go back, so that the next leader runs them: a rolling deploy loses none."""
+        given = self.schedule.give_back_claims()
+        if given:
+            self.log.info(
+                "Gave back %d occurrence(s) claimed ahead that this scheduler will not run: "
+                "the next leader runs them",
+                given,
+            )
 
     def _finish_background(self) -> None:
         """At the stop: let background runs finish, up to `shutdown_grace`; those still

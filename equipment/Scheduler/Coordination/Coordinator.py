@@ -38,6 +38,13 @@ class Coordinator(ABC):
         Backends that can batch (one round trip for a pass) override it."""
         return {record.run_id for record in records if self.claim(record)}
 
+    def give_back(self, claims: Iterable[tuple[RunRecord, RunRecord | None]]) -> int:
+        """At a stop: give back occurrences this process claimed and will not run, each
+        with the job's occurrence before it that this process handled (None: none), so
+        that the next leader runs them instead of counting them as this one's, run or
+        not. Returns how many were given back (nothing to give without claims)."""
+        return 0
+
     @property
     def is_leader(self) -> bool:
         """Whether this process may dispatch now (it holds the lease, as far as it knows)."""

@@ -53,6 +53,22 @@ end
 return granted
 """
 
+GIVE_BACK = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local given = 0
+for i = 2, #ARGV, 3 do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
+    if ARGV[i + 2] == '' then
+      redis.call('HDEL', KEYS[2], ARGV[i])
+    else
+      redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+    end
+    given = given + 1
+  end
+end
+return given
+"""
+
 #: Occurrences per claim script call: Redis runs a script alone, so a pass of 10,000
 #: claims is cut in short scripts (a millisecond or two each), sent in one pipeline.
 CHUNK = 500
@@ -87,6 +103,7 @@ class RedisCoordinator(Coordinator):
         self.outage = OutageLog(log, where, clock)
         self.claims_key = f"{prefix}claims"
         self._claim = connection.register_script(CLAIM)
+        self._give_back = connection.register_script(GIVE_BACK)
         self._on_change: Callable[[], None] = lambda: None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -137,6 +154,25 @@ class RedisCoordinator(Coordinator):
             epoch, micros, _ = _text(mark).split("|", 2)
             found[_text(job_id)] = (epoch, _EPOCH + dt.timedelta(microseconds=int(micros)))
         return found
+
+    def give_back(self, claims: Iterable[tuple[RunRecord, RunRecord | None]]) -> int:
+        """Move each job's mark back from its claim to the occurrence before it (or remove
+        it), in one script: only while this replica still holds the lease, and only where
+        the mark is still that claim."""
+        value = self.lease.value
+        args: list[Any] = [value]
+        for claimed, previous in claims:
+            args += [claimed.job_id, _mark(claimed), _mark(previous) if previous else ""]
+        if value is None or len(args) == 1:
+            return 0
+        try:
+            return int(self._give_back(keys=[self.lease.key, self.claims_key], args=args))
+        except redis.RedisError as error:
+            self.log.warning(
+                f"Claims made ahead were not given back ({type(error).__name__}: {error}); "
+                "the next leader counts them as this replica's, run or not"
+            )
+            return 0
 
     def _send_claims(self, value: str, records: list[RunRecord]) -> list[Any]:
         keys = [self.lease.key, self.claims_key]
@@ -237,6 +273,11 @@ class RedisCoordinator(Coordinator):
         self.outage.failed(error)
         self.lease.valid_until = 0.0
         self._on_change()
+
+
+def _mark(record: RunRecord) -> str:
+    """A job's high-water mark as the claim script writes it."""
+    return f"{record.epoch}|{_micros(record.scheduled_at)}|{record.run_id}"
 
 
 def _micros(instant: dt.datetime) -> int:

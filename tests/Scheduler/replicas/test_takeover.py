@@ -229,3 +229,37 @@ def test_a_leader_that_retakes_the_lease_does_not_call_its_own_runs_a_dead_leade
     assert not a.log.find("claimed by the previous leader")
     rows = a.state.history(a.schedule.jobs[0].id, limit=10)
     assert [(row.scheduled_at.second, row.outcome) for row in rows] == [(10, "success")]
+
+
+def test_a_leader_that_stops_gives_back_what_it_claimed_ahead_and_the_next_one_runs_it(
+    replica, clock, client
+):
+    """A rolling deploy's SIGTERM just before a job falls due: the leader had claimed that
+    occurrence ahead (the loop does, a second before); it did not run it, so the standby
+    does, and nothing says a leader died."""
+    a, b = replica("a:1"), replica("b:2")
+    run_for(clock, 29, a, b)  # a ran :10 and :20; 12:00:29 now
+    a.schedule.claim_ahead(clock.now() + dt.timedelta(seconds=1))  # :30, as the loop does
+    a.should_exit = True  # the stop comes before :30 falls due
+    a.run()
+
+    [given] = a.log.find("Gave back 1 occurrence(s) claimed ahead", logging.INFO)
+    assert "the next leader runs them" in given.message
+    run_for(clock, 1, b)  # 12:00:30: b leads, and runs :30
+    assert [(who, run_id[-3:]) for who, run_id in history(b)] == [
+        ("a:1", "10Z"), ("a:1", "20Z"), ("b:2", "30Z")
+    ]
+    assert not b.log.find("claimed by the previous leader")
+
+
+def test_a_claim_given_back_moves_the_mark_to_the_occurrence_before_it(replica, clock, client):
+    """Only the occurrence claimed ahead goes back: the ones the leader ran stay claimed,
+    so that no later leader can run them again (its records may not be stored yet)."""
+    a = replica("a:1")
+    run_for(clock, 29, a)
+    a.schedule.claim_ahead(clock.now() + dt.timedelta(seconds=1))
+    assert a.coordinator.claimed()[JOB][1].second == 30
+
+    assert a.schedule.give_back_claims() == 1
+    assert a.coordinator.claimed()[JOB][1].second == 20
+    assert a.schedule.give_back_claims() == 0  # given back once
