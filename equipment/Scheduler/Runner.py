@@ -2,8 +2,9 @@
 
 A job's exception becomes a failure record logged with its traceback, job ID and run ID;
 the job keeps its schedule and the other jobs keep running. That includes `SystemExit`
-(a job calling `sys.exit()`) and a `KeyboardInterrupt` the job raised itself: they end the
-job, not the scheduler. What passes through is only what stops the process: the shutdown
+(a job calling `sys.exit()`), a `KeyboardInterrupt` the job raised itself, and any other
+`BaseException` (`GeneratorExit`, asyncio's `CancelledError`): they end the job, not the
+scheduler. What passes through is only what stops the process: the shutdown
 grace running out, or an interrupt arriving while a stop was already under way; the run is
 logged as interrupted first.
 """
@@ -115,8 +116,10 @@ class Runner:
                 self._interrupted(job, record, error)
                 raise
         except BaseException as error:
-            self._interrupted(job, record, error)
-            raise
+            if isinstance(error, ShutdownGraceExpired):
+                self._interrupted(job, record, error)
+                raise
+            self._failed(record, error)  # GeneratorExit, CancelledError...: the job's own
         finally:
             self.current = None
             record.duration = clock.monotonic() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -16,14 +17,34 @@ from tests.Scheduler import jobs
 SECRET = "Env-S3cret!"
 
 
+class Leave(BaseException):
+    """What a library might raise to unwind (as gevent's GreenletExit does)."""
+
+
 def hello(greeting: str) -> None:
     jobs.calls.append("hello")
 
 
 @pytest.mark.parametrize(
     "leave",
-    [lambda: sys.exit(0), lambda: sys.exit(5), lambda: exit(), KeyboardInterrupt],
-    ids=["sys.exit(0)", "SystemExit(5)", "exit()", "KeyboardInterrupt"],
+    [
+        lambda: sys.exit(0),
+        lambda: sys.exit(5),
+        lambda: exit(),
+        KeyboardInterrupt,
+        GeneratorExit,
+        asyncio.CancelledError,
+        Leave,
+    ],
+    ids=[
+        "sys.exit(0)",
+        "SystemExit(5)",
+        "exit()",
+        "KeyboardInterrupt",
+        "GeneratorExit",
+        "CancelledError",
+        "a BaseException of its own",
+    ],
 )
 def test_a_job_that_exits_fails_alone_and_the_loop_goes_on(scheduler, clock, log, leave):
     def job() -> None:
