@@ -427,7 +427,16 @@ class Scheduler:
             abandoned = dispatcher.runner.abandon(Abandoned(why))
             if abandoned is not None:
                 records.append(abandoned)
-            records += dispatcher.abandon_background(Abandoned(why))
+            background = dispatcher.abandon_background(Abandoned(why))
+            for record in background:  # (the signal's own line names the inline run)
+                self.log.error(
+                    "Background job %s abandoned (run %s): %s",
+                    record.job_id,
+                    record.run_id,
+                    why,
+                    extra=record.log_fields(),
+                )
+            records += background
             records += dispatcher.drain()  # a background run that finished meanwhile
             self._writer.write(records)
             dispatcher.drop_waiting()  # then those that never got a thread (it logs each)

@@ -160,6 +160,7 @@ def test_a_background_run_cut_short_by_a_second_signal_is_recorded(child_factory
         "failure",
         "Abandoned: a second SIGTERM stopped the scheduler at once",
     )
+    assert "Background job slow abandoned (run slow@" in child.output()  # as an inline one
 
 
 def test_the_grace_running_out_does_not_cut_a_second_signal_short(child_factory, tmp_path):
