@@ -449,11 +449,14 @@ def _parse_instant(text: str | None, option: str, zone: dt.tzinfo) -> dt.datetim
             "2026-03-29T00:00+01:00)"
         ) from None
     try:
-        return wall_to_utc(value, zone) if value.tzinfo is None else value.astimezone(UTC)
+        instant = wall_to_utc(value, zone) if value.tzinfo is None else value.astimezone(UTC)
     except (OverflowError, ValueError):
+        instant = None
+    if instant is None or instant.year < 2:  # year 1 in UTC is year 0 in New York
         raise EquipmentError(
-            f"{option} {text!r} is out of range: a window must lie between the years 1 and 9998"
-        ) from None
+            f"{option} {text!r} is out of range: a window must lie between the years 2 and 9998"
+        )
+    return instant
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:

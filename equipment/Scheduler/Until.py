@@ -10,8 +10,28 @@ from equipment.Scheduler.Zones import to_local, wall_to_utc
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%H:%M:%S", "%H:%M")
 
 
+#: The latest deadline: the grid past it must still be computable (and shown in any zone).
+LATEST = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
 def parse_until(value: Any, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-    """A deadline from a datetime (naive = wall time in `zone`), timedelta, time or string."""
+    """A deadline from a datetime (naive = wall time in `zone`), timedelta, time or string,
+    before the year 9999."""
+    from equipment.Scheduler.Errors import ScheduleValueError
+
+    try:
+        deadline = _deadline(value, now, zone)
+    except OverflowError:
+        deadline = None
+    if deadline is None or deadline >= LATEST:
+        raise ScheduleValueError(
+            f"until({value!r}): a deadline must come before the year 9999 (leave until() out "
+            "for a job without one)"
+        )
+    return deadline
+
+
+def _deadline(value: Any, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     from equipment.Scheduler.Errors import ScheduleValueError
 
     if isinstance(value, dt.datetime):

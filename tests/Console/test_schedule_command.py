@@ -286,6 +286,10 @@ def test_a_project_using_the_equipment_container(tmp_path, monkeypatch):
             ["plan", "--from", "0001-01-01T00:00+05:00"],
             "error: --from '0001-01-01T00:00+05:00' is out of range",
         ),
+        (  # year 1 in UTC is year 0 for a job in New York
+            ["plan", "--from", "0001-01-01"],
+            "error: --from '0001-01-01' is out of range: a window must lie between the years 2",
+        ),
         (["plan", "--until", "9999-06-01T00:00"], "error: --until 9999-06-01T00:00 is too late"),
         (["plan", "--from", "2027-01-01", "--until", "2028-06-01"], "longer than 366 days"),
         (

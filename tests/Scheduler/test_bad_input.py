@@ -115,3 +115,17 @@ def test_a_negative_until_span_names_the_job(scheduler):
         "until(datetime.timedelta(days=-1, seconds=86395)) on every(2).seconds "
         "(job 'report'): a negative span, so the job would never run"
     )
+
+
+@pytest.mark.parametrize(
+    "until",
+    [dt.timedelta.max, dt.timedelta(days=3_000_000), dt.datetime.max, "9999-06-01 00:00"],
+    ids=["timedelta.max", "3 million days", "datetime.max", "year 9999"],
+)
+def test_a_deadline_past_the_year_9998_is_one_clear_error(scheduler, until):
+    with pytest.raises(ScheduleValueError) as caught:
+        scheduler.schedule.every().day.name("report").until(until)
+
+    assert str(caught.value).endswith(
+        "a deadline must come before the year 9999 (leave until() out for a job without one)"
+    )
