@@ -61,7 +61,7 @@ def find_job(scheduler: Any, job_id: str) -> Any:
 @click.argument("job_id")
 def run_command(app_spec: str, job_id: str) -> None:
     """Run one job now, as a scheduled run would (conditions, hooks, logging, queue, record)."""
-    scheduler = _load_scheduler(app_spec)
+    scheduler = _load_scheduler(app_spec, writes=True)
     job = find_job(scheduler, job_id)
     dispatcher = scheduler.schedule.dispatcher
     dispatcher.replica = ProcessInfo.this_process(scheduler.clock.now()).process_id
@@ -107,7 +107,7 @@ def _ctrl_c_stops(scheduler: Any) -> Iterator[None]:
 @click.argument("job_id")
 def pause_command(app_spec: str, job_id: str) -> None:
     """Stop starting a job's occurrences, on every running scheduler, until `resume`."""
-    scheduler = _load_scheduler(app_spec)
+    scheduler = _load_scheduler(app_spec, writes=True)
     job = find_job(scheduler, job_id)
     scheduler.state.set_paused(job.id, True, scheduler.clock.now())
     click.echo(
@@ -121,7 +121,7 @@ def pause_command(app_spec: str, job_id: str) -> None:
 @click.argument("job_id")
 def resume_command(app_spec: str, job_id: str) -> None:
     """Let a paused job run again from its next occurrence."""
-    scheduler = _load_scheduler(app_spec)
+    scheduler = _load_scheduler(app_spec, writes=True)
     job = find_job(scheduler, job_id)
     was = job.id in scheduler.state.paused()
     scheduler.state.set_paused(job.id, False, scheduler.clock.now())

@@ -25,6 +25,7 @@ from equipment.Errors import EquipmentError
 from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
+from equipment.Scheduler.State.StateFactory import as_an_operator
 from equipment.Scheduler.State.StateStore import StateUnreachable
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
@@ -425,13 +426,15 @@ def _zones(scheduler: Any) -> list[dt.tzinfo]:
     return list(zones.values())
 
 
-def _load_scheduler(app_spec: str) -> Any:
-    """The project's scheduler with its jobs registered (collect-only: nothing runs)."""
+def _load_scheduler(app_spec: str, writes: bool = False) -> Any:
+    """The project's scheduler with its jobs registered (collect-only: nothing runs), on
+    the state store as it is (see `as_an_operator`); `writes`: the command stores some."""
     container = load_app(app_spec, Path.cwd())
     provider = getattr(container, "scheduler", None)
     if provider is None:
         raise EquipmentError(f"{app_spec}: the container has no 'scheduler'")
-    scheduler = provider if hasattr(provider, "collect") else provider()
+    with as_an_operator(writes):
+        scheduler = provider if hasattr(provider, "collect") else provider()
     if not scheduler.schedule.jobs:
         _reading_state(scheduler.collect)  # registration reads the state
     return scheduler

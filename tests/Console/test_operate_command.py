@@ -358,3 +358,53 @@ def test_a_job_past_its_until_deadline_leaves_the_commands_working(
     assert listed.exit_code == 0, listed.output
     assert "; 0 job(s); state: " in listed.output  # (the warning is in the app's log)
     assert invoke("health").exit_code == 1  # no scheduler has run: unhealthy, not an error
+
+
+QUIET = "def report():\n    pass\n"
+
+
+def test_commands_that_read_make_nothing_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe of a mistyped path says where it looked, and creates nothing there."""
+    missing = tmp_path / "typo" / "state.sqlite3"
+    settings = {"state": "sqlite", "state_path": str(missing)}
+    write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", settings)
+
+    health, listed = invoke("health"), invoke("list")
+
+    assert health.exit_code == 1
+    assert f"no scheduler heartbeat recorded in {missing} (no such file" in health.output
+    assert listed.exit_code == 0 and "report" in listed.output
+    assert not missing.parent.exists()
+
+
+def test_commands_report_a_file_that_is_not_a_store_and_leave_it_where_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheduler moves such a file aside and starts afresh; a probe that did so would pull
+    it from under a scheduler that had not yet."""
+    broken = tmp_path / "state.sqlite3"
+    broken.write_text("not a database")
+    settings = {"state": "sqlite", "state_path": str(broken)}
+    write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", settings)
+
+    for command in ("health", "list", "pause"):
+        result = invoke(command, *(["report"] if command == "pause" else []))
+        assert result.exit_code == 2, result.output
+        assert f"error: scheduler state: {broken} is not a scheduler state database" in (
+            result.output
+        )
+    assert broken.read_text() == "not a database"
+    assert [path.name for path in tmp_path.glob("state.sqlite3*")] == ["state.sqlite3"]
+
+
+def test_pause_stores_a_pause_where_no_scheduler_has_run_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "storage" / "state.sqlite3"
+    settings = {"state": "sqlite", "state_path": str(state)}
+    write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", settings)
+
+    assert invoke("pause", "report").exit_code == 0
+    assert "report" in SqliteStateStore(state).paused()

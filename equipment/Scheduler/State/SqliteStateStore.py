@@ -139,22 +139,51 @@ Warn = Callable[[str], None]
 
 
 class SqliteStateStore(StateStore):
-    def __init__(self, path: str | Path, warn: Warn | None = None, now: dt.datetime | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        warn: Warn | None = None,
+        now: dt.datetime | None = None,
+        repair: bool = True,
+        create: bool = True,
+    ):
+        """For an operator's command, `repair=False`: a file that is not a store is
+        reported, not moved aside; and for one that only reads, `create=False`: where no
+        file is, the store is an empty one in memory, and nothing is made on disk."""
         self.path = Path(path)
         self.location = str(self.path)
         self._warn = warn or (lambda message: None)
         self._lock = threading.Lock()
-        self._db = self._open(now or dt.datetime.now(dt.UTC))
+        if repair:
+            self._db = self._open(now or dt.datetime.now(dt.UTC))
+        elif create or self.path.is_file():
+            self._db = self._as_is(create)
+        else:
+            self.location = f"{self.path} (no such file: no scheduler has run with it)"
+            self._db = self._in_memory()
 
     # -- opening ---------------------------------------------------------------------------
 
-    def _open(self, now: dt.datetime) -> sqlite3.Connection:
+    def _as_is(self, create: bool) -> sqlite3.Connection:
+        if create:
+            self._make_folder()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StateStoreError(
-                f"scheduler state: cannot create {self.path.parent}: {error.strerror}"
-            ) from None
+            return self._connect()
+        except sqlite3.DatabaseError as error:
+            if self._is_corrupt(error):
+                raise StateStoreError(
+                    f"scheduler state: {self.path} is not a scheduler state database ({error}); "
+                    "a scheduler starting on it moves it aside and starts afresh"
+                ) from None
+            raise self._unusable(error) from None
+
+    def _in_memory(self) -> sqlite3.Connection:
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        db.executescript(SCHEMA)
+        return db
+
+    def _open(self, now: dt.datetime) -> sqlite3.Connection:
+        self._make_folder()
         try:
             return self._connect()
         except sqlite3.DatabaseError as error:
@@ -169,6 +198,14 @@ class SqliteStateStore(StateStore):
             return self._connect()
         except sqlite3.DatabaseError as error:
             raise self._unusable(error) from None
+
+    def _make_folder(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StateStoreError(
+                f"scheduler state: cannot create {self.path.parent}: {error.strerror}"
+            ) from None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(
