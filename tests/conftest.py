@@ -51,3 +51,12 @@ def tmp_project(tmp_path: Path) -> TmpProject:
     for name, text in DEFAULT_CONFIG.items():
         project.config(name, text)
     return project
+
+
+@pytest.fixture
+def http_port() -> Iterator[int]:
+    """The port of a server that answers like an HTTP server, not like Redis."""
+    from tests.not_redis import http_server
+
+    with http_server() as port:
+        yield port

@@ -163,7 +163,8 @@ def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | No
                 scheduler.clock.now(),
                 max_age,
                 Health.STUCK_AFTER if stuck_after is None else stuck_after,
-            )
+            ),
+            scheduler.state.location,
         )
     except StateUnreachable as error:  # the scheduler cannot read it either: not healthy
         report = Health.Health(False, str(error))

@@ -51,8 +51,9 @@ def list_command(app_spec: str) -> None:
     """Each job: ID, schedule in words, zone, next run (local and UTC), last run and outcome."""
     scheduler = _load_scheduler(app_spec)
     jobs = sorted(scheduler.schedule.jobs)
-    states = _reading_state(scheduler.state.load)
-    paused = _reading_state(scheduler.state.paused)
+    where = scheduler.state.location
+    states = _reading_state(scheduler.state.load, where)
+    paused = _reading_state(scheduler.state.paused, where)
     click.echo(
         f"Scheduler time zone: {zone_name(scheduler.schedule.zone)}; {len(jobs)} job(s); "
         f"state: {scheduler.state.location}"
@@ -61,22 +62,27 @@ def list_command(app_spec: str) -> None:
     rows += _reading_state(  # (a skip's reason is read from the history)
         lambda: [
             _job_row(job, states.get(job.id), paused.get(job.id), scheduler.state) for job in jobs
-        ]
+        ],
+        where,
     )
     if jobs:
         click.echo(_table(rows))
     if getattr(scheduler, "coordinated", False):
-        _reading_state(lambda: _echo_replicas(scheduler))
+        _reading_state(lambda: _echo_replicas(scheduler), where)
 
 
-def _reading_state(read: Callable[[], Any]) -> Any:
-    """`read()`, with a Redis (coordination's state) that does not answer as one line."""
+def _reading_state(read: Callable[[], Any], location: str | None = None) -> Any:
+    """`read()`, with a Redis (coordination's state) that does not answer as one line; an
+    outage names where the state is (`location`), as the scheduler's own line does."""
     try:
         return read()
     except Exception as error:
         if not type(error).__module__.startswith("redis"):
             raise
-        raise StateUnreachable.of_redis(error) from None
+        from equipment.Queue.RedisConnection import is_outage
+
+        where = location if is_outage(error) else None
+        raise StateUnreachable.of_redis(error, where) from None
 
 
 def _echo_replicas(scheduler: Any) -> None:
@@ -209,7 +215,7 @@ def plan_command(
     reason = _before_first_run(chosen, end, zone, bool(job_patterns)) if total == 0 else None
     if reason:
         click.echo(reason)
-    paused = _reading_state(scheduler.state.paused)
+    paused = _reading_state(scheduler.state.paused, scheduler.state.location)
     held = sorted(job.id for job in chosen if job.id in paused)
     if held:
         click.echo(
@@ -436,7 +442,7 @@ def _load_scheduler(app_spec: str, writes: bool = False) -> Any:
     with as_an_operator(writes):
         scheduler = provider if hasattr(provider, "collect") else provider()
     if not scheduler.schedule.jobs:
-        _reading_state(scheduler.collect)  # registration reads the state
+        _reading_state(scheduler.collect, scheduler.state.location)  # registration reads it
     return scheduler
 
 

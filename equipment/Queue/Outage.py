@@ -18,6 +18,8 @@ from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Queue.Settings import scrub
 
 T = TypeVar("T")
+#: Which errors count: a tuple of classes, or a test of the error (`RedisConnection.is_outage`).
+Kinds = tuple[type[BaseException], ...] | Callable[[BaseException], bool]
 
 FIRST_DELAY = 0.05
 MAX_DELAY = 0.5
@@ -31,8 +33,8 @@ class OutageGuard:
         *,
         budget: float,
         summary_seconds: float,
-        transient: tuple[type[BaseException], ...],
-        fatal: tuple[type[BaseException], ...] = (),
+        transient: Kinds,
+        fatal: Kinds = (),
         secrets: tuple[str, ...] = (),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -41,8 +43,8 @@ class OutageGuard:
         self.target = target
         self.budget = budget
         self.summary_seconds = summary_seconds
-        self.transient = transient
-        self.fatal = fatal
+        self.transient = _test(transient)
+        self.fatal = _test(fatal)
         self.secrets = secrets
         self.clock = clock
         self.sleep = sleep
@@ -62,8 +64,10 @@ class OutageGuard:
         while True:
             try:
                 result = op()
-            except self.transient as exc:
-                if isinstance(exc, self.fatal) or self.clock() + delay > deadline:
+            except Exception as exc:
+                if not self.transient(exc):
+                    raise
+                if self.fatal(exc) or self.clock() + delay > deadline:
                     self._failed(exc, what)
                     return False, None
                 self.sleep(delay)
@@ -116,3 +120,9 @@ class OutageGuard:
             f"{count} pushes failed during the outage",
             extra={"redis": self.target, "failed_pushes": count},
         )
+
+
+def _test(kinds: Kinds) -> Callable[[BaseException], bool]:
+    if callable(kinds):
+        return kinds
+    return lambda error: isinstance(error, kinds)

@@ -15,7 +15,9 @@ from redis.retry import Retry as RedisRetry
 from equipment.Queue.Settings import RedisSettings
 
 # Redis did not answer (down, refused, timed out, loading), or something that is not Redis
-# answered on its port (InvalidResponse: an HTTP server, say): an outage either way.
+# answered on its port (InvalidResponse: an HTTP server, say): an outage either way. A
+# "Protocol error" reply (a proxy or server that cannot read the stream) is one too:
+# `is_outage` is the one test, used wherever Redis errors are classified.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
@@ -27,6 +29,27 @@ FATAL_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.AuthorizationError,
     redis.exceptions.InvalidResponse,
 )
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether `error` means Redis is not there to answer (down, refused, timed out, or not
+    Redis on its port), as opposed to a working Redis refusing one command (READONLY, OOM)."""
+    if isinstance(error, redis.exceptions.ResponseError):
+        return is_protocol_error(error)
+    return isinstance(error, TRANSIENT_ERRORS)
+
+
+def is_fatal(error: BaseException) -> bool:
+    """An outage that an immediate retry cannot end (a refusal, a server speaking another
+    protocol): logged at once instead of retried within the push budget."""
+    return isinstance(error, FATAL_ERRORS) or is_protocol_error(error)
+
+
+def is_protocol_error(error: BaseException) -> bool:
+    """A "Protocol error" reply: the peer cannot read the Redis protocol stream."""
+    return isinstance(error, redis.exceptions.ResponseError) and str(error).lower().startswith(
+        "protocol error"
+    )
 
 
 def make_redis(settings: RedisSettings, *, socket_timeout: float | None = None) -> redis.Redis:

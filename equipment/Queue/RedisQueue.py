@@ -30,7 +30,7 @@ from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from equipment.Queue.PushedJob import PushedJob
-from equipment.Queue.RedisConnection import FATAL_ERRORS, TRANSIENT_ERRORS, make_redis
+from equipment.Queue.RedisConnection import is_fatal, is_outage, make_redis
 from equipment.Queue.RedisPushBatch import RedisPushBatch
 from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id, note_push
 from equipment.Queue.Settings import QueueSettings, scrub
@@ -71,8 +71,8 @@ class RedisQueue(AbstractQueue):
             r.display,
             budget=r.push_retry_seconds,
             summary_seconds=r.outage_summary_seconds,
-            transient=TRANSIENT_ERRORS,
-            fatal=FATAL_ERRORS,
+            transient=is_outage,
+            fatal=is_fatal,
             secrets=r.secrets,
         )
 

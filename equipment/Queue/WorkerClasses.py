@@ -47,14 +47,15 @@ from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.ParentDeath import die_with_parent
 from equipment.Queue.Pushable import describe, why_result_not_stored
-from equipment.Queue.RedisConnection import TRANSIENT_ERRORS
+from equipment.Queue.RedisConnection import is_outage
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
 
 T = TypeVar("T")
 
-# Redis did not answer (or something else answered on its port): worth waiting for.
-REDIS_DOWN: tuple[type[BaseException], ...] = TRANSIENT_ERRORS
+# Redis did not answer (or something else answered on its port): worth waiting for. Caught
+# as RedisError and re-raised unless `is_outage` (the one test of an outage).
+REDIS_ERROR = redis.exceptions.RedisError
 FIRST_PAUSE = 0.25
 MAX_PAUSE = 2.0
 # How often a scheduler process that died is looked for (and started again).
@@ -105,7 +106,9 @@ class EquipmentScheduler(RQScheduler):
     def work(self) -> None:
         try:
             super().work()
-        except REDIS_DOWN as exc:
+        except REDIS_ERROR as exc:
+            if not is_outage(exc):
+                raise
             self.log.debug("Scheduler lost Redis (%s); the worker restarts it", type(exc).__name__)
 
 
@@ -130,7 +133,9 @@ class EquipmentWorkerMixin:
         while True:
             try:
                 result = op()
-            except REDIS_DOWN as exc:
+            except REDIS_ERROR as exc:
+                if not is_outage(exc):
+                    raise
                 self._wait_for_redis(exc, stoppable=stoppable)
                 continue
             return result
@@ -151,7 +156,9 @@ class EquipmentWorkerMixin:
             try:
                 self.connection.ping()  # type: ignore[attr-defined]
                 break
-            except REDIS_DOWN as error:
+            except REDIS_ERROR as error:
+                if not is_outage(error):
+                    raise
                 self._outage_seen(error)
         self._outage_over()
 
@@ -220,7 +227,9 @@ class EquipmentWorkerMixin:
         self._scheduler_checked = now
         try:
             acquired = scheduler.acquire_locks(auto_start=True)
-        except REDIS_DOWN:
+        except REDIS_ERROR as down:
+            if not is_outage(down):
+                raise
             return
         if acquired:
             self._scheduler_checked = 0.0
@@ -262,7 +271,7 @@ class EquipmentWorkerMixin:
 
     def _pubsub_exception_handler(self, exc: Exception, pubsub: Any, thread: Any) -> None:
         """RQ's command channel thread: retry every 2 s during an outage, quietly."""
-        if isinstance(exc, redis.exceptions.ConnectionError):
+        if is_outage(exc):
             time.sleep(2.0)
             return
         super()._pubsub_exception_handler(exc, pubsub, thread)  # type: ignore[misc]
@@ -355,13 +364,17 @@ class EquipmentWorkerMixin:
             raise StopRequested()
         try:
             super()._shutdown()  # type: ignore[misc]
-        except REDIS_DOWN:
+        except REDIS_ERROR as down:
+            if not is_outage(down):
+                raise
             raise StopRequested() from None
 
     def set_shutdown_requested_date(self) -> None:
         try:
             super().set_shutdown_requested_date()  # type: ignore[misc]
-        except REDIS_DOWN:
+        except REDIS_ERROR as down:
+            if not is_outage(down):
+                raise
             pass
 
     def stop_scheduler(self) -> None:
@@ -394,9 +407,10 @@ class EquipmentWorkerMixin:
         for step in (self.register_death, self.unsubscribe):  # type: ignore[attr-defined]
             try:
                 step()
-            except REDIS_DOWN:
-                self.app_log.debug(f"{step.__name__} skipped: Redis unreachable")
-            except redis.exceptions.RedisError as exc:
+            except REDIS_ERROR as exc:
+                if is_outage(exc):
+                    self.app_log.debug(f"{step.__name__} skipped: Redis unreachable")
+                    continue
                 self.app_log.warning(
                     f"Worker {self.name}: {step.__name__} failed ({self._reason(exc)}); "  # type: ignore[attr-defined]
                     "its registration expires on its own",
@@ -562,7 +576,9 @@ class EquipmentWorker(EquipmentWorkerMixin, Worker):
         """One try: during an outage it is logged and monitoring of the horse goes on."""
         try:
             op()
-        except REDIS_DOWN as exc:
+        except REDIS_ERROR as exc:
+            if not is_outage(exc):
+                raise
             self._outage_seen(exc)
             return
         self._outage_over()

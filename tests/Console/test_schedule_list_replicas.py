@@ -74,6 +74,18 @@ def test_list_with_coordination_redis_down_is_one_line_and_exit_2(tmp_path, monk
     assert "Traceback" not in result.output
 
 
+def test_list_against_a_server_that_is_not_redis_is_the_same_line_as_redis_down(
+    tmp_path, monkeypatch, http_port
+):
+    settings = {"coordination": "redis", "redis_url": f"redis://127.0.0.1:{http_port}/9"}
+    write_project(tmp_path, monkeypatch, settings)
+    result = CliRunner().invoke(schedule, ["list", "--app", "app:App"])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith("error: the scheduler state in Redis cannot be read (InvalidResponse")
+    assert line.endswith("start Redis, or run with coordination: none")
+
+
 def test_health_with_coordination_redis_down_is_unhealthy_not_a_mistake(tmp_path, monkeypatch):
     import equipment.Console.OperateCommand  # noqa: F401 - it adds `health` to the group
     settings = {"coordination": "redis", "redis_url": "redis://127.0.0.1:1/0"}

@@ -8,12 +8,7 @@ about 5 s in all.
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from equipment.Queue.RedisQueue import RedisQueue
 from equipment.Queue.Settings import QueueSettings, redis_settings
@@ -52,37 +47,6 @@ def test_a_stalled_redis_costs_the_budget_once_then_one_quick_attempt(server, lo
     assert queue.push(jobs.noop) is True
     assert log.find("answers again", logging.WARNING)
     server.client().delete("rq:queue:hostile")
-
-
-@pytest.fixture
-def http_port() -> Iterator[int]:
-    """A tiny TCP server that answers every connection like an HTTP server."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(1)
-                try:
-                    conn.recv(65536)
-                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                except OSError:
-                    pass
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(2)
-    listener.close()
 
 
 def test_a_server_that_is_not_redis_is_an_outage(http_port, log):

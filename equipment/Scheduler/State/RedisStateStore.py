@@ -25,6 +25,7 @@ from typing import Any
 
 import redis
 
+from equipment.Queue.RedisConnection import is_outage
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import (
     MISSED,
@@ -89,7 +90,9 @@ class RedisStateStore(StateStore):
         it, and a service manager restarts it); a leader taking over retries."""
         try:
             rows = self.connection.hgetall(self.jobs_key)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except redis.RedisError as error:
+            if not is_outage(error):
+                raise
             raise StateUnreachable.of_redis(error, self.location) from None
         return {_text(job_id): _job(value) for job_id, value in rows.items()}
 

@@ -157,6 +157,32 @@ def test_a_redis_store_that_does_not_answer_is_one_clear_error_naming_it():
         store.load()
 
 
+def test_a_server_that_is_not_redis_is_the_same_clear_error_as_one_that_is_down(http_port):
+    import pytest
+    import redis
+
+    from equipment.Scheduler.State.RedisStateStore import RedisStateStore
+    from equipment.Scheduler.State.StateStore import StateUnreachable
+
+    client = redis.Redis(port=http_port, socket_connect_timeout=0.5, socket_timeout=0.5)
+    where = f"redis redis://127.0.0.1:{http_port}/0 (x:*)"
+    store = RedisStateStore(client, "x:", where)
+
+    with pytest.raises(StateUnreachable, match=r"cannot be read \(InvalidResponse: .*it is at "
+                       r"redis redis://127.0.0.1:\d+/0 .*start Redis, or run with coordination"):
+        store.load()
+
+
+def test_a_protocol_error_reply_counts_as_an_outage_and_a_refusal_does_not():
+    import redis
+
+    from equipment.Queue.RedisConnection import is_outage
+
+    assert is_outage(redis.exceptions.ResponseError("Protocol error: invalid multibulk length"))
+    assert is_outage(redis.exceptions.InvalidResponse('Protocol error, got "<" as reply type'))
+    assert not is_outage(redis.exceptions.ResponseError("READONLY You can't write"))
+
+
 def test_a_new_definition_starts_its_grid_after_the_records_of_the_old_one(store):
     store.adopt([JobState("report", "every hour", T0)])
     store.record([record("report", 1, FAILURE), record("report", 2, SUCCESS)])
