@@ -214,7 +214,9 @@ def check_zone(name: str, key: str) -> None:
 def mask_url(url: str) -> str:
     """The URL with every credential redis-py would read from it masked.
 
-    `redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`, and a password in
+    `redis://user:secret@host:6379/0` -> `redis://user:***@host:6379/0`; userinfo without a
+    colon (`redis://secret@host`, which redis-py reads as a username but people write as a
+    password) is masked whole -> `redis://***@host`; a password in
     the query (`?password=...`, `?ssl_password=...`, redis-py reads any `*password*`
     argument) -> `?password=***`. Works on the text, so a URL with a bad port is still
     shown, and still masked.
@@ -227,6 +229,8 @@ def mask_url(url: str) -> str:
     netloc = parts.netloc
     if at and ":" in userinfo:
         netloc = f"{userinfo.partition(':')[0]}:***@{hostport}"
+    elif at:
+        netloc = f"***@{hostport}"
     query = "&".join(_mask_pair(pair) for pair in parts.query.split("&")) if parts.query else ""
     shown = f"{parts.scheme}://{netloc}{parts.path}"
     return shown + (f"?{query}" if query else "") + ("#***" if parts.fragment else "")
@@ -251,6 +255,8 @@ def url_secrets(url: str) -> tuple[str, ...]:
     userinfo, at, _ = parts.netloc.rpartition("@")
     if at and ":" in userinfo:
         found.append(userinfo.partition(":")[2])
+    elif at and userinfo != "default":  # no colon: masked whole (`mask_url`), scrubbed
+        found.append(userinfo)  # whole ('default', Redis's own user, is no secret)
     for pair in parts.query.split("&"):
         name, equals, value = pair.partition("=")
         if equals and _is_secret_name(name):

@@ -37,6 +37,19 @@ def test_mask_url():
     assert mask_url("redis://h:6379/0") == "redis://h:6379/0"
 
 
+def test_userinfo_without_a_colon_is_masked_whole_and_scrubbed():
+    # redis-py reads it as a username; people write a password there.
+    url = "redis://Us3rSecret@127.0.0.1:6392/9"
+    settings = redis_settings({"url": url})
+    assert mask_url(url) == "redis://***@127.0.0.1:6392/9"
+    assert settings.display == "redis://***@127.0.0.1:6392/9"
+    assert "Us3rSecret" not in settings.description()
+    assert "Us3rSecret" in settings.secrets
+    assert scrub(f"Connection<{url}> lost", settings.secrets) == (
+        "Connection<redis://***@127.0.0.1:6392/9> lost"
+    )
+
+
 def test_display_never_shows_the_password():
     r = redis_settings({"host": "h", "password": "s3cret", "username": "app"})
     assert r.display == "redis://app:***@h:6379/0"

@@ -47,6 +47,13 @@ def test_work_without_redis_exits_1_without_the_password(log):
     assert "pw-9876" not in error and "u:***@127.0.0.1:1" in error
 
 
+def test_work_without_redis_masks_userinfo_without_a_colon(log):
+    config = {"connection": "redis", "redis": {"url": "redis://Us3rSecret@127.0.0.1:1/0"}}
+    assert work(fake_app(config, log)) == 1
+    [error] = log.messages(logging.ERROR)
+    assert "Us3rSecret" not in error and "redis://***@127.0.0.1:1/0" in error
+
+
 def test_forking_worker_in_burst_runs_jobs_and_logs_through_the_app(
     log, redis_conn, queue_name, key
 ):
