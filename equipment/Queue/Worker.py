@@ -1,7 +1,8 @@
 """`work(app)`: run an RQ worker for the project's queues (what `queues.py` calls).
 
-The worker runs with RQ's scheduler, so `push_at`/`push_in` jobs start on time; SIGTERM or
-Ctrl-C lets the running job finish and then exits 0 (RQ's warm shutdown); a second signal
+The worker runs with RQ's scheduler, so `push_at`/`push_in` jobs start on time; SIGTERM,
+SIGHUP or Ctrl-C lets the running job finish and then exits 0 (RQ's warm shutdown; SIGHUP is
+ours, as the scheduler's, unless started under `nohup`); a second signal
 stops at once. Failed jobs stay in RQ's FailedJobRegistry and are logged with the run ID.
 When Redis goes away while the worker runs, it waits for it (see `WorkerClasses`): one error,
 a summary every `outage_summary_seconds`, one line when Redis is back, and the scheduler
@@ -58,6 +59,7 @@ def run_worker(
 
     from equipment.Log.Arrival import loggers_arrive_in
     from equipment.Queue.RedisConnection import make_redis
+    from equipment.Queue.WorkerClasses import stop_on_hangup
     from equipment.Queue.WorkerLogging import rq_logs_to
 
     names = list(queues or settings.queues)
@@ -74,7 +76,7 @@ def run_worker(
         extra={"worker": worker.name, "queues": names, "redis": settings.display},
     )
     try:
-        with loggers_arrive_in(log), rq_logs_to(log, settings.secrets):
+        with loggers_arrive_in(log), rq_logs_to(log, settings.secrets), stop_on_hangup(worker):
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     except redis.exceptions.RedisError as exc:
         # RQ's work loop catches everything itself; only its start-up (registering the worker

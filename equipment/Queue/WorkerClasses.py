@@ -27,8 +27,10 @@ import errno
 import logging
 import os
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import redis
@@ -56,6 +58,7 @@ T = TypeVar("T")
 # Redis did not answer (or something else answered on its port): worth waiting for. Caught
 # as RedisError and re-raised unless `is_outage` (the one test of an outage).
 REDIS_ERROR = redis.exceptions.RedisError
+_SIGHUP = getattr(signal, "SIGHUP", None)
 FIRST_PAUSE = 0.25
 MAX_PAUSE = 2.0
 # How often a scheduler process that died is looked for (and started again).
@@ -101,6 +104,8 @@ class EquipmentScheduler(RQScheduler):
         from then on, the worker's death is a SIGTERM (a clean stop, lock released)."""
         if os.getpid() != self.worker_pid:
             die_with_parent(signal.SIGTERM, self.worker_pid)
+            if _SIGHUP is not None:  # a hang-up stops the worker, which stops this child
+                signal.signal(_SIGHUP, signal.SIG_IGN)
         super().register_birth()
 
     def work(self) -> None:
@@ -450,9 +455,19 @@ class EquipmentWorkerMixin:
             raise
 
     def request_stop(self, signum: Any, frame: Any) -> None:
-        """Remember that the stop was asked for, so `work()` can tell it from a crash."""
+        """Remember that the stop was asked for, so `work()` can tell it from a crash. A
+        second SIGHUP is a cold shutdown, as RQ makes a second SIGINT or SIGTERM."""
         self.stop_signalled = True
+        if _SIGHUP is not None and signal.getsignal(_SIGHUP) == self.request_stop:
+            signal.signal(_SIGHUP, self.request_force_stop)
         super().request_stop(signum, frame)  # type: ignore[misc]
+
+    def setup_work_horse_signals(self) -> None:
+        """RQ's horse ignores Ctrl-C (the worker stops warmly for it); a hang-up, which
+        reaches the whole process group too, likewise."""
+        super().setup_work_horse_signals()  # type: ignore[misc]
+        if _SIGHUP is not None:
+            signal.signal(_SIGHUP, signal.SIG_IGN)
 
     def perform_job(self, job: Job, queue: Queue, *args: Any) -> bool:
         run_id = job.meta.get("run_id")
@@ -634,3 +649,23 @@ def job_name(job: Job) -> str:
         return describe(getattr(instance, job.func_name))
     except Exception:  # the job's data cannot be loaded here; RQ reports that itself
         return job.func_name
+
+
+@contextmanager
+def stop_on_hangup(worker: Any) -> Iterator[None]:
+    """SIGHUP (the terminal closed, a process manager's hang-up) asks `worker` for a warm
+    shutdown, as SIGTERM does and as it does the scheduler: RQ handles SIGINT and SIGTERM
+    only, and SIGHUP's default would end the worker at once, its registration left in
+    Redis. Started with SIGHUP ignored (`nohup`), it stays ignored. Restored afterwards."""
+    if (
+        _SIGHUP is None
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(_SIGHUP) == signal.SIG_IGN
+    ):
+        yield
+        return
+    saved = signal.signal(_SIGHUP, worker.request_stop)
+    try:
+        yield
+    finally:
+        signal.signal(_SIGHUP, saved)

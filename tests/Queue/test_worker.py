@@ -110,6 +110,27 @@ def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
     redis_conn.delete(f"{key}:delayed")
 
 
+def test_sighup_is_a_warm_shutdown_like_sigterm(tmp_path, log, redis_conn, queue_name, key):
+    """Bounded: a 1 s job and the worker's start and stop."""
+    from rq import Worker
+
+    config = redis_config(queue_name)
+    proc = worker_process(tmp_path, config)
+    try:
+        assert QueueFactory(config, log).push(jobs.slow_record, key, 1) is True
+        assert wait_for(lambda: recorded(redis_conn, f"{key}:started"), 10)
+        proc.send_signal(signal.SIGHUP)  # the terminal closed: the running job finishes first
+        output, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert recorded(redis_conn, key) == ["done"], output
+    assert any(line.startswith("INFO Worker ") and line.endswith(" stopped")
+               for line in output.splitlines()), output
+    assert not [w for w in Worker.all(connection=redis_conn) if w.pid == proc.pid]
+
+
 def test_a_cold_shutdown_names_the_job_it_cuts_short(tmp_path, log, redis_conn, queue_name, key):
     config = redis_config(queue_name)
     proc = worker_process(tmp_path, config)
