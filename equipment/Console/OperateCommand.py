@@ -77,7 +77,8 @@ def run_command(app_spec: str, job_id: str) -> None:
     if record.succeeded:
         click.echo(f"{job.id}: success{took} (run {record.run_id})")
         return
-    what = record.error_line() if record.outcome == "failure" else f"skipped ({record.reason})"
+    reason = record.reason or ""
+    what = record.error_line() if record.outcome == "failure" else Why.REASONS.get(reason, reason)
     # The command's answer, as a success's is (the exit code tells them apart).
     click.echo(f"{job.id}: {record.outcome}{took}: {what} (run {record.run_id})")
     raise SystemExit(FAILED)

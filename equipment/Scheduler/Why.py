@@ -270,7 +270,7 @@ def _evidence(question: Question, state: StateStore, beats: _Beats) -> str:
     since = state.paused().get(question.job.id)
     pause = f"paused since {format_instant(since, zone)}" if since else "not paused now"
     lease = (
-        "one process runs every occurrence (no leases)"
+        "coordination: none (each scheduler runs every occurrence: no leases)"
         if question.coordination == "none"
         else f"coordination: {question.coordination}"
     )

@@ -140,6 +140,9 @@ def test_why_explains_the_dst_night(history: Path) -> None:
     assert "went forward 1:00:00" in text
     assert "was due at 2026-03-29 03:00:00 CEST" in text
     assert "succeeded" in text
+    assert text.rstrip().endswith(
+        "coordination: none (each scheduler runs every occurrence: no leases)."
+    )
     assert len(text.strip().splitlines()) == 1
 
 
@@ -408,3 +411,18 @@ def test_pause_stores_a_pause_where_no_scheduler_has_run_yet(
 
     assert invoke("pause", "report").exit_code == 0
     assert "report" in SqliteStateStore(state).paused()
+
+
+def test_a_run_its_condition_skips_says_why_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = {"state": "sqlite", "state_path": str(tmp_path / "state.sqlite3")}
+    never = "every().hour.when(lambda: False)"
+    write_one_job_project(tmp_path, monkeypatch, QUIET, never, settings)
+
+    result = invoke("run", "report")
+
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "report: skipped: its .when()/.skip() condition said not to run (run report@"
+    )
