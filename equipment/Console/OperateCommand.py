@@ -185,20 +185,26 @@ def history_command(app_spec: str, job_id: str, limit_text: str | None, as_json:
     """A job's occurrences, newest first: outcome, replica, lateness, duration, queue job."""
     limit = _parse_count(limit_text, "--limit", 20, minimum=1)
     scheduler = _load_scheduler(app_spec)
-    job = find_job(scheduler, job_id)
-    settings = scheduler.settings
-    lines = History.timeline(
-        job, scheduler.state, scheduler.clock.now(), settings.max_sleep, limit,
-        settings.history_days,
-    )
+    job = scheduler.schedule.get_job(job_id)
+    if job is None:  # removed from the code, perhaps: its rows stay for history_days
+        lines = [History.Occurrence(row) for row in _stored_rows(scheduler, job_id, limit)]
+        zone = scheduler.schedule.zone
+        if not as_json:
+            click.echo(f"{job_id} is not a job of this project's code now; its stored runs:")
+    else:
+        settings = scheduler.settings
+        lines = History.timeline(
+            job, scheduler.state, scheduler.clock.now(), settings.max_sleep, limit,
+            settings.history_days,
+        )
+        zone = job.trigger.zone  # as `list` and the status page show the job's times
     if as_json:
         for line in lines:
             click.echo(json.dumps(_as_json(line)))
         return
     if not lines:
-        click.echo(f"{job.id}: no occurrence recorded yet")
+        click.echo(f"{job_id}: no occurrence recorded yet")
         return
-    zone = job.trigger.zone  # as `list` and the status page show the job's times
     rows = [("SCHEDULED", "OUTCOME", "REPLICA", "LATE", "DURATION", "QUEUE JOB")]
     rows += [_history_row(line, zone) for line in lines]
     click.echo(_table(rows))
@@ -262,6 +268,15 @@ def _seconds(text: str | None, option: str) -> float | None:
             f"got {text}"
         )
     return value
+
+
+def _stored_rows(scheduler: Any, job_id: str, limit: int) -> list[HistoryEntry]:
+    """The stored history of `job_id`, a job the code does not register; none: the
+    usual error naming the jobs it does."""
+    rows = History.collapse(scheduler.state.history(job_id, limit=limit * 4))[:limit]
+    if not rows:
+        find_job(scheduler, job_id)
+    return rows
 
 
 def _history_row(line: History.Occurrence, zone: dt.tzinfo) -> tuple[str, ...]:

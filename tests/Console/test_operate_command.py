@@ -426,3 +426,26 @@ def test_a_run_its_condition_skips_says_why_in_words(
     assert result.output.startswith(
         "report: skipped: its .when()/.skip() condition said not to run (run report@"
     )
+
+
+def test_history_of_a_job_removed_from_the_code_shows_what_it_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from equipment.Scheduler.RunRecord import SUCCESS, RunRecord
+
+    state = tmp_path / "state.sqlite3"
+    ran = RunRecord.of_occurrence("gone", A_STARTS, "")
+    ran.started_at, ran.finished_at, ran.duration, ran.outcome = A_STARTS, A_STARTS, 0.01, SUCCESS
+    SqliteStateStore(state).record([ran])
+    write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", {
+        "state": "sqlite", "state_path": str(state), "timezone": "UTC"
+    })
+
+    shown, unknown = invoke("history", "gone"), invoke("history", "never-was")
+
+    assert shown.exit_code == 0, shown.output
+    first, header, row = shown.output.splitlines()
+    assert first == "gone is not a job of this project's code now; its stored runs:"
+    assert header.startswith("SCHEDULED") and row.startswith("2026-03-28 12:00:00 UTC")
+    assert "success" in row
+    assert unknown.exit_code == 2 and "no job 'never-was'; closest: report" in unknown.output
