@@ -38,6 +38,7 @@ from equipment.Scheduler.Runner import Runner
 from equipment.Scheduler.RunRecord import (
     CATCH_UP,
     CONDITION,
+    DEADLINE,
     MANUAL,
     OVERLAP,
     PAUSED,
@@ -113,7 +114,15 @@ class Dispatcher:
         return record.result
 
     def _ended(self, job: Any) -> Any:
-        """`job` has no run before its `until()` deadline left: it leaves the schedule."""
+        """`job` has no run before its `until()` deadline left: it leaves the schedule. Its
+        first occurrence past the deadline gets a row, so that `history` and `why` (in any
+        process: an `until(timedelta)` window is this process's own) tell where it ended."""
+        if job.next_run_at is not None:
+            row = RunRecord.skipped(
+                job.id, job.next_run_at, job.epoch, SKIPPED, DEADLINE, self.replica
+            )
+            with self._completed_lock:
+                self.completed.append(row)
         self.log.info(
             "Job %s reached its until() deadline (%s): no more runs; it leaves the schedule",
             job.id,

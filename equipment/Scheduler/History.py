@@ -12,13 +12,14 @@ the pause, the condition) over the "not the owner" skips of the replicas that st
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.Presence import HEARTBEAT_INTERVAL
-from equipment.Scheduler.RunRecord import RunRecord, run_id_for
+from equipment.Scheduler.RunRecord import DEADLINE, RunRecord, run_id_for
 from equipment.Scheduler.State.StateStore import (
     MISSED,
     HeartbeatSpan,
@@ -157,10 +158,36 @@ def timeline(
         start = max(start, rows[-1].scheduled_at)
     alive = alive_now(state, now, max_sleep)
     stored = {row.scheduled_at for row in rows}
-    for gap_start, gap_end in gaps(spans, start, now, alive):
+    for gap_start, gap_end in _minus(gaps(spans, start, now, alive), _left(rows, now)):
         lines.extend(missed_in(job, gap_start, gap_end, stored))
     lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
     return lines[:limit]
+
+
+Span = tuple[dt.datetime, dt.datetime]
+
+
+def _left(rows: list[HistoryEntry], now: dt.datetime) -> list[Span]:
+    """Where the job was out of the schedule: from its until() deadline's row to the next
+    row (a later start that registered it again), or to now. Nothing was due there."""
+    ordered = sorted(rows, key=lambda row: row.scheduled_at)
+    ends = [row.scheduled_at for row in ordered[1:]] + [now]
+    return [
+        (row.scheduled_at, ends[n]) for n, row in enumerate(ordered) if row.reason == DEADLINE
+    ]
+
+
+def _minus(spans: Iterable[Span], taken: list[Span]) -> list[Span]:
+    """`spans` without the parts `taken` covers."""
+    pieces = list(spans)
+    for out_start, out_end in taken:
+        pieces = [
+            piece
+            for start, end in pieces
+            for piece in ((start, min(end, out_start)), (max(start, out_end), end))
+            if piece[0] < piece[1]
+        ]
+    return pieces
 
 
 def missed_in(

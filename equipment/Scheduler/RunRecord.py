@@ -22,6 +22,8 @@ POOL_BUSY = "pool busy"
 STOPPING = "stopping"
 #: The loop came late (a long inline job, a suspend): only the latest due occurrence ran.
 CATCH_UP = "catch-up policy"
+#: `.until()`: the occurrence came after the job's deadline; the job left the schedule.
+DEADLINE = "until() deadline"
 #: A missed row: the leader that claimed the occurrence died before recording it.
 UNRECORDED = "claimed by a leader that died before recording it (it may have started)"
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.History import NO_SCHEDULER, alive_now, collapse, covering, grace
+from equipment.Scheduler.RunRecord import DEADLINE
 from equipment.Scheduler.State.StateStore import MISSED, HeartbeatSpan, HistoryEntry, StateStore
 from equipment.Scheduler.Zones import format_instant, offset_changes, wall_to_utc, zone_name
 
@@ -32,6 +33,7 @@ REASONS = {
     "stopping": "it was waiting for a background thread when the scheduler stopped",
     "catch-up policy": "the loop was busy when it fell due (a long inline job, a suspend) "
     "and ran only the latest due occurrence",
+    DEADLINE: "it came after the job's until() deadline, and the job left the schedule",
 }
 
 
@@ -143,10 +145,27 @@ def _rows_for(state: StateStore, job: Any, target: dt.datetime) -> list[HistoryE
     )
 
 
+def _left(
+    state: StateStore, job: Any, target: dt.datetime, rows: list[HistoryEntry]
+) -> HistoryEntry | None:
+    """The row of the job's until() deadline, if it is `target`'s own or, with none, the
+    newest row before it: the job had left the schedule."""
+    newest = rows or state.history(job.id, limit=1, before=target)
+    return newest[0] if newest and newest[0].reason == DEADLINE else None
+
+
 def _what_happened(
     question: Question, state: StateStore, target: dt.datetime, beats: _Beats
 ) -> str:
     zone = question.job.trigger.zone
+    rows = _rows_for(state, question.job, target)
+    left = _left(state, question.job, target, rows)
+    if left is not None:
+        return (
+            f"It came after the job's until() deadline: the job left the schedule at its "
+            f"occurrence of {format_instant(left.scheduled_at, zone)}, the first past the "
+            "deadline, and no scheduler has registered it since."
+        )
     if target > question.now:
         paused = question.job.id in state.paused()
         return f"It is not due yet (now is {format_instant(question.now, zone)})" + (
@@ -154,7 +173,6 @@ def _what_happened(
             if paused
             else "."
         )
-    rows = _rows_for(state, question.job, target)
     if len(rows) > 1:
         return f"It ran {len(rows)} times, once per scheduler that ran it. " + " ".join(
             _outcome(row, zone) for row in rows

@@ -263,9 +263,13 @@ def test_until_accepts_an_aware_datetime():
 
     records = travel(scheduler, dt.datetime(2026, 4, 5, tzinfo=UTC))
 
-    assert [f"{r.scheduled_at.astimezone(MADRID):%m-%d %H:%M}" for r in records] == [
-        "03-29 03:00",
-        "03-30 02:30",
+    assert [
+        (f"{r.scheduled_at.astimezone(MADRID):%m-%d %H:%M}", r.outcome, r.reason)
+        for r in records
+    ] == [
+        ("03-29 03:00", "success", None),
+        ("03-30 02:30", "success", None),
+        ("03-31 02:30", "skipped", "until() deadline"),  # where it left: history says so
     ]
     assert scheduler.schedule.jobs == []
 

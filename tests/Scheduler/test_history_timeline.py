@@ -308,3 +308,30 @@ def test_why_an_occurrence_a_live_idle_scheduler_is_running_is_not_missed() -> N
     assert "no scheduler was running" not in answer
     assert "A scheduler was running (h:1:20260105T120000)" in answer
     assert "its pass had not written its records yet" in answer
+
+
+def test_a_job_that_left_at_its_until_window_is_not_missed_after_and_why_says_so() -> None:
+    """An until(timedelta) window is the scheduler's own (each start opens one): where the
+    job left is a row, which any process (`history`, `why`) reads."""
+    from equipment.Scheduler.Testing import run_until
+
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    job = scheduler.schedule.every(2).seconds.until(dt.timedelta(seconds=8))
+    job = job.name("window").do(lambda: None)
+    runs = run_until(scheduler, dt.timedelta(seconds=20))
+    stop = START + dt.timedelta(seconds=20)
+    scheduler.state.heartbeat(ProcessInfo("h", 1, START, stop, next_beat_by=stop))
+    now = START + dt.timedelta(minutes=1)
+
+    lines = timeline(job, scheduler.state, now, max_sleep=30)
+    after = why(scheduler, job, START + dt.timedelta(seconds=30), now)
+
+    assert [(run.scheduled_at.second, run.outcome) for run in runs] == [
+        (2, "success"), (4, "success"), (6, "success"), (8, "success"), (10, "skipped")
+    ]
+    assert [line.entry.outcome for line in lines] == ["skipped"] + ["success"] * 4
+    assert after.startswith("window (every 2 seconds") and (
+        "It came after the job's until() deadline: the job left the schedule at its "
+        "occurrence of 2026-01-05 12:00:10 UTC (2026-01-05T12:00:10Z), the first past the "
+        "deadline, and no scheduler has registered it since." in after
+    )
