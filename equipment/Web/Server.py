@@ -8,11 +8,13 @@ line instead of a traceback.
 from __future__ import annotations
 
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from equipment.Config.KnownKeys import check_known_keys
 from equipment.Config.Values import as_int, as_str
-from equipment.Errors import EquipmentError
+from equipment.Errors import ConfigError, EquipmentError
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class WebSettings:
     @classmethod
     def from_config(cls, section: Any) -> WebSettings:
         section = section or {}
+        if not isinstance(section, Mapping):
+            raise ConfigError(f"config/web.yaml must be a mapping, got {section!r}")
+        # A misspelt `token:` would otherwise serve the page to anyone, without a word.
+        check_known_keys(section, "config/web.yaml", cls.__dataclass_fields__)
         return cls(
             host=as_str(section.get("host"), "web.host", "127.0.0.1"),
             port=as_int(section.get("port"), "web.port", 8000, minimum=1, maximum=65535),

@@ -150,3 +150,19 @@ def test_web_py_without_fastapi_says_so_in_one_line(tmp_path: Path) -> None:
         "error: the status page needs FastAPI and uvicorn (fastapi is not installed): "
         "pip install 'equipment[web]'"
     ]
+
+
+def test_web_py_with_a_misspelt_token_exits_2_without_serving(tmp_path: Path) -> None:
+    project = create_project("typo-web", tmp_path / "typo-web")
+    web_yaml = project / "config" / "web.yaml"
+    web_yaml.write_text(web_yaml.read_text().replace("token:", "tokn:"))
+
+    result = subprocess.run(
+        [sys.executable, "web.py"], cwd=project, env=environment(project, WEB_TOKEN="secret"),
+        capture_output=True, text=True, timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: config/web.yaml: unknown key 'tokn' (known keys: host, port, token)"
+    ]

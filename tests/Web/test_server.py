@@ -1,4 +1,5 @@
-"""`python web.py`'s port: a taken one or a host that does not resolve is one line."""
+"""`python web.py`'s settings: a taken port, a host that does not resolve or a key
+`config/web.yaml` does not have is one line."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import socket
 
 import pytest
 
-from equipment.Errors import EquipmentError
-from equipment.Web.Server import check_listen
+from equipment.Errors import ConfigError, EquipmentError
+from equipment.Web.Server import WebSettings, check_listen
 
 
 def test_a_port_in_use_is_one_line_naming_the_setting() -> None:
@@ -35,3 +36,19 @@ def test_a_host_that_does_not_resolve_is_one_line() -> None:
 def test_a_free_port_passes_and_is_left_free() -> None:
     check_listen("127.0.0.1", 0)
     check_listen("localhost", 8765)  # every address localhost has, as uvicorn binds them
+
+
+def test_an_unknown_key_in_web_yaml_is_refused_in_one_line() -> None:
+    # A misspelt `token:` must not start the page without authentication.
+    with pytest.raises(ConfigError) as caught:
+        WebSettings.from_config({"host": "127.0.0.1", "tokn": "secret"})
+
+    assert str(caught.value) == (
+        "config/web.yaml: unknown key 'tokn' (known keys: host, port, token)"
+    )
+
+
+def test_web_yaml_that_is_not_a_mapping_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"^config/web.yaml must be a mapping, got"):
+        WebSettings.from_config(["token"])
+
