@@ -81,9 +81,14 @@ def as_int(
         number = int(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key} must be a whole number, got {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ConfigError(f"{key} must be at least {minimum}, got {value!r}")
-    if maximum is not None and number > maximum:
+    low = minimum is not None and number < minimum
+    high = maximum is not None and number > maximum
+    if low or high:
+        # Like `as_seconds`: with both bounds, either side gets the same message, the range.
+        if minimum is not None and maximum is not None:
+            raise ConfigError(f"{key} must be between {minimum} and {maximum}, got {value!r}")
+        if low:
+            raise ConfigError(f"{key} must be at least {minimum}, got {value!r}")
         raise ConfigError(f"{key} must be at most {maximum}, got {value!r}")
     return number
 

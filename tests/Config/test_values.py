@@ -88,3 +88,18 @@ def test_as_seconds_with_an_inclusive_range() -> None:
     assert as_seconds("0", "k", 1.0, maximum=10) == 0
     with pytest.raises(ConfigError, match=r"^k must be between 0 and 10 seconds, got '11'$"):
         as_seconds("11", "k", 1.0, maximum=10)
+
+
+@pytest.mark.parametrize("value", ["0", "257", 10**12])
+def test_as_int_states_the_whole_range_on_either_side(value) -> None:
+    with pytest.raises(ConfigError) as caught:
+        as_int(value, "k", 8, minimum=1, maximum=256)
+
+    assert str(caught.value) == f"k must be between 1 and 256, got {value!r}"
+
+
+def test_as_int_with_one_bound_names_that_bound() -> None:
+    with pytest.raises(ConfigError, match=r"^k must be at least 0, got '-1'$"):
+        as_int("-1", "k", 0, minimum=0)
+    with pytest.raises(ConfigError, match=r"^k must be at most 9, got '10'$"):
+        as_int("10", "k", 0, maximum=9)

@@ -80,7 +80,7 @@ def test_bad_days_and_json_values_are_named() -> None:
 
 def test_days_too_large_for_the_calendar_is_refused_at_start() -> None:
     assert error_for({"channels": {"daily": {"days": 10**9}}}) == (
-        "log.channels.daily.days must be at most 3650, got 1000000000"
+        "log.channels.daily.days must be between 0 and 3650, got 1000000000"
     )
 
 

@@ -137,7 +137,7 @@ def test_mask_url_keeps_a_bad_port_visible_and_the_password_hidden():
 
 
 def test_port_field_must_be_a_tcp_port():
-    with pytest.raises(ConfigError, match="queue.redis.port must be at most 65535"):
+    with pytest.raises(ConfigError, match="queue.redis.port must be between 1 and 65535"):
         redis_settings({"port": "99999"})
 
 
