@@ -18,6 +18,17 @@ from equipment.Errors import ConfigError
 
 DRIVERS = ("redis", "sync")
 URL_SCHEMES = ("redis", "rediss", "unix")
+#: The bounds checked at start (beyond them a value is a typo: 1e12 seconds overflowed the
+#: socket's timer at every push, and a push retried that long never returned).
+#: A push blocks its caller (a scheduler's job) for at most its retry budget.
+PUSH_RETRY_LIMIT = 300.0
+CONNECT_TIMEOUT_LIMITS = (0.01, 300.0)
+SOCKET_TIMEOUT_LIMITS = (0.01, 3600.0)
+OUTAGE_SUMMARY_LIMITS = (1.0, 86400.0)
+#: A job a worker lets run for more than a week is a typo; results and failures kept for
+#: more than a year too (result_ttl -1 keeps them for ever, as RQ reads it).
+JOB_TIMEOUT_LIMIT = 7 * 86400
+TTL_LIMIT = 366 * 86400
 
 
 @dataclass(frozen=True)
@@ -110,16 +121,26 @@ def redis_settings(section: Any) -> RedisSettings:
         url=url,
         ssl=as_bool(*key("ssl"), d.ssl),
         queues=queue_names(section.get("queues")),
-        push_retry_seconds=as_seconds(*key("push_retry_seconds"), d.push_retry_seconds),
-        connect_timeout=as_seconds(*key("connect_timeout"), d.connect_timeout, minimum=0.01),
-        socket_timeout=as_seconds(*key("socket_timeout"), d.socket_timeout, minimum=0.01),
-        job_timeout=as_int(*key("job_timeout"), d.job_timeout, minimum=1),
-        result_ttl=as_int(*key("result_ttl"), d.result_ttl, minimum=-1),
-        failure_ttl=as_int(*key("failure_ttl"), d.failure_ttl, minimum=1),
-        outage_summary_seconds=as_seconds(
-            *key("outage_summary_seconds"), d.outage_summary_seconds, minimum=1
+        push_retry_seconds=as_seconds(
+            *key("push_retry_seconds"), d.push_retry_seconds, maximum=PUSH_RETRY_LIMIT
+        ),
+        connect_timeout=_within(key("connect_timeout"), d.connect_timeout, CONNECT_TIMEOUT_LIMITS),
+        socket_timeout=_within(key("socket_timeout"), d.socket_timeout, SOCKET_TIMEOUT_LIMITS),
+        job_timeout=as_int(
+            *key("job_timeout"), d.job_timeout, minimum=1, maximum=JOB_TIMEOUT_LIMIT
+        ),
+        result_ttl=as_int(*key("result_ttl"), d.result_ttl, minimum=-1, maximum=TTL_LIMIT),
+        failure_ttl=as_int(*key("failure_ttl"), d.failure_ttl, minimum=1, maximum=TTL_LIMIT),
+        outage_summary_seconds=_within(
+            key("outage_summary_seconds"), d.outage_summary_seconds, OUTAGE_SUMMARY_LIMITS
         ),
     )
+
+
+def _within(value_and_key: tuple[Any, str], default: float, limits: tuple[float, float]) -> float:
+    """`as_seconds` between `limits`: 'queue.redis.connect_timeout must be between 0.01 and
+    300 seconds, got 1e12'."""
+    return as_seconds(*value_and_key, default, minimum=limits[0], maximum=limits[1])
 
 
 def check_keys(section: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:

@@ -304,3 +304,22 @@ def test_equipment_schedule_list_shows_the_generated_jobs(project: Path) -> None
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 job(s)" in result.stdout
     assert "_inspire" in result.stdout
+
+
+@pytest.mark.parametrize("script", [("scheduler.py",), ("queues.py", "--burst")])
+def test_a_queue_timeout_beyond_its_bound_stops_the_start_in_one_line(
+    project: Path, script: tuple[str, ...]
+) -> None:
+    # 1e12 started fine, then every push logged "OverflowError: timestamp out of range".
+    queue_yaml = project / "config" / "queue.yaml"
+    text = queue_yaml.read_text().replace("connect_timeout: 1", "connect_timeout: 1e12")
+    queue_yaml.write_text(text)
+
+    result = run_python(project, *script, QUEUE_CONNECTION="redis", REDIS_DB="12")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(
+        "queue.redis.connect_timeout must be between 0.01 and 300 seconds, got '1e12'"
+    )

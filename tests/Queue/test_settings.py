@@ -177,3 +177,41 @@ def test_an_unknown_key_is_refused_with_the_known_ones(config, message):
     with pytest.raises(ConfigError) as info:
         QueueSettings.from_config(config)
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("push_retry_seconds", "1e12", "must be between 0 and 300 seconds"),
+        ("push_retry_seconds", "-1", "must be between 0 and 300 seconds"),
+        ("connect_timeout", "1e12", "must be between 0.01 and 300 seconds"),
+        ("connect_timeout", "0", "must be between 0.01 and 300 seconds"),
+        ("socket_timeout", "1e12", "must be between 0.01 and 3600 seconds"),
+        ("outage_summary_seconds", "1e12", "must be between 1 and 86400 seconds"),
+        ("job_timeout", 10**12, "must be between 1 and 604800"),
+        ("result_ttl", 10**12, "must be between -1 and 31622400"),
+        ("failure_ttl", 10**12, "must be between 1 and 31622400"),
+    ],
+)
+def test_every_number_has_bounds_checked_at_start(key, value, message):
+    # 1e12 overflowed the socket's timer at every push, or made a push retry for ever.
+    with pytest.raises(ConfigError) as caught:
+        QueueSettings.from_config({"connection": "redis", "redis": {key: value}})
+
+    assert str(caught.value) == f"queue.redis.{key} {message}, got {value!r}"
+
+
+def test_the_bounds_themselves_are_accepted():
+    settings = redis_settings(
+        {
+            "push_retry_seconds": 300,
+            "connect_timeout": 300,
+            "socket_timeout": 3600,
+            "outage_summary_seconds": 86400,
+            "job_timeout": 604800,
+            "result_ttl": -1,
+            "failure_ttl": 31622400,
+        }
+    )
+
+    assert (settings.connect_timeout, settings.socket_timeout) == (300.0, 3600.0)
