@@ -21,6 +21,9 @@ LEASE_LIMITS = (1.0, 3600.0)
 #: The bounds checked at start: a day each. A longer sleep only delays noticing a changed clock,
 #: and a grace beyond a day is a typo (10**12 overflowed the stop's timer, at the stop).
 MAX_SLEEP_LIMIT = 86400.0
+#: Looking at the clock more often than ten times a second notices a step no sooner that
+#: matters, and an idle loop waking every 1e-9 s spent 15% of a CPU doing it.
+MAX_SLEEP_MINIMUM = 0.1
 SHUTDOWN_GRACE_LIMIT = 86400.0
 #: A catch-up window longer than a year is a typo.
 CATCH_UP_LIMIT = 366 * 86400.0
@@ -83,7 +86,7 @@ class SchedulerSettings:
             section.get("max_sleep"),
             "scheduler.max_sleep",
             30.0,
-            above_minimum=True,
+            minimum=MAX_SLEEP_MINIMUM,
             maximum=MAX_SLEEP_LIMIT,
         )
         grace = as_seconds(
