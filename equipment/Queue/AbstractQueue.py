@@ -38,6 +38,11 @@ class AbstractQueue(ABC):
         push on its own (the sync driver runs them at once anyway)."""
         return None
 
+    def check(self) -> None:  # noqa: B027 - optional: most drivers have nothing to check
+        """Raise a `ConfigError` for a setting the queue's server refuses, once, at start (the
+        redis driver: a database the server does not have). An outage is no mistake: pushes
+        ride it out."""
+
     def describe(self) -> str:
         """The driver in a few words, safe to log ('sync'; Redis: its masked address)."""
         return "sync"

@@ -52,6 +52,21 @@ def is_protocol_error(error: BaseException) -> bool:
     )
 
 
+def missing_db(exc: BaseException, settings: RedisSettings) -> str | None:
+    """Redis's answer to a database it does not have, as the config mistake it is (the
+    server's `databases` decides how many it has): read from a command's own failure, so
+    finding out costs no round trip."""
+    if not (
+        isinstance(exc, redis.exceptions.ResponseError) and "DB index is out of range" in str(exc)
+    ):
+        return None
+    key = "queue.redis.url" if settings.url else "queue.redis.db"
+    return (
+        f"{key}: Redis at {settings.display} has no such database (DB index is out of range); "
+        "it has as many as its `databases` setting says, 16 by default (0 to 15)"
+    )
+
+
 def make_redis(settings: RedisSettings, *, socket_timeout: float | None = None) -> redis.Redis:
     """A client for the configured server; `url` wins over host/port/db/username/password."""
     common: dict[str, Any] = {

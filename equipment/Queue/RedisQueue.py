@@ -23,6 +23,7 @@ from rq import Retry as RQRetry
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
 
+from equipment.Errors import ConfigError
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
@@ -30,7 +31,7 @@ from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from equipment.Queue.PushedJob import PushedJob
-from equipment.Queue.RedisConnection import is_fatal, is_outage, make_redis
+from equipment.Queue.RedisConnection import is_fatal, is_outage, make_redis, missing_db
 from equipment.Queue.RedisPushBatch import RedisPushBatch
 from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id, note_push
 from equipment.Queue.Settings import QueueSettings, scrub
@@ -81,6 +82,16 @@ class RedisQueue(AbstractQueue):
         """The queue pushes go to: the first configured one."""
         return self.queue.name
 
+    def check(self) -> None:
+        """One PING at start, through the connection that tries once (at most
+        `connect_timeout` when Redis is down, which is left to the pushes)."""
+        try:
+            self._outage_queue.connection.ping()
+        except redis.RedisError as error:
+            problem = missing_db(error, self.settings.redis)
+            if problem:
+                raise ConfigError(problem) from None
+
     def describe(self) -> str:
         return self.settings.description
 
@@ -123,6 +134,9 @@ class RedisQueue(AbstractQueue):
                 lambda: self._enqueue(due, fn, args, kwargs, options, meta, job_id, scope), what
             )
         except Exception as error:  # not an outage (OOM, READONLY, no such db): one line
+            problem = missing_db(error, self.settings.redis)
+            if problem:
+                return self.refuse(fn, problem)
             reason = f"{type(error).__name__}: {error}"
             return self.refuse(fn, f"Redis at {self.settings.redis.display} refused it ({reason})")
         if not ok or outcome is None:

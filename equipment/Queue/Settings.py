@@ -29,6 +29,9 @@ OUTAGE_SUMMARY_LIMITS = (1.0, 86400.0)
 #: more than a year too (result_ttl -1 keeps them for ever, as RQ reads it).
 JOB_TIMEOUT_LIMIT = 7 * 86400
 TTL_LIMIT = 366 * 86400
+#: The highest database index any Redis server can have (`databases` is at most 2**31 - 1);
+#: whether this server has it (16 by default: 0 to 15) is known at the first command.
+DB_LIMIT = 2**31 - 2
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def redis_settings(section: Any) -> RedisSettings:
     return RedisSettings(
         host=as_str(*key("host"), d.host),
         port=as_int(*key("port"), d.port, minimum=1, maximum=65535),
-        db=as_int(*key("db"), d.db, minimum=0),
+        db=as_int(*key("db"), d.db, minimum=0, maximum=DB_LIMIT),
         username=as_str(*key("username"), "") or None,
         password=as_str(*key("password"), "") or None,
         url=url,
@@ -195,11 +198,13 @@ def check_url(url: str) -> None:
             raise ConfigError(
                 f"queue.redis.url must end with a database number like /0, got {shown!r}"
             )
+        _check_db(db, shown)
     elif not parts.path:
         raise ConfigError(f"queue.redis.url must name a socket, like unix:///path, got {shown!r}")
     for db in parse_qs(parts.query).get("db", []):
         if not _whole_number(db):
             raise ConfigError(f"queue.redis.url must have a whole-number db=, got {shown!r}")
+        _check_db(db, shown)
     _check_options(url, shown)
 
 
@@ -215,6 +220,13 @@ def _check_options(url: str, shown: str) -> None:
         raise ConfigError(
             f"queue.redis.url has an option redis-py refuses ({reason}), got {shown!r}"
         ) from None
+
+
+def _check_db(db: str, shown: str) -> None:
+    if db and int(db) > DB_LIMIT:
+        raise ConfigError(
+            f"queue.redis.url's database must be between 0 and {DB_LIMIT}, got {shown!r}"
+        )
 
 
 def _whole_number(text: str) -> bool:

@@ -58,7 +58,7 @@ def run_worker(
     import redis
 
     from equipment.Log.Arrival import loggers_arrive_in
-    from equipment.Queue.RedisConnection import make_redis
+    from equipment.Queue.RedisConnection import make_redis, missing_db
     from equipment.Queue.WorkerClasses import stop_on_hangup
     from equipment.Queue.WorkerLogging import rq_logs_to
 
@@ -67,6 +67,10 @@ def run_worker(
     try:
         connection.ping()
     except redis.exceptions.RedisError as exc:
+        problem = missing_db(exc, settings)
+        if problem:
+            log.error(problem)
+            return EXIT_CONFIG
         log.error(f"Worker cannot reach Redis at {settings.display}: {_safe(exc, settings)}")
         return EXIT_FAILED
     worker = build_worker(settings, log, connection, names, simple=simple)

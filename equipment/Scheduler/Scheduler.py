@@ -261,6 +261,7 @@ class Scheduler:
         self._collector.end()
         if self._collect_only:
             return
+        self.queue.check()  # a database its Redis does not have: one line now, not every push
         self.lifecycle.phase = Phase.RUNNING
         installed = self._signals.install()
         if self._leading:  # a replica stores its definitions once it leads (see tick)

@@ -323,3 +323,17 @@ def test_a_queue_timeout_beyond_its_bound_stops_the_start_in_one_line(
     assert lines[0].endswith(
         "queue.redis.connect_timeout must be between 0.01 and 300 seconds, got '1e12'"
     )
+
+
+def test_a_database_its_redis_does_not_have_stops_the_scheduler_in_one_line(
+    project: Path,
+) -> None:
+    # Accepted, then every push failed with "DB index is out of range".
+    result = run_python(project, "scheduler.py", QUEUE_CONNECTION="redis", REDIS_DB="99999999")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: queue.redis.db: Redis at redis://127.0.0.1:6379/99999999 has no such database "
+        "(DB index is out of range); it has as many as its `databases` setting says, 16 by "
+        "default (0 to 15)"
+    ]

@@ -29,7 +29,7 @@ def test_unknown_driver_lists_the_valid_names():
     ("section", "message"),
     [
         ({"port": "abc"}, "queue.redis.port must be a whole number"),
-        ({"db": "-1"}, "queue.redis.db must be at least 0"),
+        ({"db": "-1"}, "queue.redis.db must be between 0 and 2147483646"),
         ({"push_retry_seconds": "soon"}, "queue.redis.push_retry_seconds must be a number"),
         ({"ssl": "maybe"}, "queue.redis.ssl must be true or false"),
         ({"url": "http://x:secret@h"}, "queue.redis.url must start with redis://"),

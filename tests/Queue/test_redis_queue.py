@@ -171,8 +171,9 @@ def test_a_database_redis_does_not_have_is_a_refusal_not_a_traceback(redis_conn,
 
     assert queue.push(jobs.noop) is False
     [error] = log.messages(logging.ERROR)
-    assert error.startswith("Refused to queue tests.Queue.jobs.noop: Redis at ")
-    assert "ResponseError: DB index is out of range" in error
+    # ... naming the setting to change, as the scheduler's and the worker's start do
+    assert error.startswith("Refused to queue tests.Queue.jobs.noop: queue.redis.db: Redis at ")
+    assert "has no such database (DB index is out of range)" in error
     assert all(r.traceback is None for r in log.records)
 
 

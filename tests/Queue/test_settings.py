@@ -215,3 +215,33 @@ def test_the_bounds_themselves_are_accepted():
     )
 
     assert (settings.connect_timeout, settings.socket_timeout) == (300.0, 3600.0)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"db": 2**31 - 1}, "queue.redis.db must be between 0 and 2147483646, got 2147483647"),
+        ({"db": "-1"}, "queue.redis.db must be between 0 and 2147483646, got '-1'"),
+        ({"db": "1.5"}, "queue.redis.db must be a whole number, got '1.5'"),
+        (
+            {"url": "redis://h:6379/99999999999"},
+            "queue.redis.url's database must be between 0 and 2147483646, "
+            "got 'redis://h:6379/99999999999'",
+        ),
+        (
+            {"url": "redis://:pw@h:6379?db=2147483647"},
+            "queue.redis.url's database must be between 0 and 2147483646, "
+            "got 'redis://:***@h:6379?db=2147483647'",
+        ),
+    ],
+)
+def test_a_database_no_redis_can_have_is_refused_at_start(section, message):
+    with pytest.raises(ConfigError) as caught:
+        redis_settings(section)
+
+    assert str(caught.value) == message
+
+
+def test_the_highest_database_a_redis_can_have_is_accepted():
+    assert redis_settings({"db": "2147483646"}).db == 2147483646
+    redis_settings({"url": "redis://h:6379/2147483646"})

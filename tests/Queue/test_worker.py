@@ -293,3 +293,37 @@ def test_no_argument_value_reaches_a_log_line_or_a_job_description(
         assert "S3cret" not in text, text
     for job_id in [push.queue_job_id for push in batched]:
         assert Job.fetch(job_id, connection=redis_conn).description == "tests.Queue.jobs.record"
+
+
+MISSING_DB = (
+    "queue.redis.db: Redis at redis://127.0.0.1:6379/99999999 has no such database (DB index "
+    "is out of range); it has as many as its `databases` setting says, 16 by default (0 to 15)"
+)
+
+
+def test_a_database_the_server_does_not_have_is_a_config_mistake(log, redis_conn, queue_name):
+    config = redis_config(queue_name, db="99999999")
+
+    assert work(fake_app(config, log)) == 2
+    assert log.messages(logging.ERROR) == [MISSING_DB]
+
+
+def test_a_database_the_server_does_not_have_stops_the_start_and_refuses_a_push(
+    log, redis_conn, queue_name
+):
+    from equipment.Errors import ConfigError
+
+    queue = QueueFactory(redis_config(queue_name, db="99999999"), log=log)
+
+    with pytest.raises(ConfigError) as caught:
+        queue.check()  # the scheduler's start
+    assert str(caught.value) == MISSING_DB
+    assert queue.push(jobs.noop) is False
+    assert log.messages(logging.ERROR) == [f"Refused to queue tests.Queue.jobs.noop: {MISSING_DB}"]
+
+
+def test_the_start_check_leaves_an_outage_to_the_pushes(log):
+    queue = QueueFactory({"connection": "redis", "redis": {"port": "1"}}, log=log)
+
+    queue.check()  # Redis down: nothing to refuse, the pushes ride it out
+    assert log.messages(logging.ERROR) == []
