@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import tempfile
 from pathlib import Path
 
 from equipment.Errors import ConfigError
@@ -75,14 +76,44 @@ def _prepare(channel: ChannelSettings) -> Path:
             f"log.channels.{channel.name}.path: {channel.path} is a folder; give the path "
             f"of a file in it (e.g. {channel.path / 'app.log'})"
         )
+    key = f"log.channels.{channel.name}.path"
+    blocking = _file_on_the_way(channel.path.parent)
+    if blocking is not None:
+        raise ConfigError(
+            f"{key}: {blocking} is a file, not a folder, so {channel.path} cannot be created in it"
+        )
     try:
         channel.path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(
-            f"log.channels.{channel.name}.path: cannot create {channel.path.parent}: "
-            f"{error.strerror or error}"
+            f"{key}: cannot create {channel.path.parent}: {error.strerror or error}"
         ) from None
+    try:
+        _try_writing(channel)
+    except OSError as error:
+        reason = error.strerror or error
+        raise ConfigError(f"{key}: cannot write {channel.path}: {reason}") from None
     return channel.path
+
+
+def _file_on_the_way(folder: Path) -> Path | None:
+    """The nearest existing part of `folder` when it is not a folder (`/tmp/x/f` a file)."""
+    for part in (folder, *folder.parents):
+        if part.exists():
+            return None if part.is_dir() else part
+    return None
+
+
+def _try_writing(channel: ChannelSettings) -> None:
+    """Whether the file can be written, found at start rather than at the first record (a
+    traceback from inside logging): `single` opens its file for appending, as its handler
+    will; `daily`, whose file is named by the day, creates and removes a file beside it."""
+    assert channel.path is not None
+    if channel.driver == "single":
+        with open(channel.path, "a", encoding="utf-8"):
+            return
+    with tempfile.NamedTemporaryFile(dir=channel.path.parent, prefix=".equipment-probe-"):
+        return
 
 
 def _max(first: int | None, second: int | None) -> int | None:

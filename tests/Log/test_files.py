@@ -130,3 +130,40 @@ def test_a_folder_as_path_is_one_line_naming_the_key(tmp_path: Path, driver: str
 
     assert str(caught.value).startswith(f"log.channels.{driver}.path: ")
     assert "is a folder" in str(caught.value)
+
+
+@pytest.mark.parametrize("driver", ["single", "daily"])
+def test_a_file_where_a_folder_should_be_is_named_as_a_file(tmp_path: Path, driver: str) -> None:
+    (tmp_path / "f").write_text("")
+    path = tmp_path / "f" / "logs" / "app.log"
+    config = {"default": driver, "channels": {driver: {"path": str(path)}}}
+
+    with pytest.raises(ConfigError) as caught:
+        LoggerFactory(name="app", base_path=tmp_path, config=config)
+
+    # It said "cannot create .../f/logs: File exists".
+    assert str(caught.value) == (
+        f"log.channels.{driver}.path: {tmp_path / 'f'} is a file, not a folder, so {path} "
+        "cannot be created in it"
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/1").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("driver", ["single", "daily"])
+def test_a_file_that_cannot_be_written_is_one_line_at_start(tmp_path: Path, driver: str) -> None:
+    # /proc/1 is a folder in which nobody, root included, can create a file: the first
+    # record raised FileNotFoundError from inside logging, with a traceback.
+    config = {"default": driver, "channels": {driver: {"path": "/proc/1/x.log"}}}
+
+    with pytest.raises(ConfigError) as caught:
+        LoggerFactory(name="app", base_path=tmp_path, config=config)
+
+    assert str(caught.value).startswith(f"log.channels.{driver}.path: cannot write /proc/1/x.log: ")
+
+
+def test_the_daily_probe_leaves_nothing_behind(tmp_path: Path) -> None:
+    config = {"default": "daily", "channels": {"daily": {"path": "logs/app.log"}}}
+
+    LoggerFactory(name="app", base_path=tmp_path, config=config)
+
+    assert list((tmp_path / "logs").iterdir()) == []
