@@ -75,6 +75,12 @@ class RedisQueue(AbstractQueue):
             transient=is_outage,
             fatal=is_fatal,
             secrets=r.secrets,
+            # A stalled Redis: a timeout, or an attempt that took a connect's worth. Later
+            # pushes fail at once while a PING with the normal timeouts looks for it.
+            probe=self.connection.ping,
+            stalled=(redis.exceptions.TimeoutError,),
+            slow_after=r.connect_timeout,
+            probe_every=min(r.connect_timeout, 1.0),
         )
 
     @property
