@@ -115,6 +115,21 @@ def pause_command(app_spec: str, job_id: str) -> None:
         f"{job.id} paused: running schedulers skip its occurrences from within a second "
         f"(equipment schedule resume {job.id} undoes it)"
     )
+    _warn_if_no_scheduler_ran(scheduler)
+
+
+def _warn_if_no_scheduler_ran(scheduler: Any) -> None:
+    """A pause stored where no scheduler has ever run holds nothing back that runs now: say
+    so, in case this shell is configured otherwise than the schedulers are."""
+    if scheduler.state.spans():
+        return
+    click.echo(
+        f"note: no scheduler has run with this state ({scheduler.state.location}) yet, so it "
+        "applies from the first one that does; if schedulers run already, this shell's "
+        "settings (SCHEDULER_STATE, SCHEDULER_STATE_PATH, SCHEDULER_COORDINATION, REDIS_URL) "
+        "differ from theirs",
+        err=True,
+    )
 
 
 @schedule.command(name="resume")
@@ -132,6 +147,7 @@ def resume_command(app_spec: str, job_id: str) -> None:
         if was
         else f"{job.id} was not paused"
     )
+    _warn_if_no_scheduler_ran(scheduler)
 
 
 @schedule.command(name="health")

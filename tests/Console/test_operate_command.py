@@ -449,3 +449,21 @@ def test_history_of_a_job_removed_from_the_code_shows_what_it_stored(
     assert header.startswith("SCHEDULED") and row.startswith("2026-03-28 12:00:00 UTC")
     assert "success" in row
     assert unknown.exit_code == 2 and "no job 'never-was'; closest: report" in unknown.output
+
+
+def test_pause_where_no_scheduler_ever_ran_says_this_shell_may_be_configured_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", {
+        "state": "sqlite", "state_path": str(state)
+    })
+
+    before = CliRunner().invoke(cli, ["schedule", "pause", "report"])
+    SqliteStateStore(state).heartbeat(ProcessInfo("h", 1, A_STARTS, A_STARTS))
+    after = CliRunner().invoke(cli, ["schedule", "resume", "report"])
+
+    assert before.exit_code == 0 and before.stdout.startswith("report paused")
+    assert before.stderr.startswith(f"note: no scheduler has run with this state ({state}) yet")
+    assert "SCHEDULER_COORDINATION" in before.stderr
+    assert after.exit_code == 0 and after.stderr == ""
