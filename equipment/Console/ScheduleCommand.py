@@ -442,6 +442,7 @@ def _load_scheduler(app_spec: str, writes: bool = False) -> Any:
     with as_an_operator(writes):
         scheduler = provider if hasattr(provider, "collect") else provider()
     if not scheduler.schedule.jobs:
+        scheduler.schedule.describing = True  # its registrations start no grid
         _reading_state(scheduler.collect, scheduler.state.location)  # registration reads it
     return scheduler
 

@@ -85,6 +85,9 @@ class Schedule(schedule.Scheduler):
         self._registrations = itertools.count(1)
         #: Paused during a pass of several due jobs driven by `tick()` (see run_due).
         self.burst_collector = CollectorPause()
+        #: Registering for an operator's command (`schedule list`...), which runs nothing:
+        #: a definition unlike the stored one is news about this shell, not a fresh grid.
+        self.describing = False
 
     # -- the job list and the index --------------------------------------------------------
 
@@ -241,7 +244,17 @@ class Schedule(schedule.Scheduler):
             stored = _in_window(job, stored, job.window_opened)
         now = self.clock.now()
         plan = Occurrences.resume(job.trigger, job.fingerprint, stored, now, rule, late)
-        if plan.redefined:
+        if plan.redefined and self.describing:
+            self.log.warning(
+                "Job %s is defined here as %s, unlike the state a scheduler stored: a "
+                "scheduler with this code and these settings starts its runs afresh; if it "
+                "should not, this shell's settings (SCHEDULER_TIMEZONE...) differ from the "
+                "scheduler's",
+                job.id,
+                job.describe(),
+                extra={"job_id": job.id},
+            )
+        elif plan.redefined:
             self.log.info(
                 "Job %s changed its schedule since it last ran (now %s): its runs start "
                 "afresh from %s",

@@ -137,6 +137,24 @@ def test_a_changed_definition_under_the_same_name_starts_a_fresh_grid_and_says_s
     assert state.load()["report"].fingerprint == job.fingerprint
 
 
+def test_an_operators_command_says_its_definition_differs_and_starts_no_grid():
+    """`schedule list` from a shell whose settings (or code) differ from the scheduler's:
+    nothing starts afresh, since the command runs nothing; the line says what differs."""
+    state = MemoryStateStore()
+    process(state, START, lambda s: s.every(10).minutes.name("report").do(jobs.cleanup))
+    stored = state.load()["report"]
+    log = MemoryLogger()
+    command = Scheduler(log=log, clock=FakeClock(START), settings={"timezone": "UTC"}, state=state)
+    command.schedule.describing = True
+
+    command.schedule.every(7).minutes.name("report").do(jobs.cleanup)
+
+    assert not log.find("changed its schedule since it last ran")
+    [line] = log.find("unlike the state a scheduler stored")
+    assert line.message.startswith("Job report is defined here as every 7 minutes, unlike")
+    assert state.load()["report"] == stored
+
+
 def test_a_trigger_rebuilt_from_a_stored_instant_answers_as_the_live_one():
     madrid = __import__("zoneinfo").ZoneInfo("Europe/Madrid")
     live = CalendarTrigger(1, "days", madrid).anchored(START)
