@@ -88,6 +88,7 @@ class Schedule(schedule.Scheduler):
         #: Registering for an operator's command (`schedule list`...), which runs nothing:
         #: a definition unlike the stored one is news about this shell, not a fresh grid.
         self.describing = False
+        self._built: dict[int, Job] = {}  # built by every()/cron(), not yet through .do()
 
     # -- the job list and the index --------------------------------------------------------
 
@@ -137,7 +138,15 @@ class Schedule(schedule.Scheduler):
         return self.lifecycle.phase
 
     def every(self, interval: int = 1) -> Job:
-        return Job(interval, self)
+        job = Job(interval, self)
+        self._built[id(job)] = job
+        return job
+
+    def without_do(self) -> list[Job]:
+        """The jobs built since the last call that never reached `.do()` (so never run),
+        forgotten here once returned."""
+        built, self._built = self._built, {}
+        return list(built.values())
 
     def cron(self, expression: str, tz: TzLike = None) -> Job:
         """A job on a cron expression ("*/15 9-17 * * mon-fri", "@daily"), optionally zoned."""
@@ -150,12 +159,14 @@ class Schedule(schedule.Scheduler):
             job.at_time_zone = zone  # the job names its own zone
         job.unit = "cron"
         job.cron_expression = expression
+        self._built[id(job)] = job
         return job
 
     # -- registration ----------------------------------------------------------------------------
 
     def register(self, job: Job) -> None:
         """File a job built by `.do()`: its ID, its stored grid, the index."""
+        self._built.pop(id(job), None)
         if self.lifecycle.loop_over:
             raise SchedulerError(
                 f"job {job.explicit_name or job.derived_id!r} was registered after super().run() "

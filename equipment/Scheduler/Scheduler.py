@@ -259,6 +259,12 @@ class Scheduler:
         """Run registered jobs on time until `should_exit` is set or a stop signal arrives."""
         self._loop_entered = True
         self._collector.end()
+        for job in self.schedule.without_do():
+            self.log.warning(
+                "A job built with %s has no .do(...), so it never runs: end it with "
+                ".do(function)",
+                job.describe(),
+            )
         if self._collect_only:
             return
         self.queue.check()  # a database its Redis does not have: one line now, not every push

@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 import re
 
 import pytest
@@ -133,3 +134,23 @@ def test_a_deadline_past_the_year_9998_is_one_clear_error(scheduler, until):
     assert str(caught.value).endswith(
         "a deadline must come before the year 9999 (leave until() out for a job without one)"
     )
+
+
+def test_a_job_left_without_do_is_named_at_start_and_the_others_run(clock, log):
+    class Forgetful(Scheduler):
+        def run(self) -> None:
+            self.schedule.every().day.at("03:00")  # .do() forgotten: upstream is silent
+            self.schedule.cron("0 4 * * *")
+            self.schedule.every().hour.do(print)
+            super().run()
+
+    scheduler = Forgetful(log=log, clock=clock, settings={"timezone": "UTC"})
+    scheduler.collect()
+
+    assert [job.describe() for job in scheduler.schedule.jobs] == ["every hour"]
+    assert [line.message for line in log.find("has no .do(...)", logging.WARNING)] == [
+        "A job built with every(1).days has no .do(...), so it never runs: end it with "
+        ".do(function)",
+        "A job built with cron 0 4 * * * (UTC) has no .do(...), so it never runs: end it "
+        "with .do(function)",
+    ]
