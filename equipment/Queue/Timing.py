@@ -5,8 +5,9 @@
 wall time in the spring-forward gap is the first instant after the gap, one in the fall-back
 overlap its first occurrence. The result is aware UTC, rounded up to the whole second because
 RQ's scheduled registry stores whole seconds and a job must never start before the instant
-it was given. A delay is at most `MAX_DELAY_DAYS`: anything longer (1e12 s, infinity) is a
-mistake, refused with a `DelayError` before anything is queued.
+it was given. A delay is at most `MAX_DELAY_DAYS`, and so is the distance to a `push_at`
+instant: anything longer (1e12 s, infinity, the year 9999) is a mistake, refused with a
+`DelayError` before anything is queued.
 """
 
 from __future__ import annotations
@@ -22,17 +23,24 @@ MAX_DELAY_DAYS = 3650
 MAX_DELAY_SECONDS = MAX_DELAY_DAYS * 86400
 
 
-def to_utc(when: dt.datetime, zone: str) -> dt.datetime:
+def to_utc(when: dt.datetime, zone: str, now: dt.datetime | None = None) -> dt.datetime:
+    """`when` as aware UTC; at most `MAX_DELAY_DAYS` after now, as a `push_in` delay is."""
     if not isinstance(when, dt.datetime):
         raise TypeError(f"push_at needs a datetime, got {type(when).__name__} {when!r}")
     try:
         if when.tzinfo is None:
-            return _ceil_second(wall_to_utc(when, resolve_zone(zone, "queue.timezone")))
-        return _ceil_second(when.astimezone(UTC))
+            due = _ceil_second(wall_to_utc(when, resolve_zone(zone, "queue.timezone")))
+        else:
+            due = _ceil_second(when.astimezone(UTC))
     except OverflowError:
+        due = None
+    latest = (now or dt.datetime.now(UTC)) + dt.timedelta(days=MAX_DELAY_DAYS)
+    if due is None or due > latest:
         raise DelayError(
-            f"push_at needs an instant between years 1 and 9999 in UTC, got {when.isoformat()}"
-        ) from None
+            f"push_at needs an instant at most {MAX_DELAY_DAYS} days from now, as push_in "
+            f"does, got {when.isoformat()}"
+        )
+    return due
 
 
 def after(delay: dt.timedelta | float, now: dt.datetime | None = None) -> dt.datetime:

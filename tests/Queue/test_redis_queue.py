@@ -210,10 +210,10 @@ def test_a_delay_out_of_range_is_refused_before_anything_is_queued(
 
 def test_push_at_in_the_spring_forward_gap_uses_the_schedulers_rule(redis_conn, queue_name, log):
     queue = RedisQueue(make_settings(queue_name, timezone="Europe/Madrid"), log)
-    assert queue.push_at(dt.datetime(2099, 3, 29, 2, 30), jobs.noop) is True
+    assert queue.push_at(dt.datetime(2031, 3, 30, 2, 30), jobs.noop) is True
     [job_id] = ScheduledJobRegistry(queue_name, connection=redis_conn).get_job_ids()
     due = ScheduledJobRegistry(queue_name, connection=redis_conn).get_scheduled_time(job_id)
-    assert due == dt.datetime(2099, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST, the end of the gap
+    assert due == dt.datetime(2031, 3, 30, 1, 0, tzinfo=UTC)  # 03:00 CEST, the end of the gap
 
 
 def test_a_pushed_logger_logs_through_the_workers_logger(settings, log, tmp_path):

@@ -80,6 +80,13 @@ def test_a_delay_out_of_range_is_one_clear_error(delay):
     assert "\n" not in str(info.value)
 
 
-def test_an_instant_beyond_the_calendar_is_a_delay_error():
-    with pytest.raises(DelayError, match="push_at needs an instant"):
-        to_utc(dt.datetime.max.replace(tzinfo=UTC), "Europe/Madrid")
+@pytest.mark.parametrize(
+    "when",
+    [dt.datetime.max.replace(tzinfo=UTC), dt.datetime(9999, 1, 1), dt.datetime(2036, 1, 2)],
+    ids=["beyond the calendar", "the year 9999", "a day past 3650 days"],
+)
+def test_an_instant_further_than_push_in_may_reach_is_a_delay_error(when):
+    now = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(DelayError, match="push_at needs an instant at most 3650 days from now"):
+        to_utc(when, "Europe/Madrid", now)
+    assert to_utc(dt.datetime(2035, 12, 29, tzinfo=UTC), "UTC", now).year == 2035
