@@ -284,6 +284,11 @@ class Job(schedule.Job):
     # -- schedule's builder, validated -----------------------------------------------------------
 
     def at(self, time_str: str, tz: Any = None) -> Job:
+        if self.at_time is not None:  # `schedule` keeps the last, silently
+            raise ScheduleValueError(
+                f"at({time_str!r}) on {self._phrase()}: at() is given once per job (register "
+                "a job for each time)"
+            )
         try:
             super().at(time_str)
         except schedule.ScheduleValueError as error:

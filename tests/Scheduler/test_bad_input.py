@@ -154,3 +154,12 @@ def test_a_job_left_without_do_is_named_at_start_and_the_others_run(clock, log):
         "A job built with cron 0 4 * * * (UTC) has no .do(...), so it never runs: end it "
         "with .do(function)",
     ]
+
+
+def test_at_given_twice_is_refused_where_schedule_kept_the_last(scheduler):
+    with pytest.raises(ScheduleValueError) as caught:
+        scheduler.schedule.every().day.at("03:00").at("04:00")
+
+    assert str(caught.value) == (
+        "at('04:00') on every(1).days: at() is given once per job (register a job for each time)"
+    )
