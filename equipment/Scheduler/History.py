@@ -158,7 +158,11 @@ def timeline(
         start = max(start, rows[-1].scheduled_at)
     alive = alive_now(state, now, max_sleep)
     stored = {row.scheduled_at for row in rows}
-    for gap_start, gap_end in _minus(gaps(spans, start, now, alive), _left(rows, now)):
+    out = _left(rows, now)
+    deadline = job.deadline if job.window_opened is None else None  # (a window is its own)
+    if deadline is not None and deadline < now:  # nothing of the job's is due after it
+        out.append((deadline + Occurrences.TICK, now))
+    for gap_start, gap_end in _minus(gaps(spans, start, now, alive), out):
         lines.extend(missed_in(job, gap_start, gap_end, stored))
     lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
     return lines[:limit]

@@ -135,6 +135,13 @@ class RunRecord:
         return type(self.error).__name__ + (f": {first[0]}" if first else "")
 
     @property
+    def off_the_grid(self) -> bool:
+        """Whether the record leaves the grid's last handled occurrence where it is: a
+        manual run (`schedule run`), or the row of where an until() deadline ended the job
+        (an occurrence nobody handled: a later start whose window holds it runs it)."""
+        return self.manual or self.reason == DEADLINE
+
+    @property
     def succeeded(self) -> bool:
         return self.outcome == SUCCESS
 

@@ -89,6 +89,9 @@ class Schedule(schedule.Scheduler):
         #: a definition unlike the stored one is news about this shell, not a fresh grid.
         self.describing = False
         self._built: dict[int, Job] = {}  # built by every()/cron(), not yet through .do()
+        #: Jobs left out at registration for their until() deadline, by ID: not scheduled,
+        #: still what `schedule why`/`history` of their ID ask about.
+        self.left_out: dict[str, Job] = {}
 
     # -- the job list and the index --------------------------------------------------------
 
@@ -233,6 +236,7 @@ class Schedule(schedule.Scheduler):
         why = job.never_runs(self.clock.now())
         if why is None:
             return True
+        self.left_out[job.id] = job
         self.log.warning(
             "Job %s not registered: its until() deadline, %s, %s; it has no run left",
             job.id,

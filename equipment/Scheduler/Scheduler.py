@@ -453,7 +453,11 @@ class Scheduler:
 
     def _give_back_claims(self) -> None:
         """The occurrences claimed ahead (up to `CLAIM_AHEAD`) that this stop keeps from
-        running go back, so that the next leader runs them: a rolling deploy loses none."""
+        running go back, so that the next leader runs them: a rolling deploy loses none.
+        Not when the last records were not stored: then the marks are what keeps the next
+        leader from running those runs again."""
+        if self._writer.pending:
+            return
         given = self.schedule.give_back_claims()
         if given:
             self.log.info(

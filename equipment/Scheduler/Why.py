@@ -154,18 +154,35 @@ def _left(
     return newest[0] if newest and newest[0].reason == DEADLINE else None
 
 
+def _after_deadline(
+    question: Question, state: StateStore, target: dt.datetime, rows: list[HistoryEntry]
+) -> str | None:
+    """Why `target` is after the job's until() deadline, if it is: by the row where a
+    scheduler's job left (its window is that process's own), or by a date's deadline."""
+    job, zone = question.job, question.job.trigger.zone
+    left = _left(state, job, target, rows)
+    if left is not None and (rows or target <= question.now):
+        return (
+            f"It came after the job's until() deadline: the job left the schedule at its "
+            f"occurrence of {format_instant(left.scheduled_at, zone)}, the first past the "
+            "deadline, and no run of it is recorded since."
+        )
+    if job.deadline is None or job.window_opened is not None or target <= job.deadline:
+        return None
+    deadline = format_instant(job.deadline, zone)
+    if target > question.now:
+        return f"It comes after the job's until() deadline ({deadline}): it will not run."
+    return f"It was after the job's until() deadline ({deadline}): the job had left the schedule."
+
+
 def _what_happened(
     question: Question, state: StateStore, target: dt.datetime, beats: _Beats
 ) -> str:
     zone = question.job.trigger.zone
     rows = _rows_for(state, question.job, target)
-    left = _left(state, question.job, target, rows)
-    if left is not None:
-        return (
-            f"It came after the job's until() deadline: the job left the schedule at its "
-            f"occurrence of {format_instant(left.scheduled_at, zone)}, the first past the "
-            "deadline, and no scheduler has registered it since."
-        )
+    after_deadline = _after_deadline(question, state, target, rows)
+    if after_deadline:
+        return after_deadline
     if target > question.now:
         paused = question.job.id in state.paused()
         return f"It is not due yet (now is {format_instant(question.now, zone)})" + (
@@ -182,12 +199,6 @@ def _what_happened(
         )
     if rows:
         return _outcome(rows[0], zone)
-    job = question.job
-    if job.deadline is not None and job.window_opened is None and target > job.deadline:
-        return (
-            f"It was after the job's until() deadline ({format_instant(job.deadline, zone)}): "
-            "the job had left the schedule."
-        )
     alive = beats.covering
     if alive and question.coordination != "none":  # standbys beat too
         return (

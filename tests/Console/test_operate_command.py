@@ -361,6 +361,10 @@ def test_a_job_past_its_until_deadline_leaves_the_commands_working(
     assert listed.exit_code == 0, listed.output
     assert "; 0 job(s); state: " in listed.output  # (the warning is in the app's log)
     assert invoke("health").exit_code == 1  # no scheduler has run: unhealthy, not an error
+    # Still the job of that ID: why and history answer of it (it is in the code).
+    why = invoke("why", "report", "--at", "2030-06-01 12:00")
+    assert why.exit_code == 0 and "It comes after the job's until() deadline" in why.output
+    assert invoke("history", "report").output == "report: no occurrence recorded yet\n"
 
 
 QUIET = "def report():\n    pass\n"

@@ -333,5 +333,27 @@ def test_a_job_that_left_at_its_until_window_is_not_missed_after_and_why_says_so
     assert after.startswith("window (every 2 seconds") and (
         "It came after the job's until() deadline: the job left the schedule at its "
         "occurrence of 2026-01-05 12:00:10 UTC (2026-01-05T12:00:10Z), the first past the "
-        "deadline, and no scheduler has registered it since." in after
+        "deadline, and no run of it is recorded since." in after
     )
+
+
+def test_why_on_a_coming_occurrence_of_a_job_registered_again_after_its_window_says_due():
+    """An earlier process's deadline says nothing of a later start's window."""
+    from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+    from equipment.Scheduler.Testing import run_until
+
+    state = MemoryStateStore()
+
+    def start(at: dt.datetime) -> Scheduler:
+        scheduler = Scheduler(clock=FakeClock(at), settings={"timezone": "UTC"}, state=state)
+        job = scheduler.schedule.every(2).seconds.until(dt.timedelta(seconds=8))
+        job.name("window").do(lambda: None)
+        return scheduler
+
+    run_until(start(START), dt.timedelta(seconds=20))  # it left the schedule at 12:00:10
+    again = start(START + dt.timedelta(minutes=5))
+    job = again.schedule.get_job("window")
+
+    answer = why(again, job, job.next_run_at, START + dt.timedelta(minutes=5, seconds=1))
+
+    assert "It is not due yet" in answer and "left the schedule" not in answer

@@ -195,3 +195,26 @@ def test_a_backward_step_marks_the_grid_the_same_way_in_every_process():
 
     assert len(suffixes) == 1
     assert all(run_id.endswith("~20260105T123000Z") for run_id in suffixes.pop())
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_where_a_deadline_ended_a_job_does_not_move_its_grid(kind, tmp_path):
+    """The deadline's row is history (where the job left), not a handled occurrence: a later
+    start whose until() window holds that occurrence runs it."""
+    from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
+
+    state = MemoryStateStore() if kind == "memory" else SqliteStateStore(tmp_path / "s.sqlite3")
+    window = dt.timedelta(hours=3)
+
+    def register(schedule) -> None:
+        schedule.every().hour.until(window).name("report").do(jobs.cleanup)
+
+    first = process(state, START, register)
+    ran = run_until(first, START + window + dt.timedelta(minutes=30))
+    later = process(state, START + window + dt.timedelta(minutes=30), register)
+
+    assert [(r.scheduled_at.hour, r.outcome) for r in ran] == [
+        (13, "success"), (14, "success"), (15, "success"), (16, "skipped")
+    ]
+    assert state.load()["report"].last_scheduled.hour == 15
+    assert later.schedule.get_job("report").next_run_at.hour == 16

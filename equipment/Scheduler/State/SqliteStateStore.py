@@ -281,9 +281,9 @@ class SqliteStateStore(StateStore):
             )
             error, ran = r.error_line(), r.started_at is not None
             duration = r.duration if ran else None
-            manual = int(r.manual)
+            off_the_grid = int(r.off_the_grid)
             # The grid's last handled occurrence only moves on (see JobState.apply).
-            advances = (manual, r.epoch, scheduled)
+            advances = (off_the_grid, r.epoch, scheduled)
             rows.append((
                 *advances, scheduled, r.run_id, r.outcome, error, started, finished, duration,
                 r.outcome, *advances, r.epoch, r.job_id,
@@ -296,7 +296,7 @@ class SqliteStateStore(StateStore):
             return
         with self._lock, self._transaction():
             self._db.executemany(
-                # A manual run (`schedule run`) is off the grid: it keeps last_scheduled/epoch.
+                # Off the grid (a manual run, a deadline's row): last_scheduled/epoch stay.
                 f"UPDATE jobs SET last_scheduled = CASE WHEN {_ADVANCES} THEN ? "
                 "ELSE last_scheduled END, last_run_id = ?, last_outcome = ?, "
                 "last_error = ?, last_started = COALESCE(?, last_started), "
@@ -457,8 +457,8 @@ def _time(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
 
 
-#: Whether a record moves a job's last handled occurrence on (parameters: manual, epoch,
-#: scheduled), as `JobState.apply` decides: not a manual run, and not back on the same grid.
+#: Whether a record moves a job's last handled occurrence on (parameters: off the grid,
+#: epoch, scheduled), as `JobState.apply` decides: on the grid, and not back on it.
 #: The SET expressions all see the row as it was, and ISO 8601 UTC texts sort as instants.
 _ADVANCES = (
     "? = 0 AND (last_scheduled IS NULL OR epoch != ? OR ? >= last_scheduled)"

@@ -78,7 +78,7 @@ class JobState:
             self.consecutive_failures = 0
         elif record.outcome == FAILURE:
             self.consecutive_failures += 1
-        if not record.manual and self._advances(record):  # (`schedule run` is off the grid)
+        if not record.off_the_grid and self._advances(record):
             self.last_scheduled = record.scheduled_at
             self.epoch = record.epoch
         self.last_run_id = record.run_id

@@ -263,3 +263,18 @@ def test_a_claim_given_back_moves_the_mark_to_the_occurrence_before_it(replica, 
     assert a.schedule.give_back_claims() == 1
     assert a.coordinator.claimed()[JOB][1].second == 20
     assert a.schedule.give_back_claims() == 0  # given back once
+
+
+def test_a_leader_whose_last_records_were_not_stored_keeps_its_claims(replica, clock):
+    """Then the marks are what keeps the next leader from running those runs again."""
+    from equipment.Scheduler.RunRecord import RunRecord
+
+    a = replica("a:1")
+    run_for(clock, 29, a)
+    a.schedule.claim_ahead(clock.now() + dt.timedelta(seconds=1))
+    a._writer.pending = [RunRecord.of_occurrence(JOB, clock.now(), "")]  # the store failed
+
+    a._give_back_claims()
+
+    assert a.coordinator.claimed()[JOB][1].second == 30
+    assert not a.log.find("Gave back")
