@@ -94,6 +94,26 @@ def test_sigterm_hands_the_lead_over_within_about_a_second(client, prefix):
     assert_once(rows)
 
 
+def test_sigterm_just_before_an_occurrence_loses_none_of_them(client, prefix):
+    """The leader has claimed the coming second's occurrence ahead when the signal lands
+    (0.3 s before it): it gives it back, and the standby runs it, a fraction late."""
+    import datetime as dt
+
+    with replicas(2, spec(prefix)) as processes:
+        first = steady(client, prefix, processes, 2)
+        other = next(p for p in processes if p is not first)
+        time.sleep((0.7 - time.time() % 1) % 1)  # 0.3 s before the next whole second
+        first.signal(signal.SIGTERM)
+        assert first.proc.wait(5) == 0
+        assert wait_for(lambda: len([r for r in runs(client, prefix) if r[1] == other.pid]) >= 2, 5)
+        rows = runs(client, prefix)
+    assert_once(rows)
+    instants = sorted(dt.datetime.fromisoformat(run_id.split("@")[1]) for run_id, _, _ in rows)
+    steps = [b - a for a, b in zip(instants, instants[1:], strict=False)]
+    gaps = [step for step in steps if step != dt.timedelta(seconds=1)]
+    assert gaps == [], (instants, first.output(), other.output())
+
+
 def test_three_replicas_pushing_queue_one_rq_job_per_occurrence(client, prefix, queue_name):
     with replicas(3, spec(prefix, job="push", queue=queue_name)) as processes:
         steady(client, prefix, processes, 4)
