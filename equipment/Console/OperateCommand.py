@@ -33,7 +33,7 @@ from equipment.Scheduler import Health, History, HistoryText, Why
 from equipment.Scheduler.State.StateStore import (
     HistoryEntry,
     ProcessInfo,
-    StateUnreachable,
+    StateStoreError,
 )
 from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
 
@@ -127,8 +127,8 @@ def _warn_if_no_scheduler_ran(scheduler: Any) -> None:
     click.echo(
         f"note: no scheduler has run with this state ({scheduler.state.location}) yet, so it "
         "applies from the first one that does; if schedulers run already, this shell's "
-        "settings (SCHEDULER_STATE, SCHEDULER_STATE_PATH, SCHEDULER_COORDINATION, REDIS_URL) "
-        "differ from theirs",
+        "settings name another state than theirs (its kind, its path, its Redis URL, or "
+        "APP_NAME, which prefixes its keys in Redis)",
         err=True,
     )
 
@@ -143,11 +143,12 @@ def resume_command(app_spec: str, job_id: str) -> None:
     was = job.id in scheduler.state.paused()
     scheduler.state.set_paused(job.id, False, scheduler.clock.now())
     zone = job.trigger.zone
-    click.echo(
-        f"{job.id} resumed: next run {format_instant(job.next_run_at, zone)}"
-        if was
-        else f"{job.id} was not paused"
-    )
+    if job.id in scheduler.schedule.left_out:
+        deadline = format_instant(job.deadline, zone)
+        next_run = f"no run left: its until() deadline, {deadline}, has passed"
+    else:
+        next_run = f"next run {format_instant(job.next_run_at, zone)}"
+    click.echo(f"{job.id} resumed: {next_run}" if was else f"{job.id} was not paused")
     _warn_if_no_scheduler_ran(scheduler)
 
 
@@ -184,7 +185,7 @@ def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | No
             ),
             scheduler.state.location,
         )
-    except StateUnreachable as error:  # the scheduler cannot read it either: not healthy
+    except StateStoreError as error:  # the scheduler cannot read it either: not healthy
         report = Health.Health(False, str(error))
     if report.ok:
         click.echo(f"ok: {report.reason}")

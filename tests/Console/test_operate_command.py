@@ -365,6 +365,9 @@ def test_a_job_past_its_until_deadline_leaves_the_commands_working(
     why = invoke("why", "report", "--at", "2030-06-01 12:00")
     assert why.exit_code == 0 and "It comes after the job's until() deadline" in why.output
     assert invoke("history", "report").output == "report: no occurrence recorded yet\n"
+    assert invoke("pause", "report").exit_code == 0
+    resumed = invoke("resume", "report").output.splitlines()[0]
+    assert resumed.startswith("report resumed: no run left: its until() deadline, 2020-01-01")
 
 
 QUIET = "def report():\n    pass\n"
@@ -396,12 +399,15 @@ def test_commands_report_a_file_that_is_not_a_store_and_leave_it_where_it_is(
     settings = {"state": "sqlite", "state_path": str(broken)}
     write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", settings)
 
-    for command in ("health", "list", "pause"):
+    for command in ("list", "pause"):
         result = invoke(command, *(["report"] if command == "pause" else []))
         assert result.exit_code == 2, result.output
         assert f"error: scheduler state: {broken} is not a scheduler state database" in (
             result.output
         )
+    health = invoke("health")  # a probe's answer: a store it cannot read is not healthy
+    assert health.exit_code == 1
+    assert health.output.startswith(f"unhealthy: scheduler state: {broken} is not a scheduler")
     assert broken.read_text() == "not a database"
     assert [path.name for path in tmp_path.glob("state.sqlite3*")] == ["state.sqlite3"]
 
@@ -469,5 +475,5 @@ def test_pause_where_no_scheduler_ever_ran_says_this_shell_may_be_configured_oth
 
     assert before.exit_code == 0 and before.stdout.startswith("report paused")
     assert before.stderr.startswith(f"note: no scheduler has run with this state ({state}) yet")
-    assert "SCHEDULER_COORDINATION" in before.stderr
+    assert "APP_NAME, which prefixes its keys in Redis" in before.stderr
     assert after.exit_code == 0 and after.stderr == ""

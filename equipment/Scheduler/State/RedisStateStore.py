@@ -34,6 +34,7 @@ from equipment.Scheduler.State.StateStore import (
     JobState,
     ProcessInfo,
     StateStore,
+    StateStoreError,
     StateUnreachable,
 )
 
@@ -91,9 +92,9 @@ class RedisStateStore(StateStore):
         try:
             rows = self.connection.hgetall(self.jobs_key)
         except redis.RedisError as error:
-            if not is_outage(error):
-                raise
-            raise StateUnreachable.of_redis(error, self.location) from None
+            if is_outage(error):
+                raise StateUnreachable.of_redis(error, self.location) from None
+            raise _refused(error, self.location) from None
         return {_text(job_id): _job(value) for job_id, value in rows.items()}
 
     def adopt(self, proposals: Iterable[JobState]) -> dict[str, JobState]:
@@ -285,3 +286,18 @@ def _text(value: bytes | str) -> str:
 
 def _time(value: bytes | str) -> dt.datetime:
     return dt.datetime.fromisoformat(_text(value))
+
+
+def _refused(error: redis.RedisError, location: str) -> StateStoreError:
+    """A Redis that answers and refuses (a database it does not have, a user without the
+    rights): a mistake in the settings, said in one line."""
+    if "DB index is out of range" in str(error):
+        return StateStoreError(
+            f"the scheduler state in Redis cannot be read: {location} names a database that "
+            "Redis does not have (DB index is out of range; it has as many as its `databases` "
+            "setting says, 16 by default: 0 to 15)"
+        )
+    return StateStoreError(
+        f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error}); it "
+        f"is at {location}"
+    )

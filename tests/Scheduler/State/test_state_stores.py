@@ -173,6 +173,27 @@ def test_a_server_that_is_not_redis_is_the_same_clear_error_as_one_that_is_down(
         store.load()
 
 
+def test_a_database_redis_does_not_have_is_one_clear_error_naming_where():
+    import pytest
+    import redis
+
+    from equipment.Scheduler.State.RedisStateStore import RedisStateStore
+    from equipment.Scheduler.State.StateStore import StateStoreError, StateUnreachable
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/99999")
+    store = RedisStateStore(client, "x:", "redis redis://127.0.0.1:6379/99999 (x:*)")
+
+    with pytest.raises(StateStoreError) as caught:
+        store.load()
+
+    assert not isinstance(caught.value, StateUnreachable)  # Redis answered: a setting
+    assert str(caught.value) == (
+        "the scheduler state in Redis cannot be read: redis redis://127.0.0.1:6379/99999 "
+        "(x:*) names a database that Redis does not have (DB index is out of range; it has "
+        "as many as its `databases` setting says, 16 by default: 0 to 15)"
+    )
+
+
 def test_a_protocol_error_reply_counts_as_an_outage_and_a_refusal_does_not():
     import redis
 
