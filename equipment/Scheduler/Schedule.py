@@ -258,7 +258,11 @@ class Schedule(schedule.Scheduler):
         if job.window_opened is not None:
             stored = _in_window(job, stored, job.window_opened)
         now = self.clock.now()
-        plan = Occurrences.resume(job.trigger, job.fingerprint, stored, now, rule, late)
+        # Past the job's until() deadline nothing is missed: its next run past it ends it.
+        horizon = now if job.deadline is None else min(now, job.deadline)
+        if horizon < now:
+            late = dt.timedelta(0)  # (what is late is late now: before the deadline, missed)
+        plan = Occurrences.resume(job.trigger, job.fingerprint, stored, horizon, rule, late)
         if plan.redefined and self.describing:
             self.log.warning(
                 "Job %s is defined here as %s, unlike the state a scheduler stored: a "

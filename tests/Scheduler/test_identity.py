@@ -218,3 +218,35 @@ def test_where_a_deadline_ended_a_job_does_not_move_its_grid(kind, tmp_path):
     ]
     assert state.load()["report"].last_scheduled.hour == 15
     assert later.schedule.get_job("report").next_run_at.hour == 16
+
+
+def test_a_takeover_counts_nothing_missed_past_the_jobs_own_deadline():
+    """A standby's until(timedelta) window is its own: taking the lead after it closed, it
+    reports what fell due before its deadline, and its first occurrence past it ends the job
+    (where it counted every occurrence up to now missed)."""
+    state, clock = MemoryStateStore(), FakeClock(START)
+
+    def replica() -> Scheduler:
+        scheduler = Scheduler(clock=clock, settings={"timezone": "UTC"}, state=state)
+        job = scheduler.schedule.every(1).seconds.until(dt.timedelta(seconds=3))
+        job.name("window").do(jobs.cleanup)
+        scheduler.schedule.sync_state()
+        return scheduler
+
+    leader, standby = replica(), replica()
+    run_until(leader, dt.timedelta(seconds=1, milliseconds=900))  # ran :01, :02; then gone
+    clock.set(START + dt.timedelta(seconds=6))
+
+    missed = standby.schedule.take_over()
+    [job] = standby.schedule.jobs
+    due_at = job.next_run_at
+    records = standby.tick()
+
+    assert [(j.missed.first.second, j.missed.last.second, j.missed.count) for j in missed] == [
+        (3, 3, 1)  # its deadline: 12:00:03.25
+    ]
+    assert due_at.second == 4
+    assert [(r.scheduled_at.second, r.outcome, r.reason) for r in records] == [
+        (4, "skipped", "until() deadline")
+    ]
+    assert standby.schedule.jobs == []
