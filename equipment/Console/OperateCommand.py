@@ -33,7 +33,8 @@ from equipment.Scheduler import Health, History, HistoryText, Why
 from equipment.Scheduler.State.StateStore import (
     HistoryEntry,
     ProcessInfo,
-    StateStoreError,
+    StateNotOurs,
+    StateUnreachable,
 )
 from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
 
@@ -185,7 +186,7 @@ def health_command(app_spec: str, max_age_text: str | None, stuck_text: str | No
             ),
             scheduler.state.location,
         )
-    except StateStoreError as error:  # the scheduler cannot read it either: not healthy
+    except (StateUnreachable, StateNotOurs) as error:  # no scheduler can use it: not healthy
         report = Health.Health(False, str(error))
     if report.ok:
         click.echo(f"ok: {report.reason}")

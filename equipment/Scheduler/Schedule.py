@@ -260,8 +260,8 @@ class Schedule(schedule.Scheduler):
         now = self.clock.now()
         # Past the job's until() deadline nothing is missed: its next run past it ends it.
         horizon = now if job.deadline is None else min(now, job.deadline)
-        if horizon < now:
-            late = dt.timedelta(0)  # (what is late is late now: before the deadline, missed)
+        if horizon < now:  # what fell due before the deadline is missed: none can run now
+            late, rule = dt.timedelta(0), CatchUp()
         plan = Occurrences.resume(job.trigger, job.fingerprint, stored, horizon, rule, late)
         if plan.redefined and self.describing:
             self.log.warning(

@@ -161,7 +161,14 @@ def _after_deadline(
     scheduler's job left (its window is that process's own), or by a date's deadline."""
     job, zone = question.job, question.job.trigger.zone
     left = _left(state, job, target, rows)
-    if left is not None and (rows or target <= question.now):
+    if left is not None and target > question.now:  # a later start's window may hold it
+        return (
+            f"It is not due yet (now is {format_instant(question.now, zone)}), and the job "
+            "left the schedule before it, at its until() deadline (its occurrence of "
+            f"{format_instant(left.scheduled_at, zone)}): only a scheduler started since, "
+            "whose until() window holds it, runs it."
+        )
+    if left is not None:
         return (
             f"It came after the job's until() deadline: the job left the schedule at its "
             f"occurrence of {format_instant(left.scheduled_at, zone)}, the first past the "

@@ -477,3 +477,17 @@ def test_pause_where_no_scheduler_ever_ran_says_this_shell_may_be_configured_oth
     assert before.stderr.startswith(f"note: no scheduler has run with this state ({state}) yet")
     assert "APP_NAME, which prefixes its keys in Redis" in before.stderr
     assert after.exit_code == 0 and after.stderr == ""
+
+
+def test_health_says_a_settings_mistake_is_an_error_not_an_unhealthy_scheduler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that Redis does not have is this shell's mistake (exit 2, as `list`
+    says); a store no scheduler can use is an unhealthy scheduler (exit 1)."""
+    settings = {"coordination": "redis", "redis_url": "redis://127.0.0.1:6379/99999"}
+    write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", settings)
+
+    health = invoke("health")
+
+    assert health.exit_code == 2, health.output
+    assert "names a database that Redis does not have" in health.output

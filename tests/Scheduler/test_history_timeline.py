@@ -338,7 +338,8 @@ def test_a_job_that_left_at_its_until_window_is_not_missed_after_and_why_says_so
 
 
 def test_why_on_a_coming_occurrence_of_a_job_registered_again_after_its_window_says_due():
-    """An earlier process's deadline says nothing of a later start's window."""
+    """An earlier process's deadline says nothing of a later start's window: a coming
+    occurrence past it is not called past the deadline."""
     from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
     from equipment.Scheduler.Testing import run_until
 
@@ -356,4 +357,5 @@ def test_why_on_a_coming_occurrence_of_a_job_registered_again_after_its_window_s
 
     answer = why(again, job, job.next_run_at, START + dt.timedelta(minutes=5, seconds=1))
 
-    assert "It is not due yet" in answer and "left the schedule" not in answer
+    assert "It is not due yet" in answer and "It came after" not in answer
+    assert "only a scheduler started since, whose until() window holds it, runs it" in answer

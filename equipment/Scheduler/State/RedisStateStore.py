@@ -92,7 +92,7 @@ class RedisStateStore(StateStore):
         try:
             rows = self.connection.hgetall(self.jobs_key)
         except redis.RedisError as error:
-            if is_outage(error):
+            if is_outage(error) and not isinstance(error, _DENIED):
                 raise StateUnreachable.of_redis(error, self.location) from None
             raise _refused(error, self.location) from None
         return {_text(job_id): _job(value) for job_id, value in rows.items()}
@@ -286,6 +286,10 @@ def _text(value: bytes | str) -> str:
 
 def _time(value: bytes | str) -> dt.datetime:
     return dt.datetime.fromisoformat(_text(value))
+
+
+#: Redis answered, and said no to these settings (a user, a password): not an outage.
+_DENIED = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
 
 
 def _refused(error: redis.RedisError, location: str) -> StateStoreError:

@@ -20,6 +20,7 @@ from equipment.Scheduler.State.StateStore import (
     HistoryEntry,
     JobState,
     ProcessInfo,
+    StateNotOurs,
     StateStore,
     StateStoreError,
 )
@@ -171,7 +172,7 @@ class SqliteStateStore(StateStore):
             return self._connect()
         except sqlite3.DatabaseError as error:
             if self._is_corrupt(error):
-                raise StateStoreError(
+                raise StateNotOurs(
                     f"scheduler state: {self.path} is not a scheduler state database ({error}); "
                     "a scheduler starting on it moves it aside and starts afresh"
                 ) from None

@@ -36,6 +36,11 @@ class StateStoreError(EquipmentError):
     """The state store cannot be opened or written (a path, permissions, a full disk)."""
 
 
+class StateNotOurs(StateStoreError):
+    """The state file holds something else (not a database, another application's): no
+    scheduler can use it as it is (one starting on it moves it aside)."""
+
+
 class StateUnreachable(StateStoreError):
     """The state store does not answer now (Redis is down): the state of the world, not a
     mistake in the configuration (`health` says unhealthy rather than refusing)."""

@@ -194,6 +194,26 @@ def test_a_database_redis_does_not_have_is_one_clear_error_naming_where():
     )
 
 
+def test_a_wrong_user_or_password_is_a_refusal_not_an_outage():
+    import pytest
+    import redis
+
+    from equipment.Scheduler.State.RedisStateStore import RedisStateStore
+    from equipment.Scheduler.State.StateStore import StateStoreError, StateUnreachable
+
+    client = redis.Redis.from_url("redis://nouser:wrong@127.0.0.1:6379/15")
+    store = RedisStateStore(client, "x:", "redis redis://***@127.0.0.1:6379/15 (x:*)")
+
+    with pytest.raises(StateStoreError) as caught:
+        store.load()
+
+    assert not isinstance(caught.value, StateUnreachable)  # not "start Redis"
+    assert str(caught.value).startswith(
+        "the scheduler state in Redis cannot be read (AuthenticationError: "
+    )
+    assert str(caught.value).endswith("it is at redis redis://***@127.0.0.1:6379/15 (x:*)")
+
+
 def test_a_protocol_error_reply_counts_as_an_outage_and_a_refusal_does_not():
     import redis
 
