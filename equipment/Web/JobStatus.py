@@ -57,6 +57,15 @@ def _row(
     }
 
 
+def left_out_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
+    """The row of a job left out at registration for its until() deadline: it has none of
+    its next runs left, and the page says so where the next run goes."""
+    state: StateStore = scheduler.state
+    row = _row(job, state.load().get(job.id), state.paused().get(job.id), state, now)
+    deadline = format_instant(job.deadline, job.trigger.zone)
+    return {**row, "next_run": f"none: its until() deadline, {deadline}, has passed"}
+
+
 def upcoming(job: Any, stored: JobState | None, now: dt.datetime) -> dt.datetime:
     """The job's next occurrence on its stored grid (the scheduler's, not this process's)."""
     if stored is None:

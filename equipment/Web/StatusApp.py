@@ -59,11 +59,11 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
     def job_history(job_id: str) -> dict[str, Any]:
         job = _job(scheduler, job_id)
         now = scheduler.clock.now()
-        rows = {row["id"]: row for row in JobStatus.job_rows(scheduler, now)}
-        return {
-            "job": rows[job.id],
-            "history": JobStatus.history_rows(scheduler, job, now, HISTORY_LIMIT),
-        }
+        if job.id in scheduler.schedule.left_out:
+            row = JobStatus.left_out_row(scheduler, job, now)
+        else:
+            row = {row["id"]: row for row in JobStatus.job_rows(scheduler, now)}[job.id]
+        return {"job": row, "history": JobStatus.history_rows(scheduler, job, now, HISTORY_LIMIT)}
 
     @app.get("/scheduler/jobs/{job_id:path}", response_class=HTMLResponse, dependencies=guard)
     def job_page(job_id: str) -> str:
@@ -74,7 +74,8 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
 
 
 def _job(scheduler: Any, job_id: str) -> Any:
-    job = scheduler.schedule.get_job(job_id)
+    """The job of `job_id`: registered, or left out for its until() deadline."""
+    job = scheduler.schedule.get_job(job_id) or scheduler.schedule.left_out.get(job_id)
     if job is None:
         raise HTTPException(status_code=404, detail=f"no job {job_id!r}")
     return job

@@ -119,3 +119,18 @@ def test_a_token_protects_every_route(scheduler: Scheduler) -> None:
     assert client.get("/scheduler/api/jobs?token=t0ken").status_code == 200
     headers = {"Authorization": "Bearer t0ken"}
     assert client.get("/scheduler/health", headers=headers).status_code == 200
+
+
+def test_a_job_left_out_for_its_deadline_has_its_page_which_says_so() -> None:
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    scheduler.schedule.every().hour.until("2026-03-01 00:00").name("promo").do(print)
+    client = TestClient(status_app(scheduler))
+
+    page = client.get("/scheduler/jobs/promo")
+    answer = client.get("/scheduler/api/jobs/promo/history").json()
+
+    assert page.status_code == 200
+    assert answer["job"]["next_run"] == (
+        "none: its until() deadline, 2026-03-01 00:00:00 UTC (2026-03-01T00:00:00Z), has passed"
+    )
+    assert answer["history"] == []
