@@ -49,7 +49,7 @@ MAX_SECONDS = 315_360_000
 def find_job(scheduler: Any, job_id: str) -> Any:
     """The job `job_id` names (registered, or left out for its until() deadline), or a
     one-line error naming the closest known IDs."""
-    job = scheduler.schedule.get_job(job_id) or scheduler.schedule.left_out.get(job_id)
+    job = scheduler.schedule.job_named(job_id)
     if job is not None:
         return job
     ids = sorted(job.id for job in scheduler.schedule.jobs)
@@ -204,7 +204,7 @@ def history_command(app_spec: str, job_id: str, limit_text: str | None, as_json:
     """A job's occurrences, newest first: outcome, replica, lateness, duration, queue job."""
     limit = _parse_count(limit_text, "--limit", 20, minimum=1)
     scheduler = _load_scheduler(app_spec)
-    job = scheduler.schedule.get_job(job_id) or scheduler.schedule.left_out.get(job_id)
+    job = scheduler.schedule.job_named(job_id)
     if job is None:  # removed from the code, perhaps: its rows stay for history_days
         lines = [History.Occurrence(row) for row in _stored_rows(scheduler, job_id, limit)]
         zone = scheduler.schedule.zone

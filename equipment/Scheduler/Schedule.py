@@ -418,6 +418,11 @@ class Schedule(schedule.Scheduler):
     def get_job(self, job_id: str) -> Job | None:
         return self._by_id.get(job_id)
 
+    def job_named(self, job_id: str) -> Job | None:
+        """The job of `job_id`, registered or left out for its until() deadline: what an
+        operator asks about by ID (`schedule why`, `history`, the status page)."""
+        return self._by_id.get(job_id) or self.left_out.get(job_id)
+
     def next_run_at(self, tag: Any = None) -> dt.datetime | None:
         """The earliest next run as an aware UTC instant."""
         if tag is None:

@@ -75,7 +75,7 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
 
 def _job(scheduler: Any, job_id: str) -> Any:
     """The job of `job_id`: registered, or left out for its until() deadline."""
-    job = scheduler.schedule.get_job(job_id) or scheduler.schedule.left_out.get(job_id)
+    job = scheduler.schedule.job_named(job_id)
     if job is None:
         raise HTTPException(status_code=404, detail=f"no job {job_id!r}")
     return job
