@@ -118,11 +118,11 @@ class Dispatcher:
         first occurrence past the deadline gets a row, so that `history` and `why` (in any
         process: an `until(timedelta)` window is this process's own) tell where it ended."""
         if job.next_run_at is not None:
-            row = RunRecord.skipped(
-                job.id, job.next_run_at, job.epoch, SKIPPED, DEADLINE, self.replica
+            self._keep(
+                RunRecord.skipped(
+                    job.id, job.next_run_at, job.epoch, SKIPPED, DEADLINE, self.replica
+                )
             )
-            with self._completed_lock:
-                self.completed.append(row)
         self.log.info(
             "Job %s reached its until() deadline (%s): no more runs; it leaves the schedule",
             job.id,
@@ -152,12 +152,10 @@ class Dispatcher:
         moments = Occurrences.newest_in(trigger, first, before, SKIPPED_ROWS)
         paused = self.pauses is not None and self.pauses.is_paused(job.id)
         reason = PAUSED if paused else CATCH_UP  # (paused, none of them would have run)
-        records = [
+        self._keep(*[
             RunRecord.skipped(job.id, at, job.epoch, SKIPPED, reason, self.replica)
             for at in moments
-        ]
-        with self._completed_lock:
-            self.completed.extend(records)
+        ])
         if paused:
             return
         # Counted only where that is arithmetic: on the loop's path, a cron grid is not
@@ -220,8 +218,7 @@ class Dispatcher:
         fresh = [job for job in jobs if job.backlog or prepared.get(job.id) != job.next_run_at]
         records = self.prepare_records(fresh)
         claims = self._claims
-        held = {job_id: record.run_id for job_id, (record, _) in claims.items()}
-        records = [r for r in records if held.get(r.job_id) != r.run_id]
+        records = [r for r in records if not _holds(claims, r)]
         if not records:
             return
         granted = self.coordinator.claim_many(records)
@@ -238,9 +235,13 @@ class Dispatcher:
         return records
 
     def _complete(self, job: Any, record: RunRecord) -> None:
-        with self._completed_lock:
-            self.completed.append(record)
+        self._keep(record)
         job.remember(record)
+
+    def _keep(self, *records: RunRecord) -> None:
+        """File finished records for the next `drain()` (from any thread)."""
+        with self._completed_lock:
+            self.completed.extend(records)
 
     def _occurrence(self, job: Any, now: dt.datetime, peek: bool = False) -> dt.datetime:
         if job.backlog:
@@ -366,8 +367,7 @@ class Dispatcher:
             record.run_id,
             extra=record.log_fields(),
         )
-        with self._completed_lock:
-            self.completed.append(record)
+        self._keep(record)
         self._unlock(job, record)
 
     def _run_background(self, job: Any, record: RunRecord) -> None:
@@ -417,3 +417,9 @@ class Dispatcher:
                 )
                 return False
         return True
+
+
+def _holds(claims: dict[str, tuple[RunRecord, bool]], record: RunRecord) -> bool:
+    """Whether `record`'s occurrence is the one its job has claimed already."""
+    held = claims.get(record.job_id)
+    return held is not None and held[0].run_id == record.run_id
