@@ -23,10 +23,14 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     redis.exceptions.InvalidResponse,
 )
-# The server answered "no", or not in Redis's protocol: retrying at once cannot help.
-FATAL_ERRORS: tuple[type[BaseException], ...] = (
+# The server answered "no" to these settings (a user, a password): not down, mistaken.
+DENIED_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.AuthenticationError,
     redis.exceptions.AuthorizationError,
+)
+# The server answered "no", or not in Redis's protocol: retrying at once cannot help.
+FATAL_ERRORS: tuple[type[BaseException], ...] = (
+    *DENIED_ERRORS,
     redis.exceptions.InvalidResponse,
 )
 
@@ -37,6 +41,12 @@ def is_outage(error: BaseException) -> bool:
     if isinstance(error, redis.exceptions.ResponseError):
         return is_protocol_error(error)
     return isinstance(error, TRANSIENT_ERRORS)
+
+
+def is_down(error: BaseException) -> bool:
+    """An outage in which Redis is not there to answer, as opposed to one in which it
+    answered "no" to this process's settings (`DENIED_ERRORS`): where "start Redis" helps."""
+    return is_outage(error) and not isinstance(error, DENIED_ERRORS)
 
 
 def is_fatal(error: BaseException) -> bool:
@@ -52,13 +62,18 @@ def is_protocol_error(error: BaseException) -> bool:
     )
 
 
+def is_missing_db(exc: BaseException) -> bool:
+    """Redis's answer to a database index it does not have."""
+    return isinstance(exc, redis.exceptions.ResponseError) and "DB index is out of range" in str(
+        exc
+    )
+
+
 def missing_db(exc: BaseException, settings: RedisSettings) -> str | None:
     """Redis's answer to a database it does not have, as the config mistake it is (the
     server's `databases` decides how many it has): read from a command's own failure, so
     finding out costs no round trip."""
-    if not (
-        isinstance(exc, redis.exceptions.ResponseError) and "DB index is out of range" in str(exc)
-    ):
+    if not is_missing_db(exc):
         return None
     key = "queue.redis.url" if settings.url else "queue.redis.db"
     return (

@@ -25,7 +25,7 @@ from typing import Any
 
 import redis
 
-from equipment.Queue.RedisConnection import is_outage
+from equipment.Queue.RedisConnection import is_down, is_missing_db
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import (
     MISSED,
@@ -92,7 +92,7 @@ class RedisStateStore(StateStore):
         try:
             rows = self.connection.hgetall(self.jobs_key)
         except redis.RedisError as error:
-            if is_outage(error) and not isinstance(error, _DENIED):
+            if is_down(error):
                 raise StateUnreachable.of_redis(error, self.location) from None
             raise _refused(error, self.location) from None
         return {_text(job_id): _job(value) for job_id, value in rows.items()}
@@ -288,14 +288,10 @@ def _time(value: bytes | str) -> dt.datetime:
     return dt.datetime.fromisoformat(_text(value))
 
 
-#: Redis answered, and said no to these settings (a user, a password): not an outage.
-_DENIED = (redis.exceptions.AuthenticationError, redis.exceptions.AuthorizationError)
-
-
 def _refused(error: redis.RedisError, location: str) -> StateStoreError:
     """A Redis that answers and refuses (a database it does not have, a user without the
     rights): a mistake in the settings, said in one line."""
-    if "DB index is out of range" in str(error):
+    if is_missing_db(error):
         return StateStoreError(
             f"the scheduler state in Redis cannot be read: {location} names a database that "
             "Redis does not have (DB index is out of range; it has as many as its `databases` "
