@@ -32,6 +32,7 @@ from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Coordination.Coordinator import Coordinator, SingleProcess
 from equipment.Scheduler.Executors import BackgroundPool
+from equipment.Scheduler.History import LISTED_PER_GAP
 from equipment.Scheduler.Lifecycle import Lifecycle
 from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.Runner import Runner
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
     from equipment.Queue.PushBatch import PushBatch
 
 NOT_THE_OWNER = "not the owner"
-#: Records made for the occurrences a late loop skips (the newest; the log line counts all).
-SKIPPED_ROWS = 3
 # When an occurrence's record is complete (see Dispatcher._handle).
 NOW, LATER, NEVER = "now", "later", "never"
 
@@ -149,7 +148,8 @@ class Dispatcher:
         the newest few get records, so that history shows them."""
         trigger = job.trigger
         before = latest - Occurrences.TICK  # the skipped ones: [first, latest)
-        moments = Occurrences.newest_in(trigger, first, before, SKIPPED_ROWS)
+        # As many as a history lists one by one; the log line counts them all.
+        moments = Occurrences.newest_in(trigger, first, before, LISTED_PER_GAP)
         paused = self.pauses is not None and self.pauses.is_paused(job.id)
         reason = PAUSED if paused else CATCH_UP  # (paused, none of them would have run)
         self._keep(*[
