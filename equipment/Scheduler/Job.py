@@ -440,13 +440,11 @@ class Job(schedule.Job):
 
     def never_runs(self, now: dt.datetime) -> str | None:
         """Why the job's `until()` deadline leaves it no run from `now` on, or None."""
-        deadline = self._cancel_after_at
-        if deadline is None:
-            return None
-        if deadline < now:
+        if self.is_overdue(now):
             return "has passed"
-        if self._next_run_at is not None and self._next_run_at > deadline:
-            return f"comes before its first run, {format_instant(self._next_run_at, self._zone())}"
+        first = self._next_run_at
+        if first is not None and self.is_overdue(first):
+            return f"comes before its first run, {format_instant(first, self._zone())}"
         return None
 
     def shift(self, delta: dt.timedelta) -> None:
