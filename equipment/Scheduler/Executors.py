@@ -58,9 +58,9 @@ class BackgroundPool:
         thread is busy (a free one takes it at once)."""
         return job_id in self._waiting and self._busy >= self.threads
 
-    def cancel_waiting(self) -> int:
+    def cancel_waiting(self) -> None:
         """At a stop: the runs still waiting for a thread will not start; each one's
-        `on_cancel()` is called. Returns how many there were."""
+        `on_cancel()` is called."""
         with self._idle:
             dropped = [r for run_id, r in self._running.items() if run_id not in self._taken]
             cancels = [self._on_cancel.pop(record.run_id) for record in dropped]
@@ -70,7 +70,6 @@ class BackgroundPool:
             self._idle.notify_all()
         for on_cancel in cancels:  # outside the lock: they log, and may release a lock
             on_cancel()
-        return len(cancels)
 
     @property
     def idle(self) -> bool:
