@@ -380,7 +380,6 @@ class EquipmentWorkerMixin:
         except REDIS_ERROR as down:
             if not is_outage(down):
                 raise
-            pass
 
     def stop_scheduler(self) -> None:
         """RQ's stop (SIGTERM, then join), but bounded.
