@@ -37,10 +37,12 @@ def _row(
     now: dt.datetime,
 ) -> dict[str, Any]:
     zone = job.trigger.zone
-    recent = History.collapse(state.history(job.id, limit=5000, after=now - DAY))
+    day = state.history(job.id, limit=5000, after=now - DAY)  # newest first
+    recent = History.collapse(day)
     last = stored.last_started if stored else None
-    # The outcome in words, a skip with its own instant and reason (see `LastOutcome`).
-    outcome = last_outcome(stored, state, zone) if stored and stored.last_run_id else ""
+    # The outcome in words, a skip with its own instant and reason (see `LastOutcome`): its
+    # row is the day's newest, read once (a skip older than the day is read on its own).
+    outcome = last_outcome(stored, state, zone, day) if stored and stored.last_run_id else ""
     return {
         "id": job.id,
         "schedule": job.describe(),

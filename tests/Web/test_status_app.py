@@ -68,6 +68,46 @@ def test_a_skip_is_told_with_its_reason_and_instant_not_as_the_last_runs_outcome
     )
 
 
+def test_a_skipped_jobs_newest_row_is_read_once_per_render(
+    scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scheduler.state.set_paused("flaky", True, scheduler.clock.now())
+    run_until(scheduler, dt.timedelta(minutes=10))
+    reads = count_history_reads(scheduler, monkeypatch)
+
+    rows = {row["id"]: row for row in status_rows(scheduler)}
+
+    assert rows["flaky"]["last_outcome_text"].startswith("skipped (paused) at")
+    assert reads.count("flaky") == 1  # the day's rows: their head is the newest row
+
+
+def test_a_skip_older_than_the_day_read_is_still_told_with_its_reason(
+    scheduler: Scheduler,
+) -> None:
+    scheduler.state.set_paused("flaky", True, scheduler.clock.now())
+    run_until(scheduler, dt.timedelta(minutes=10))
+    scheduler.clock.advance(2 * 86400)  # type: ignore[attr-defined]  # no scheduler since
+
+    rows = {row["id"]: row for row in status_rows(scheduler)}
+
+    assert rows["flaky"]["last_outcome_text"].startswith(
+        "skipped (paused) at 2026-03-28 14:00:00 CET"
+    )
+
+
+def count_history_reads(scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The job IDs of the state store's history reads from now on, one per read."""
+    reads: list[str] = []
+    read = scheduler.state.history
+
+    def counted(job_id: str, *args: object, **kwargs: object) -> object:
+        reads.append(job_id)
+        return read(job_id, *args, **kwargs)
+
+    monkeypatch.setattr(scheduler.state, "history", counted)
+    return reads
+
+
 def status_rows(scheduler: Scheduler) -> list[dict]:
     return TestClient(status_app(scheduler)).get("/scheduler/api/jobs").json()["jobs"]
 
