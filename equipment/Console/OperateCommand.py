@@ -206,7 +206,7 @@ def history_command(app_spec: str, job_id: str, limit_text: str | None, as_json:
     scheduler = _load_scheduler(app_spec)
     job = scheduler.schedule.job_named(job_id)
     if job is None:  # removed from the code, perhaps: its rows stay for history_days
-        lines = [History.Occurrence(row) for row in _stored_rows(scheduler, job_id, limit)]
+        lines = _stored_lines(scheduler, job_id, limit)
         zone = scheduler.schedule.zone
         if not as_json:
             click.echo(f"{job_id} is not a job of this project's code now; its stored runs:")
@@ -289,13 +289,13 @@ def _seconds(text: str | None, option: str) -> float | None:
     return value
 
 
-def _stored_rows(scheduler: Any, job_id: str, limit: int) -> list[HistoryEntry]:
+def _stored_lines(scheduler: Any, job_id: str, limit: int) -> list[History.Occurrence]:
     """The stored history of `job_id`, a job the code does not register; none: the
     usual error naming the jobs it does."""
-    rows = History.collapse(scheduler.state.history(job_id, limit=limit * 4))[:limit]
-    if not rows:
+    lines = History.stored_lines(scheduler.state, job_id, limit)
+    if not lines:
         find_job(scheduler, job_id)
-    return rows
+    return lines
 
 
 def _history_row(line: History.Occurrence, zone: dt.tzinfo) -> tuple[str, ...]:

@@ -168,6 +168,13 @@ def timeline(
     return lines[:limit]
 
 
+def stored_lines(state: StateStore, job_id: str, limit: int = 50) -> list[Occurrence]:
+    """The newest `limit` history lines of a job the code does not register now (removed
+    from it; its rows stay until they age out): its stored rows alone, as without its
+    trigger nothing says what else was due."""
+    return [Occurrence(row) for row in collapse(state.history(job_id, limit=limit * 4))[:limit]]
+
+
 Span = tuple[dt.datetime, dt.datetime]
 
 
