@@ -45,6 +45,7 @@ def _row(
     outcome = last_outcome(stored, state, zone, day) if stored and stored.last_run_id else ""
     return {
         "id": job.id,
+        "registered": True,
         "schedule": job.describe(),
         "zone": zone_name(zone),
         "next_run": format_instant(upcoming(job, stored, now), zone),
@@ -68,6 +69,18 @@ def left_out_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
     return {**row, "next_run": f"none: its until() deadline, {deadline}, has passed"}
 
 
+def removed_row(scheduler: Any, job_id: str) -> dict[str, Any]:
+    """The row of a job the code no longer registers but whose runs the store keeps (until
+    they age out): no schedule, no next run; its times in the scheduler's zone, as
+    `schedule history` shows them."""
+    zone = zone_name(scheduler.schedule.zone)
+    note = (
+        "no longer registered in this project's code: no schedule, no next run; its stored "
+        f"runs (times in {zone}) stay until they age out (history_days)"
+    )
+    return {"id": job_id, "registered": False, "zone": zone, "note": note}
+
+
 def upcoming(job: Any, stored: JobState | None, now: dt.datetime) -> dt.datetime:
     """The job's next occurrence on its stored grid (the scheduler's, not this process's)."""
     if stored is None:
@@ -85,6 +98,13 @@ def history_rows(scheduler: Any, job: Any, now: dt.datetime, limit: int) -> list
     lines = History.timeline(
         job, scheduler.state, now, settings.max_sleep, limit, settings.history_days
     )
+    return [_history_row(line, zone) for line in lines]
+
+
+def stored_history_rows(scheduler: Any, job_id: str, limit: int) -> list[dict[str, Any]]:
+    """The stored history of a job the code no longer registers (none: no such job)."""
+    zone = scheduler.schedule.zone
+    lines = History.stored_lines(scheduler.state, job_id, limit)
     return [_history_row(line, zone) for line in lines]
 
 

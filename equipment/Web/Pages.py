@@ -8,6 +8,7 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 #health { margin: 0 0 16px; padding: 6px 10px; border-radius: 4px; display: inline-block; }
 #health.ok { background: #e3f4e8; color: #135b2a; }
 #health.bad { background: #fde8e8; color: #8a1c1c; }
+#health.gone { background: #eef0f4; color: #5b6474; }
 table { border-collapse: collapse; width: 100%; background: white; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #e4e7ec;
   vertical-align: top; }
@@ -107,14 +108,24 @@ JOB_PAGE = f"""<!doctype html>
 <script>
 const JOB_ID = decodeURIComponent(location.pathname.replace(/^\\/scheduler\\/jobs\\//, ''));
 const API = '/scheduler/api/jobs/' + encodeURIComponent(JOB_ID) + '/history';
+function drawSummary(job) {{
+  const summary = document.getElementById('summary');
+  const state = document.getElementById('health');
+  if (!job.registered) {{  // removed from the code: its stored runs only
+    summary.textContent = job.note;
+    state.textContent = 'not registered'; state.className = 'gone';
+    return;
+  }}
+  summary.textContent = job.schedule + ' (' + job.zone + '); next run ' + job.next_run +
+    (job.paused ? '; paused since ' + job.paused_since : '');
+  state.textContent = job.paused ? 'paused' : 'active';
+  state.className = job.paused ? 'bad' : 'ok';
+}}
 function draw(data) {{
   const job = data.job;
   document.getElementById('back').href = withToken('/scheduler');
   document.getElementById('title').textContent = job.id;
-  document.getElementById('summary').textContent = job.schedule + ' (' + job.zone +
-    '); next run ' + job.next_run + (job.paused ? '; paused since ' + job.paused_since : '');
-  document.getElementById('health').textContent = job.paused ? 'paused' : 'active';
-  document.getElementById('health').className = job.paused ? 'bad' : 'ok';
+  drawSummary(job);
   const rows = data.history.map((entry) => {{
     const tr = document.createElement('tr');
     cell(tr, entry.scheduled);

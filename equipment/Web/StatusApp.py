@@ -57,7 +57,9 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
 
     @app.get("/scheduler/api/jobs/{job_id:path}/history", dependencies=guard)
     def job_history(job_id: str) -> dict[str, Any]:
-        job = _job(scheduler, job_id)
+        job = scheduler.schedule.job_named(job_id)  # registered, or left out for until()
+        if job is None:
+            return _removed_job(scheduler, job_id)
         now = scheduler.clock.now()
         if job.id in scheduler.schedule.left_out:
             row = JobStatus.left_out_row(scheduler, job, now)
@@ -67,18 +69,33 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
 
     @app.get("/scheduler/jobs/{job_id:path}", response_class=HTMLResponse, dependencies=guard)
     def job_page(job_id: str) -> str:
-        _job(scheduler, job_id)
+        _known(scheduler, job_id)
         return JOB_PAGE
 
     return app
 
 
-def _job(scheduler: Any, job_id: str) -> Any:
-    """The job of `job_id`: registered, or left out for its until() deadline."""
-    job = scheduler.schedule.job_named(job_id)
-    if job is None:
-        raise HTTPException(status_code=404, detail=f"no job {job_id!r}")
-    return job
+def _removed_job(scheduler: Any, job_id: str) -> dict[str, Any]:
+    """A job the code no longer registers: its stored runs, or 404 where it has none."""
+    history = JobStatus.stored_history_rows(scheduler, job_id, HISTORY_LIMIT)
+    if not history:
+        raise _no_job(job_id)
+    return {"job": JobStatus.removed_row(scheduler, job_id), "history": history}
+
+
+def _known(scheduler: Any, job_id: str) -> None:
+    """404 unless the code registers `job_id` (or left it out for its until() deadline) or
+    the store keeps runs of it (a job removed from the code)."""
+    registered = scheduler.schedule.job_named(job_id) is not None
+    if not registered and not scheduler.state.history(job_id, limit=1):
+        raise _no_job(job_id)
+
+
+def _no_job(job_id: str) -> HTTPException:
+    return HTTPException(
+        status_code=404,
+        detail=f"no job {job_id!r}: the code does not register it and no run of it is stored",
+    )
 
 
 def _health(scheduler: Any) -> Health.Health:

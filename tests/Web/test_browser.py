@@ -1,7 +1,8 @@
 """The status page in a real browser: a generated project's `scheduler.py` and `web.py` run
 as processes; headless Chromium (Debian's, driven by Playwright, which never downloads a
 browser here) finds a job row with its next run; `equipment schedule pause` in a third
-process shows on the page within its refresh; a screenshot is saved.
+process shows on the page within its refresh; a job removed from the code, with a run in
+the store, has its page saying so; a screenshot is saved.
 
 Skips, saying why, where no Chromium or Playwright can be had, except under CI=true
 (`.ci/run` installs both). `UPDATE_SCREENSHOTS=1` also writes the screenshot to
@@ -18,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -127,12 +129,33 @@ def test_the_status_page_shows_jobs_and_a_pause_made_by_the_cli(
             page.locator(f'tr[data-job="{job_id}"] a').click()  # the job's own page
             expect(page.locator("#title")).to_have_text(job_id)
             expect(page.locator("#history tbody tr").first).to_contain_text("skipped: paused")
+
+            store_a_run_of_a_removed_job(project, "gone")
+            page.goto(f"{url}/jobs/gone")  # its stored runs, and a note that it is gone
+            expect(page.locator("#health")).to_have_text("not registered")
+            expect(page.locator("#summary")).to_contain_text("no longer registered")
+            expect(page.locator("#history tbody tr").first).to_contain_text("success")
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, DOCS_SCREENSHOT)
+
+
+def store_a_run_of_a_removed_job(project: Path, job_id: str) -> None:
+    """A run of `job_id`, which the project's code does not register, in its state store."""
+    from equipment.Scheduler.RunRecord import SUCCESS, RunRecord
+    from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
+
+    at = datetime.now(UTC).replace(microsecond=0)
+    ran = RunRecord.of_occurrence(job_id, at)
+    ran.started_at, ran.finished_at, ran.duration, ran.outcome = at, at, 0.01, SUCCESS
+    store = SqliteStateStore(project / "storage" / "scheduler.sqlite3")
+    try:
+        store.record([ran])
+    finally:
+        store.close()
 
 
 def test_web_py_without_fastapi_says_so_in_one_line(tmp_path: Path) -> None:

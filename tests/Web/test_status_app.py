@@ -174,3 +174,40 @@ def test_a_job_left_out_for_its_deadline_has_its_page_which_says_so() -> None:
         "none: its until() deadline, 2026-03-01 00:00:00 UTC (2026-03-01T00:00:00Z), has passed"
     )
     assert answer["history"] == []
+
+
+def test_a_job_removed_from_the_code_has_its_page_of_stored_runs_which_says_so(
+    scheduler: Scheduler,
+) -> None:
+    shell = Scheduler(clock=scheduler.clock, state=scheduler.state, settings={"timezone": "UTC"})
+    shell.schedule.every().day.at("02:30").name("nightly").do(print)  # flaky is gone
+    client = TestClient(status_app(shell))
+
+    page = client.get("/scheduler/jobs/flaky")
+    answer = client.get("/scheduler/api/jobs/flaky/history").json()
+
+    assert page.status_code == 200
+    assert answer["job"] == {
+        "id": "flaky",
+        "registered": False,
+        "zone": "UTC",
+        "note": "no longer registered in this project's code: no schedule, no next run; its "
+        "stored runs (times in UTC) stay until they age out (history_days)",
+    }
+    assert [row["scheduled"][:19] for row in answer["history"]] == [
+        f"2026-03-28 12:{minute}:00" for minute in (50, 40, 30, 20, 10)
+    ]
+    assert answer["history"][0]["outcome"] == "failure: ValueError: boom"
+    assert client.get("/scheduler/api/jobs/nightly/history").json()["job"]["registered"] is True
+
+
+def test_an_id_neither_registered_nor_stored_is_404_in_one_line(scheduler: Scheduler) -> None:
+    client = TestClient(status_app(scheduler))
+
+    page = client.get("/scheduler/jobs/never-was")
+    api = client.get("/scheduler/api/jobs/never-was/history")
+
+    assert page.status_code == api.status_code == 404
+    assert api.json()["detail"] == (
+        "no job 'never-was': the code does not register it and no run of it is stored"
+    )
