@@ -60,11 +60,16 @@ def _row(
     }
 
 
+def job_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
+    """The row of one job, for its page: its history read, not every job's."""
+    state: StateStore = scheduler.state
+    return _row(job, state.load().get(job.id), state.paused().get(job.id), state, now)
+
+
 def left_out_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
     """The row of a job left out at registration for its until() deadline: it has none of
     its next runs left, and the page says so where the next run goes."""
-    state: StateStore = scheduler.state
-    row = _row(job, state.load().get(job.id), state.paused().get(job.id), state, now)
+    row = job_row(scheduler, job, now)
     deadline = format_instant(job.deadline, job.trigger.zone)
     return {**row, "next_run": f"none: its until() deadline, {deadline}, has passed"}
 

@@ -64,7 +64,7 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
         if job.id in scheduler.schedule.left_out:
             row = JobStatus.left_out_row(scheduler, job, now)
         else:
-            row = {row["id"]: row for row in JobStatus.job_rows(scheduler, now)}[job.id]
+            row = JobStatus.job_row(scheduler, job, now)
         return {"job": row, "history": JobStatus.history_rows(scheduler, job, now, HISTORY_LIMIT)}
 
     @app.get("/scheduler/jobs/{job_id:path}", response_class=HTMLResponse, dependencies=guard)

@@ -95,6 +95,17 @@ def test_a_skip_older_than_the_day_read_is_still_told_with_its_reason(
     )
 
 
+def test_a_jobs_page_reads_that_jobs_history_not_every_jobs(
+    scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = count_history_reads(scheduler, monkeypatch)
+
+    answer = TestClient(status_app(scheduler)).get("/scheduler/api/jobs/flaky/history").json()
+
+    assert answer["job"]["last_outcome_text"].startswith("failure: ValueError: boom")
+    assert set(reads) == {"flaky"}
+
+
 def count_history_reads(scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The job IDs of the state store's history reads from now on, one per read."""
     reads: list[str] = []
