@@ -157,7 +157,10 @@ class RedisStateStore(StateStore):
         before: dt.datetime | None = None,
         after: dt.datetime | None = None,
     ) -> list[HistoryEntry]:
-        """A job's stored history rows, newest first: `after <= scheduled_at < before`."""
+        """A job's stored history rows, newest first: `after <= scheduled_at < before`.
+
+        The list is in the order rows were written, which is not always the order of
+        their occurrences (a background run may end after a later one's): sorted here."""
         entries = []
         for value in self.connection.lrange(self.history_key(job_id), 0, -1):
             entry = _entry(value)
@@ -166,9 +169,8 @@ class RedisStateStore(StateStore):
             if after is not None and entry.scheduled_at < after:
                 continue
             entries.append(entry)
-            if len(entries) >= limit:
-                break
-        return entries
+        entries.sort(key=lambda entry: entry.scheduled_at, reverse=True)
+        return entries[:limit]
 
     def set_paused(self, job_id: str, paused: bool, now: dt.datetime) -> None:
         if paused:

@@ -81,6 +81,17 @@ def test_history_windows_and_limit(store: StateStore) -> None:
     assert store.history("unknown") == []
 
 
+def test_history_is_newest_scheduled_first_whatever_order_the_rows_were_written(
+    store: StateStore,
+) -> None:
+    # A background run finishing after a later occurrence's run: its row is written last.
+    store.record([record("a", 0), record("a", 2)])
+    store.record([record("a", 1)])
+
+    assert [row.scheduled_at.minute for row in store.history("a")] == [2, 1, 0]
+    assert [row.scheduled_at.minute for row in store.history("a", limit=1)] == [2]
+
+
 def test_pause_and_resume(store: StateStore) -> None:
     store.set_paused("a", True, T0)
     store.set_paused("a", True, T0 + dt.timedelta(hours=1))  # pausing again keeps "since"
