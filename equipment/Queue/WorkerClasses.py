@@ -47,6 +47,7 @@ from rq.utils import now
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
+from equipment.Queue.Leftovers import GRACE_SECONDS, Ended, end_group
 from equipment.Queue.ParentDeath import die_with_parent
 from equipment.Queue.Pushable import describe, why_result_not_stored
 from equipment.Queue.RedisConnection import is_outage
@@ -526,10 +527,12 @@ class EquipmentWorker(EquipmentWorkerMixin, Worker):
         RQ's heartbeats here go through pipelines; a ConnectionError ended the worker and
         orphaned the horse. Here a failed heartbeat logs the outage (once, then summaries)
         and monitoring goes on: the heartbeat is tried again every `job_monitoring_interval`
-        and the horse is never left behind. Once the horse has ended, its bookkeeping waits
-        for Redis.
+        and the horse is never left behind. Once the horse has ended, what the job left
+        running in the horse's process group is ended (`Leftovers`, with a warning), and the
+        horse's bookkeeping waits for Redis.
         """
         retpid = ret_val = rusage = None
+        horse_group = self.horse_pid  # the horse leads a process group (RQ's setpgrp)
         job.started_at = now()
         while True:
             try:
@@ -556,6 +559,7 @@ class EquipmentWorker(EquipmentWorkerMixin, Worker):
 
         self._horse_pid = 0
         self.executions.pop(execution.id, None)
+        log_leftovers(self.app_log, job_extra(job), end_group(horse_group), "after it ended")
         if self.down_since is not None:  # the outage began while the horse ran
             self._when_redis_answers(lambda: None)
             self._outage_over()
@@ -622,6 +626,25 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
         return True
 
     return log_failure
+
+
+def log_leftovers(log: AbstractLogger, extra: dict[str, Any], ended: Ended, when: str) -> None:
+    """One warning naming the job and the processes it left running (`Leftovers`)."""
+    if not ended.terminated:
+        return
+    count = len(ended.terminated)
+    text = (
+        f"Job {extra['rq_job_id']} ({extra['function']}) left {count} "
+        f"process{'es' if count > 1 else ''} running {when} (PID {_pids(ended.terminated)}): "
+        "sent SIGTERM"
+    )
+    if ended.killed:
+        text += f"; killed (SIGKILL) after {GRACE_SECONDS:g}s: PID {_pids(ended.killed)}"
+    log.warning(text, extra={**extra, "pids": list(ended.terminated)})
+
+
+def _pids(pids: tuple[int, ...]) -> str:
+    return ", ".join(map(str, pids))
 
 
 def job_extra(job: Job) -> dict[str, Any]:

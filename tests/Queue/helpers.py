@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,8 @@ from typing import Any
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Queue.Settings import QueueSettings
 from equipment.Queue.Worker import run_worker
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def burst(settings: QueueSettings, log: AbstractLogger) -> int:
@@ -59,6 +63,26 @@ def write_print_app(folder: Path, queue_config: dict) -> None:
     """An `app.py` whose App has `queue_config` and logs each record as one printed line
     ("LEVEL message"), so that a test reads a worker process's log from its stdout."""
     (folder / "app.py").write_text(PRINT_APP_PY.format(config=queue_config))
+
+
+def worker_process(folder, config) -> subprocess.Popen:
+    """`queues.py work` of an app with `config` in `folder`: its log lines on stdout."""
+    write_print_app(folder, config)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{folder}"}
+    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=folder, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie nobody reaped yet has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 PASSWORD = "*pw-s3cret #x"

@@ -5,7 +5,9 @@ They report through Redis (db 15), so a test can see what a worker in another pr
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import subprocess
 import time
 
 import redis
@@ -92,3 +94,17 @@ def gives_lock() -> object:
     import threading
 
     return threading.Lock()
+
+
+def start_children(key: str, seconds: float = 0.0) -> None:
+    """Start one child of each kind (subprocess, multiprocessing, os.fork), each sleeping a
+    minute, record their PIDs under `key`, run `seconds` more, and return without waiting."""
+    popen = subprocess.Popen(["sleep", "60"])
+    process = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    process.start()
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    _redis().rpush(key, popen.pid, process.pid, pid)
+    time.sleep(seconds)

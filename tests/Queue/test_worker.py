@@ -14,7 +14,7 @@ from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.Worker import work
 from tests.Queue import jobs
-from tests.Queue.helpers import recorded, wait_for, write_print_app
+from tests.Queue.helpers import alive, recorded, wait_for, worker_process, write_print_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,17 +74,6 @@ def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "error: --app must look like module:factory" in result.output
     result = CliRunner().invoke(cli, ["queue", "work", "--app", "missing_mod:App"])
     assert result.exit_code == 2 and "error: no module 'missing_mod'" in result.output
-
-
-def worker_process(folder, config) -> subprocess.Popen:
-    """`queues.py work` of an app with `config` in `folder`: its log lines on stdout."""
-    write_print_app(folder, config)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{folder}"}
-    code = "from equipment.Console.QueueCommand import queue; queue(['work'])"
-    return subprocess.Popen(
-        [sys.executable, "-c", code], cwd=folder, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
 
 
 def test_worker_process_runs_delayed_jobs_and_stops_warmly_on_sigterm(
@@ -219,15 +208,6 @@ def test_a_password_in_the_url_query_never_reaches_a_log_line(log, server):
     for record in log.records:
         text = f"{record.message} {record.extra} {record.traceback}"
         assert "s3cret" not in text and "s3cret" not in text.replace("%20", " ")
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie nobody reaped yet has ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def children(pid: int) -> list[int]:
