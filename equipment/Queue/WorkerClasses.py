@@ -47,6 +47,7 @@ from rq.utils import now
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
+from equipment.Queue.GroupGuard import GroupGuard
 from equipment.Queue.Leftovers import GRACE_SECONDS, Ended, end_group
 from equipment.Queue.ParentDeath import die_with_parent
 from equipment.Queue.Pushable import describe, why_result_not_stored
@@ -514,6 +515,28 @@ class WorkedJob(Job):
 
 class EquipmentWorker(EquipmentWorkerMixin, Worker):
     worker_pid = 0
+    _group_guard: GroupGuard | None = None
+
+    @property
+    def group_guard(self) -> GroupGuard:
+        """Ends the running job's processes if this worker is killed (made at the first job)."""
+        if self._group_guard is None:
+            self._group_guard = GroupGuard(self._log_leftovers_of_killed_worker)
+        return self._group_guard
+
+    def _log_leftovers_of_killed_worker(self, extra: dict[str, Any], ended: Ended) -> None:
+        log_leftovers(self.app_log, {**extra, "worker": self.name}, ended, "when its worker died")
+
+    def fork_work_horse(self, job: Job, queue: Queue) -> None:
+        """RQ's fork; the guard is told which job's group to end should this worker die."""
+        self.group_guard.ensure_running()
+        super().fork_work_horse(job, queue)
+        self.group_guard.watch(self.horse_pid, job_extra(job))
+
+    def teardown(self) -> None:
+        super().teardown()
+        if self._group_guard is not None:
+            self._group_guard.stop()
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         """The work horse dies with the worker (SIGKILL: a job's own SIGTERM handler must
@@ -560,6 +583,7 @@ class EquipmentWorker(EquipmentWorkerMixin, Worker):
         self._horse_pid = 0
         self.executions.pop(execution.id, None)
         log_leftovers(self.app_log, job_extra(job), end_group(horse_group), "after it ended")
+        self.group_guard.clear()
         if self.down_since is not None:  # the outage began while the horse ran
             self._when_redis_answers(lambda: None)
             self._outage_over()

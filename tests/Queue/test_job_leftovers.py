@@ -101,3 +101,64 @@ def test_processes_a_job_leaves_running_end_when_it_ends(
     [line] = [text for text in output.splitlines() if "running after it ended" in text]
     assert line.startswith("WARNING Job ") and "(tests.Queue.jobs.start_children) left 3 " in line
     assert all(str(pid) in line for pid in pids) and "SIGKILL" not in line
+
+
+def test_processes_of_a_running_job_end_when_its_worker_is_killed(
+    tmp_path, log, redis_conn, queue_name, key
+):
+    """kill -9 of the worker killed its work horse (ParentDeath) but not what the job had
+    started: they ran on, re-parented to init. Bounded: about 5 s, 25 s at worst."""
+    config = redis_config(queue_name)
+    proc = worker_process(tmp_path, config)
+    pids: list[int] = []
+    try:
+        assert QueueFactory(config, log).push(jobs.start_children, key, 60) is True
+        assert wait_for(lambda: len(recorded(redis_conn, key)) == 3, 10)
+        pids = [int(pid) for pid in recorded(redis_conn, key)]
+        proc.kill()
+        proc.wait(5)
+        assert wait_for(lambda: not any(alive(pid) for pid in pids), 5), pids
+        output, _ = proc.communicate(timeout=10)  # the end: its last writers are gone
+    finally:
+        for pid in [proc.pid, *pids]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    [line] = [text for text in output.splitlines() if "running when its worker died" in text]
+    assert line.startswith("WARNING Job ") and "(tests.Queue.jobs.start_children) left 3 " in line
+    assert all(str(pid) in line for pid in pids)
+
+
+def test_the_guard_ignores_a_sigterm_while_its_worker_lives_and_stops_when_told():
+    """A SIGTERM sent to the worker's whole group reaches the guard too: not the worker's
+    death, so the watched job's processes are left alone. Here this test is the worker."""
+    from equipment.Queue.GroupGuard import GroupGuard
+
+    proc = group("polite")
+    ended: list[object] = []
+    guard = GroupGuard(lambda extra, what: ended.append(what))
+    try:
+        guard.ensure_running()
+        guard.watch(proc.pid, {"rq_job_id": "j1", "function": "f"})
+        os.kill(guard.pid, signal.SIGTERM)  # at once: it was forked with SIGTERM blocked
+        assert not wait_for(lambda: not alive(guard.pid), 0.5)
+        assert len(group_members(proc.pid)) == 5
+        guard.stop()
+        assert not alive(guard.pid or 0) and guard.pid == 0
+    finally:
+        guard.stop()
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    assert ended == []  # (a forked guard's callback runs in the guard, not here)
+
+
+def test_the_guard_is_told_the_job_in_memory_it_shares_and_a_huge_name_is_cut():
+    from equipment.Queue.GroupGuard import GroupGuard
+
+    guard = GroupGuard(lambda extra, what: None)
+    assert guard.watched() == (0, {})
+    guard.watch(1234, {"rq_job_id": "j1", "function": "app.f", "run_id": "r"})
+    assert guard.watched() == (1234, {"rq_job_id": "j1", "function": "app.f", "run_id": "r"})
+    guard.watch(99, {"rq_job_id": "j2", "function": "g", "run_id": "é" * 10_000})
+    assert guard.watched() == (99, {"rq_job_id": "j2", "function": "g"})
+    guard.clear()
+    assert guard.watched() == (0, {})

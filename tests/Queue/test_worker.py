@@ -233,7 +233,7 @@ def test_a_killed_workers_children_end_within_seconds(tmp_path, log, redis_conn,
         assert QueueFactory(redis_config(queue_name), log).push(jobs.slow_record, key, 60)
         assert wait_for(lambda: recorded(redis_conn, f"{key}:started"), 10)
         kids = children(proc.pid)
-        assert len(kids) == 2  # the scheduler process and the work horse
+        assert len(kids) == 3  # the scheduler process, the work horse and the group guard
         proc.kill()
         proc.wait(5)
         assert wait_for(lambda: not any(alive(pid) for pid in kids), 5), kids
