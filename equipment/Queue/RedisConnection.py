@@ -6,6 +6,7 @@ redis-py's own retries are switched off: the push path has one bounded retry bud
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Any
 
 import redis
@@ -41,6 +42,33 @@ def is_outage(error: BaseException) -> bool:
     if isinstance(error, redis.exceptions.ResponseError):
         return is_protocol_error(error)
     return isinstance(error, TRANSIENT_ERRORS)
+
+
+class CaughtOutage:
+    """A block in which an outage (`is_outage`) is caught and kept; any other error passes.
+
+        with CaughtOutage() as outage:
+            connection.ping()
+        if outage.caught:
+            ...  # outage.error is the RedisError
+    """
+
+    caught = False
+    error: BaseException  # set when `caught`
+
+    def __enter__(self) -> CaughtOutage:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if isinstance(error, redis.exceptions.RedisError) and is_outage(error):
+            self.caught, self.error = True, error
+            return True
+        return False
 
 
 def is_down(error: BaseException) -> bool:

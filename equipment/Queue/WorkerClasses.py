@@ -51,14 +51,15 @@ from equipment.Queue.GroupGuard import GroupGuard
 from equipment.Queue.Leftovers import GRACE_SECONDS, Ended, end_group
 from equipment.Queue.ParentDeath import die_with_parent
 from equipment.Queue.Pushable import describe, why_result_not_stored
-from equipment.Queue.RedisConnection import is_outage
+from equipment.Queue.RedisConnection import CaughtOutage, is_outage
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
 
 T = TypeVar("T")
 
 # Redis did not answer (or something else answered on its port): worth waiting for. Caught
-# as RedisError and re-raised unless `is_outage` (the one test of an outage).
+# by `CaughtOutage` (which lets any RedisError pass unless `is_outage`), or as RedisError
+# where the other errors are handled too (`teardown`).
 REDIS_ERROR = redis.exceptions.RedisError
 _SIGHUP = getattr(signal, "SIGHUP", None)
 FIRST_PAUSE = 0.25
@@ -111,12 +112,11 @@ class EquipmentScheduler(RQScheduler):
         super().register_birth()
 
     def work(self) -> None:
-        try:
+        with CaughtOutage() as outage:
             super().work()
-        except REDIS_ERROR as exc:
-            if not is_outage(exc):
-                raise
-            self.log.debug("Scheduler lost Redis (%s); the worker restarts it", type(exc).__name__)
+        if outage.caught:
+            name = type(outage.error).__name__
+            self.log.debug("Scheduler lost Redis (%s); the worker restarts it", name)
 
 
 class EquipmentWorkerMixin:
@@ -138,14 +138,9 @@ class EquipmentWorkerMixin:
     def _while_redis_answers(self, op: Callable[[], T], *, stoppable: bool = True) -> T:
         """`op()`, waiting out a Redis outage (logged once) and trying again after it."""
         while True:
-            try:
-                result = op()
-            except REDIS_ERROR as exc:
-                if not is_outage(exc):
-                    raise
-                self._wait_for_redis(exc, stoppable=stoppable)
-                continue
-            return result
+            with CaughtOutage() as outage:
+                return op()
+            self._wait_for_redis(outage.error, stoppable=stoppable)
 
     def _wait_for_redis(self, exc: BaseException, *, stoppable: bool = True) -> None:
         """Block until Redis answers a PING. A stop signal meanwhile raises StopRequested
@@ -160,13 +155,10 @@ class EquipmentWorkerMixin:
                 raise StopRequested()
             time.sleep(pause)
             pause = min(pause * 2, MAX_PAUSE)
-            try:
+            with CaughtOutage() as outage:
                 self.connection.ping()  # type: ignore[attr-defined]
                 break
-            except REDIS_ERROR as error:
-                if not is_outage(error):
-                    raise
-                self._outage_seen(error)
+            self._outage_seen(outage.error)
         self._outage_over()
 
     def _outage_seen(self, exc: BaseException) -> None:
@@ -232,11 +224,9 @@ class EquipmentWorkerMixin:
         if not force and now - self._scheduler_checked < SCHEDULER_CHECK_SECONDS:
             return
         self._scheduler_checked = now
-        try:
+        with CaughtOutage() as outage:
             acquired = scheduler.acquire_locks(auto_start=True)
-        except REDIS_ERROR as down:
-            if not is_outage(down):
-                raise
+        if outage.caught:
             return
         if acquired:
             self._scheduler_checked = 0.0
@@ -369,19 +359,14 @@ class EquipmentWorkerMixin:
             return
         if self.down_since is not None:
             raise StopRequested()
-        try:
+        with CaughtOutage() as outage:
             super()._shutdown()  # type: ignore[misc]
-        except REDIS_ERROR as down:
-            if not is_outage(down):
-                raise
-            raise StopRequested() from None
+        if outage.caught:
+            raise StopRequested()
 
     def set_shutdown_requested_date(self) -> None:
-        try:
+        with CaughtOutage():
             super().set_shutdown_requested_date()  # type: ignore[misc]
-        except REDIS_ERROR as down:
-            if not is_outage(down):
-                raise
 
     def stop_scheduler(self) -> None:
         """RQ's stop (SIGTERM, then join), but bounded.
@@ -616,12 +601,10 @@ class EquipmentWorker(EquipmentWorkerMixin, Worker):
 
     def _try_heartbeat(self, op: Callable[[], Any]) -> None:
         """One try: during an outage it is logged and monitoring of the horse goes on."""
-        try:
+        with CaughtOutage() as outage:
             op()
-        except REDIS_ERROR as exc:
-            if not is_outage(exc):
-                raise
-            self._outage_seen(exc)
+        if outage.caught:
+            self._outage_seen(outage.error)
             return
         self._outage_over()
 
