@@ -1,4 +1,5 @@
-"""A worker's children end with it: its work horse and RQ's scheduler process.
+"""A worker's children end with it: its work horse, RQ's scheduler process, and the group
+guard (`GroupGuard`), which then ends what the running job started.
 
 Killed with SIGKILL (or by the OOM killer), a worker cannot stop its children, and they
 ran on for minutes, the scheduler child holding the scheduler lock. Each child asks the

@@ -4,6 +4,10 @@
 horse); `EquipmentSimpleWorker` runs jobs in-process (tests, platforms without fork). Both
 set the run ID from `job.meta` around the job, so pushes made by the job keep it.
 
+What a job starts (subprocesses, multiprocessing, os.fork) ends with it: the forking
+worker ends what is left in the work horse's process group when the horse has ended
+(`Leftovers`), and a guard process does so if the worker itself is killed (`GroupGuard`).
+
 Both also ride out a Redis outage. RQ 3.0 alone retries for ever with an ERROR line per try,
 lets its scheduler process die with a traceback (and restarts it only at the next 10-minute
 maintenance), and turns SIGTERM during the outage into a traceback. Here the worker's Redis
