@@ -3,10 +3,11 @@
 - In a running process, a job found late (the loop was blocked, the machine suspended)
   runs once, for the latest occurrence that is due (`latest_due`), and its next run is the
   first occurrence strictly after now (`next_run`): no burst, no double run.
-- At start, occurrences that fell due while no scheduler ran are skipped and reported,
-  unless the job (or `config/scheduler.yaml`) asks to catch up (`resume`): the latest one
-  inside the window runs once (coalesced, like systemd's `Persistent=`), or with `all=True`
-  each one inside the window runs, oldest first, at most `CATCH_UP_LIMIT` of them.
+- At start, occurrences past that the state does not record handled (no scheduler ran
+  then, or the last one was stopping) are skipped and reported, unless the job (or
+  `config/scheduler.yaml`) asks to catch up (`resume`): the latest one inside the window
+  runs once (coalesced, like systemd's `Persistent=`), or with `all=True` each one inside
+  the window runs, oldest first, at most `CATCH_UP_LIMIT` of them.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class CatchUp:
 
 @dataclass(frozen=True)
 class Missed:
-    """Occurrences that fell due while no scheduler ran."""
+    """Occurrences past that the state does not record handled, found at a start (or a
+    takeover): no scheduler ran them (none ran then, or the last one was stopping)."""
 
     count: int
     first: dt.datetime
@@ -51,6 +53,9 @@ class Missed:
     complete: bool
     #: How many of them will run now (0: all skipped).
     caught_up: int
+    #: The last occurrence the state records handled before them (None: none since the
+    #: grid's anchor), what they are counted from.
+    last_handled: dt.datetime | None = None
 
 
 @dataclass
@@ -147,7 +152,7 @@ def resume(
     count, complete = count_between(anchored, due, last)
     backlog = _backlog(anchored, due, last, now, catch_up)
     after = next_run(anchored, last, now)
-    missed = Missed(count, due, last, complete, caught_up=len(backlog))
+    missed = Missed(count, due, last, complete, len(backlog), stored.last_scheduled)
     return Resumption(stored.anchor, backlog[0] if backlog else after, backlog or (), missed)
 
 

@@ -38,6 +38,7 @@ from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Executors import BackgroundPool
 from equipment.Scheduler.History import NO_LEADER, NO_SCHEDULER, missed_rows
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
+from equipment.Scheduler.MissedLine import log_missed, state_shows
 from equipment.Scheduler.Presence import Presence
 from equipment.Scheduler.Retention import Retention
 from equipment.Scheduler.RunRecord import RunRecord
@@ -392,7 +393,7 @@ class Scheduler:
             extra={"fencing_token": self.coordinator.fencing_token},
         )
         for job in missed:
-            _log_missed(self.log, job, self.schedule.zone, "while no replica led")
+            log_missed(self.log, job, self.schedule.zone, "while no replica led")
         self._store_missed(missed, NO_LEADER)
         # This process's own claims are not a dead leader's: a run still going here, or a
         # record waiting for the store to take it (a leader may lose and retake the lease).
@@ -603,8 +604,9 @@ class Scheduler:
             self._log_coordination()
             return  # what was missed is the leader's to report, when it takes over
         missed = [job for job in jobs if job.missed is not None]
+        spans = self.state.spans() if missed else []
         for job in missed:
-            _log_missed(self.log, job, zone)
+            log_missed(self.log, job, zone, shows=state_shows(job, spans, zone))
         self._store_missed(missed, NO_SCHEDULER)
 
     def _log_coordination(self) -> None:
@@ -617,30 +619,6 @@ class Scheduler:
             getattr(coordinator, "replica", "?"),
             extra={"coordination": coordinator.mode},
         )
-
-
-def _log_missed(
-    log: AbstractLogger, job: Any, zone: Any, when: str = "while no scheduler ran"
-) -> None:
-    """One line per job that missed occurrences while no scheduler ran (or led)."""
-    missed = job.missed
-    count = f"{missed.count}" if missed.complete else f"at least {missed.count}"
-    if missed.caught_up == 0:
-        outcome = "skipped (.catch_up(within=...) runs them after downtime)"
-    elif missed.caught_up == 1:
-        outcome = "the latest runs now (catch-up)"
-    else:
-        outcome = f"the latest {missed.caught_up} run now, oldest first (catch-up)"
-    log.warning(
-        "Job %s missed %s occurrence(s) %s, from %s to %s: %s",
-        job.id,
-        count,
-        when,
-        format_instant(missed.first, zone),
-        format_instant(missed.last, zone),
-        outcome,
-        extra={"job_id": job.id, "missed": missed.count, "caught_up": missed.caught_up},
-    )
 
 
 def _checked_run(user_run: Any) -> Any:

@@ -18,6 +18,7 @@ from equipment.Scheduler.Errors import ScheduleValueError
 from equipment.Scheduler.Occurrences import CATCH_UP_LIMIT
 from equipment.Scheduler.Scheduler import Scheduler
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+from equipment.Scheduler.State.StateStore import ProcessInfo
 from equipment.Scheduler.Testing import run_until
 from tests.Scheduler import jobs
 
@@ -70,9 +71,55 @@ def test_without_catch_up_missed_occurrences_are_skipped_and_reported_once():
     assert job.next_run_at == START + dt.timedelta(hours=4, minutes=10)  # strictly after now
     [line] = log.find("missed")
     assert line.message == (
-        "Job cleanup:every-10-minutes missed 19 occurrence(s) while no scheduler ran, from "
-        "2026-01-05 13:00:00 UTC (2026-01-05T13:00:00Z) to 2026-01-05 16:00:00 UTC "
-        "(2026-01-05T16:00:00Z): skipped (.catch_up(within=...) runs them after downtime)"
+        "Job cleanup:every-10-minutes missed 19 occurrence(s), from 2026-01-05 13:00:00 UTC "
+        "(2026-01-05T13:00:00Z) to 2026-01-05 16:00:00 UTC (2026-01-05T16:00:00Z): skipped "
+        "(.catch_up(within=...) runs them after downtime). Its last recorded occurrence is "
+        "2026-01-05 12:50:00 UTC (2026-01-05T12:50:00Z)"
+    )
+
+
+def test_the_start_line_says_what_the_state_shows_not_that_no_scheduler_ran():
+    """An occurrence that fell due while the last scheduler was stopping was not missed
+    "while no scheduler ran": the line names the last recorded occurrence and the last
+    heartbeat on record (a goodbye: that scheduler stopped then)."""
+    state = MemoryStateStore()
+    first = start(state, START, every_ten_minutes)
+    run_until(first, START + HOUR)  # ran 12:10 to 12:50; 13:00 fell due during its stop
+    stopped = START + HOUR + dt.timedelta(seconds=20)
+    state.heartbeat(ProcessInfo("h", 1, START, START))
+    state.heartbeat(ProcessInfo("h", 1, START, stopped, next_beat_by=stopped))  # goodbye
+    log = MemoryLogger()
+    back = start(state, START + HOUR + dt.timedelta(minutes=5), every_ten_minutes, log=log)
+    back.should_exit = True
+    back.run()
+
+    [line] = log.find("missed")
+    assert "while no scheduler ran" not in line.message
+    assert line.message == (
+        "Job cleanup:every-10-minutes missed 1 occurrence(s), from 2026-01-05 13:00:00 UTC "
+        "(2026-01-05T13:00:00Z) to 2026-01-05 13:00:00 UTC (2026-01-05T13:00:00Z): skipped "
+        "(.catch_up(within=...) runs them after downtime). Its last recorded occurrence is "
+        "2026-01-05 12:50:00 UTC (2026-01-05T12:50:00Z); the last heartbeat on record is "
+        "h:1:20260105T120000's, at 2026-01-05 13:00:20 UTC (2026-01-05T13:00:20Z), as it "
+        "stopped"
+    )
+
+
+def test_the_start_line_names_a_last_heartbeat_without_a_stop_and_a_job_never_handled():
+    state = MemoryStateStore()
+    first = start(state, START, lambda s: s.every().hour.do(jobs.cleanup))
+    first.schedule.sync_state()  # anchored at 12:00; its first run, 13:00, never came
+    state.heartbeat(ProcessInfo("h", 1, START, START + dt.timedelta(minutes=30)))  # killed
+    log = MemoryLogger()
+    back = start(state, START + 3 * HOUR, lambda s: s.every().hour.do(jobs.cleanup), log=log)
+    back.should_exit = True
+    back.run()
+
+    [line] = log.find("missed")
+    assert line.message.endswith(
+        "No occurrence of it is recorded since its registration at 2026-01-05 12:00:00 UTC "
+        "(2026-01-05T12:00:00Z); the last heartbeat on record is h:1:20260105T120000's, at "
+        "2026-01-05 12:30:00 UTC (2026-01-05T12:30:00Z), with no stop recorded"
     )
 
 
@@ -110,7 +157,7 @@ def test_catch_up_runs_the_latest_missed_occurrence_once_at_start():
 
     assert ran == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
     assert scheduler.schedule.jobs[0].next_run_at == START + dt.timedelta(hours=4, minutes=10)
-    assert log.find("missed 19 occurrence(s)")[0].message.endswith("the latest runs now (catch-up)")
+    assert "): the latest runs now (catch-up). " in log.find("missed 19 occurrence(s)")[0].message
 
 
 def test_catch_up_outside_its_window_skips():
@@ -219,7 +266,7 @@ def test_a_time_of_day_until_is_the_same_deadline_all_day_so_misses_are_reported
 
     assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
     [line] = log.find("missed")
-    assert "missed 19 occurrence(s) while no scheduler ran" in line.message
+    assert "missed 19 occurrence(s), from 2026-01-05 13:00:00 UTC" in line.message
 
 
 def test_an_until_date_keeps_what_was_missed_before_it():
@@ -231,7 +278,7 @@ def test_an_until_date_keeps_what_was_missed_before_it():
     scheduler.run()
 
     [line] = log.find("missed")
-    assert "missed 19 occurrence(s) while no scheduler ran" in line.message
+    assert "missed 19 occurrence(s), from 2026-01-05 13:00:00 UTC" in line.message
 
 
 def test_a_backward_clock_step_moves_the_catch_up_still_to_run_with_the_grid():
