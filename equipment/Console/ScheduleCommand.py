@@ -26,7 +26,6 @@ from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.State.StateFactory import as_an_operator
-from equipment.Scheduler.State.StateStore import StateUnreachable
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
 
@@ -71,18 +70,18 @@ def list_command(app_spec: str) -> None:
         _reading_state(lambda: _echo_replicas(scheduler), where)
 
 
-def _reading_state(read: Callable[[], Any], location: str | None = None) -> Any:
-    """`read()`, with a Redis (coordination's state) that does not answer as one line; an
-    outage names where the state is (`location`), as the scheduler's own line does."""
+def _reading_state(read: Callable[[], Any], location: str) -> Any:
+    """`read()`, with a Redis (coordination's state) that does not answer, or refuses, as
+    one line naming where the state is (`location`), as the scheduler's own line does: "start
+    Redis" only when it is down, the credentials when it refused them."""
     try:
         return read()
     except Exception as error:
         if not type(error).__module__.startswith("redis"):
             raise
-        from equipment.Queue.RedisConnection import is_outage
+        from equipment.Scheduler.State.RedisStateStore import unreadable
 
-        where = location if is_outage(error) else None
-        raise StateUnreachable.of_redis(error, where) from None
+        raise unreadable(error, location) from None
 
 
 def _echo_replicas(scheduler: Any) -> None:

@@ -24,10 +24,12 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
     redis.exceptions.InvalidResponse,
 )
-# The server answered "no" to these settings (a user, a password): not down, mistaken.
+# The server answered "no" to these settings (a user, a password, the user's rights: NOAUTH,
+# WRONGPASS, NOPERM): not down, mistaken.
 DENIED_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.AuthenticationError,
     redis.exceptions.AuthorizationError,
+    redis.exceptions.NoPermissionError,
 )
 # The server answered "no", or not in Redis's protocol: retrying at once cannot help.
 FATAL_ERRORS: tuple[type[BaseException], ...] = (

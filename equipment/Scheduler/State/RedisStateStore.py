@@ -25,7 +25,7 @@ from typing import Any
 
 import redis
 
-from equipment.Queue.RedisConnection import is_down, is_missing_db
+from equipment.Queue.RedisConnection import DENIED_ERRORS, is_down, is_missing_db
 from equipment.Scheduler.RunRecord import RunRecord
 from equipment.Scheduler.State.StateStore import (
     MISSED,
@@ -92,9 +92,7 @@ class RedisStateStore(StateStore):
         try:
             rows = self.connection.hgetall(self.jobs_key)
         except redis.RedisError as error:
-            if is_down(error):
-                raise StateUnreachable.of_redis(error, self.location) from None
-            raise _refused(error, self.location) from None
+            raise unreadable(error, self.location) from None
         return {_text(job_id): _job(value) for job_id, value in rows.items()}
 
     def adopt(self, proposals: Iterable[JobState]) -> dict[str, JobState]:
@@ -290,16 +288,31 @@ def _time(value: bytes | str) -> dt.datetime:
     return dt.datetime.fromisoformat(_text(value))
 
 
-def _refused(error: redis.RedisError, location: str) -> StateStoreError:
-    """A Redis that answers and refuses (a database it does not have, a user without the
-    rights): a mistake in the settings, said in one line."""
+def unreadable(error: BaseException, location: str) -> StateStoreError:
+    """`error` of a read of the state at `location`, as its one line: a Redis that is down
+    is `StateUnreachable` ("start Redis"), one that answers and refuses is a mistake in the
+    settings. The scheduler's start and the operators' commands (after theirs) say the same."""
+    if is_down(error):
+        return StateUnreachable.of_redis(error, location)
+    return _refused(error, location)
+
+
+def _refused(error: BaseException, location: str) -> StateStoreError:
+    """A Redis that answers and refuses (a database it does not have, a user, a password, a
+    user without the rights): a mistake in the settings, said in one line."""
     if is_missing_db(error):
         return StateStoreError(
             f"the scheduler state in Redis cannot be read: {location} names a database that "
             "Redis does not have (DB index is out of range; it has as many as its `databases` "
             "setting says, 16 by default: 0 to 15)"
         )
+    denied = (
+        ": Redis is up and refused the user, password or rights given; check "
+        "scheduler.redis_url (the queue's Redis settings when it is not set)"
+        if isinstance(error, DENIED_ERRORS)
+        else ""
+    )
     return StateStoreError(
         f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error}); it "
-        f"is at {location}"
+        f"is at {location}{denied}"
     )

@@ -211,7 +211,11 @@ def test_a_wrong_user_or_password_is_a_refusal_not_an_outage():
     assert str(caught.value).startswith(
         "the scheduler state in Redis cannot be read (AuthenticationError: "
     )
-    assert str(caught.value).endswith("it is at redis redis://***@127.0.0.1:6379/15 (x:*)")
+    assert str(caught.value).endswith(
+        "it is at redis redis://***@127.0.0.1:6379/15 (x:*): Redis is up and refused the "
+        "user, password or rights given; check scheduler.redis_url (the queue's Redis settings "
+        "when it is not set)"
+    )
 
 
 def test_a_protocol_error_reply_counts_as_an_outage_and_a_refusal_does_not():
