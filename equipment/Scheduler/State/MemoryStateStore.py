@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -36,6 +36,7 @@ class MemoryStateStore(StateStore):
         # Rows are `history_row` tuples, made `HistoryEntry`s when read.
         self._history: dict[str, deque[tuple[Any, ...]]] = {}
         self._paused: dict[str, dt.datetime] = {}
+        self._windows: dict[str, dt.datetime] = {}
         self._spans: dict[str, HeartbeatSpan] = {}
         self._lock = threading.Lock()
 
@@ -113,6 +114,14 @@ class MemoryStateStore(StateStore):
     def paused(self) -> dict[str, dt.datetime]:
         with self._lock:
             return dict(self._paused)
+
+    def open_windows(self, ends: Mapping[str, dt.datetime]) -> None:
+        with self._lock:
+            self._windows.update(ends)
+
+    def windows(self) -> dict[str, dt.datetime]:
+        with self._lock:
+            return dict(self._windows)
 
     def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
         with self._lock:

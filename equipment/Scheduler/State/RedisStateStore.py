@@ -5,6 +5,7 @@
     <prefix>processes:more    hash: process ID -> the fields older versions' ProcessInfo
                               does not know, as JSON (next_beat_by, pid_namespace)
     <prefix>paused            hash: job ID -> paused since (ISO 8601)
+    <prefix>windows           hash: job ID -> where its until(timedelta) window closes
     <prefix>history:<job ID>  list: HistoryEntry as JSON, newest first, at most HISTORY_CAP
     <prefix>spans:first       hash: process ID -> its first heartbeat (ISO 8601)
     <prefix>spans:last        hash: process ID -> its last heartbeat (kept after it stops)
@@ -20,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import redis
@@ -75,6 +76,7 @@ class RedisStateStore(StateStore):
         self.processes_key = f"{prefix}processes"
         self.more_key = f"{prefix}processes:more"
         self.paused_key = f"{prefix}paused"
+        self.windows_key = f"{prefix}windows"
         self.first_beats_key = f"{prefix}spans:first"
         self.last_beats_key = f"{prefix}spans:last"
         self.stopped_key = f"{prefix}spans:stopped"
@@ -179,6 +181,15 @@ class RedisStateStore(StateStore):
     def paused(self) -> dict[str, dt.datetime]:
         rows = self.connection.hgetall(self.paused_key)
         return {_text(k): dt.datetime.fromisoformat(_text(v)) for k, v in rows.items()}
+
+    def open_windows(self, ends: Mapping[str, dt.datetime]) -> None:
+        if ends:
+            mapping = {job_id: end.astimezone(dt.UTC).isoformat() for job_id, end in ends.items()}
+            self.connection.hset(self.windows_key, mapping=mapping)
+
+    def windows(self) -> dict[str, dt.datetime]:
+        rows = self.connection.hgetall(self.windows_key)
+        return {_text(job_id): _time(end) for job_id, end in rows.items()}
 
     def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
         for key in self.connection.scan_iter(match=f"{self.history_key('')}*", count=500):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from equipment.Scheduler.RunRecord import RunRecord
@@ -125,6 +125,10 @@ CREATE INDEX IF NOT EXISTS history_by_job ON history (job_id, scheduled_at);
 CREATE TABLE IF NOT EXISTS paused (
     job_id TEXT PRIMARY KEY,
     since TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS windows (
+    job_id TEXT PRIMARY KEY,
+    ends TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS spans (
     process_id TEXT PRIMARY KEY,
@@ -392,6 +396,20 @@ class SqliteStateStore(StateStore):
         with self._lock:
             rows = self._db.execute("SELECT job_id, since FROM paused").fetchall()
         return {job_id: _time(since) for job_id, since in rows}
+
+    def open_windows(self, ends: Mapping[str, dt.datetime]) -> None:
+        if not ends:
+            return
+        with self._lock, self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO windows (job_id, ends) VALUES (?, ?)",
+                [(job_id, _text(end)) for job_id, end in ends.items()],
+            )
+
+    def windows(self) -> dict[str, dt.datetime]:
+        with self._lock:
+            rows = self._db.execute("SELECT job_id, ends FROM windows").fetchall()
+        return {job_id: _time(end) for job_id, end in rows}
 
     def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
         cutoff = _text(older_than)

@@ -8,10 +8,11 @@ loads everything once at start (`load`), proposes anchors for the jobs it regist
 writes what happened at the end of each pass (`record`, one batch). Readers in other
 processes (`equipment schedule list`, health checks, a status page) use the same calls.
 
-Operations (`equipment schedule history|why|pause|health`, the status page) read three
+Operations (`equipment schedule history|why|pause|health`, the status page) read four
 more things: a history row per handled occurrence (written by `record`, in the same
-transaction), the set of paused jobs, and heartbeat spans (when each process was alive,
-kept after it stops, so "no scheduler was running" can be shown rather than guessed).
+transaction), the set of paused jobs, heartbeat spans (when each process was alive, kept
+after it stops, so "no scheduler was running" can be shown rather than guessed), and where
+the `until(timedelta)` window of the scheduler that runs a job closes (`open_windows`).
 
 Backends: `MemoryStateStore` (tests, a bare `Scheduler()`), `SqliteStateStore` (a project's
 default, one file shared by the processes of one host), `RedisStateStore` (replicas under
@@ -24,7 +25,7 @@ import datetime as dt
 import os
 import socket
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,6 +293,17 @@ class StateStore(ABC):
     @abstractmethod
     def paused(self) -> dict[str, dt.datetime]:
         """The paused jobs: job ID -> since when."""
+
+    @abstractmethod
+    def open_windows(self, ends: Mapping[str, dt.datetime]) -> None:
+        """Store where the `until(timedelta)` window of the scheduler that runs each job now
+        closes (job ID -> its end), over an earlier scheduler's: such a window is the
+        process's own, and a reader in another process (`history`, `why`, a later start)
+        derives nothing missed past it."""
+
+    @abstractmethod
+    def windows(self) -> dict[str, dt.datetime]:
+        """Where each job's `until(timedelta)` window, as last stored, closes: job ID -> end."""
 
     @abstractmethod
     def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:

@@ -101,6 +101,28 @@ def test_pause_and_resume(store: StateStore) -> None:
     assert store.paused() == {}
 
 
+def test_a_window_stored_again_replaces_the_earlier_schedulers(store: StateStore) -> None:
+    assert store.windows() == {}
+    store.open_windows({"a": T0, "b": T0 + dt.timedelta(hours=1)})
+    store.open_windows({"a": T0 + dt.timedelta(hours=5)})  # a later start's window
+    store.open_windows({})
+
+    assert store.windows() == {"a": T0 + dt.timedelta(hours=5), "b": T0 + dt.timedelta(hours=1)}
+
+
+def test_a_version_4_file_gets_the_windows_table(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    SqliteStateStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE windows")
+    store = SqliteStateStore(path)
+
+    store.open_windows({"a": T0})
+
+    assert store.windows() == {"a": T0}
+    store.close()
+
+
 def test_heartbeats_open_and_extend_a_span_that_outlives_the_process(store: StateStore) -> None:
     process = ProcessInfo("host", 1, T0, T0)
     store.heartbeat(process)
