@@ -19,7 +19,7 @@ from typing import Any
 from equipment.Scheduler import Occurrences
 from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.Presence import HEARTBEAT_INTERVAL
-from equipment.Scheduler.RunRecord import DEADLINE, RunRecord, run_id_for
+from equipment.Scheduler.RunRecord import DEADLINE, SKIPPED, RunRecord, run_id_for
 from equipment.Scheduler.State.StateStore import (
     MISSED,
     HeartbeatSpan,
@@ -147,7 +147,7 @@ def timeline(
     Missed runs are derived only where there is evidence: after the job's anchor, within
     the retention window (older spans are pruned) and from the first heartbeat or history
     row on record (a store from before these existed says nothing about that time)."""
-    rows = collapse(state.history(job.id, limit=limit * 4))
+    rows = collapse(_rows_with_left(job, state, now, limit * 4))
     spans = state.spans()
     lines = [Occurrence(row) for row in rows]
     evidence = [span.first_beat for span in spans[:1]] + [row.scheduled_at for row in rows[-1:]]
@@ -176,6 +176,33 @@ def stored_lines(state: StateStore, job_id: str, limit: int = 50) -> list[Occurr
 
 
 Span = tuple[dt.datetime, dt.datetime]
+
+
+def _rows_with_left(
+    job: Any, state: StateStore, now: dt.datetime, fetch: int
+) -> list[HistoryEntry]:
+    """The newest `fetch` rows, with the row of where the job left its closed window, if it
+    is among them (`window_left`)."""
+    rows = state.history(job.id, limit=fetch)
+    left = window_left(job, state, now)
+    if left is not None and (len(rows) < fetch or left.scheduled_at >= rows[-1].scheduled_at):
+        rows.append(left)
+    return rows
+
+
+def window_left(job: Any, state: StateStore, now: dt.datetime) -> HistoryEntry | None:
+    """Where `job` left the schedule at the end of its stored `until(timedelta)` window (the
+    window of the scheduler that ran it last), once that has closed: the row of its first
+    occurrence past it, as that scheduler stores it when it runs until then
+    (`Dispatcher._ended`); one that stopped before does not. None while the window is open,
+    or where none is stored."""
+    closed = state.windows().get(job.id)
+    if closed is None or closed >= now or job.anchor is None:
+        return None
+    moment = Occurrences.first_after(job.trigger, job.anchor, closed)
+    return HistoryEntry(
+        job.id, run_id_for(job.id, moment, job.epoch), moment, SKIPPED, reason=DEADLINE
+    )
 
 
 def _left(rows: list[HistoryEntry], now: dt.datetime) -> list[Span]:

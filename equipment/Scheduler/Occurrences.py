@@ -93,6 +93,12 @@ def next_run(trigger: Trigger, scheduled: dt.datetime, now: dt.datetime) -> dt.d
     return trigger.first_at_or_after(scheduled, max(now + TICK, scheduled))
 
 
+def first_after(trigger: Trigger, anchor: dt.datetime, moment: dt.datetime) -> dt.datetime:
+    """The first occurrence of the grid anchored at `anchor` strictly after `moment`."""
+    first = trigger.first(anchor)
+    return first if first > moment else next_run(trigger, first, moment)
+
+
 def newest_in(
     trigger: Trigger,
     first: dt.datetime,

@@ -79,6 +79,8 @@ class Schedule(schedule.Scheduler):
         self.dispatcher.pauses = self.dispatcher.pauses or Pauses(self.state, self.clock)
         self._stored: dict[str, JobState] | None = None
         self._unsynced: list[Job] = []
+        #: Jobs whose `until(timedelta)` window this process has not stored yet.
+        self._unstored_windows: list[Job] = []
         #: After `take_over`: a row for each occurrence the previous leader claimed and did
         #: not record (it died first): missed as far as anyone can tell, it may have started.
         self.unrecorded_claims: list[RunRecord] = []
@@ -191,6 +193,8 @@ class Schedule(schedule.Scheduler):
             )
         if stored is None or stored.fingerprint != job.fingerprint:
             self._unsynced.append(job)  # its anchor is new: store it (others are stored)
+        if job.window_opened is not None:
+            self._unstored_windows.append(job)
         job.order = next(self._registrations)
         self.jobs.append(job)
 
@@ -291,7 +295,9 @@ class Schedule(schedule.Scheduler):
 
     def sync_state(self) -> None:
         """Store the anchors of newly registered jobs (insert-if-absent, one batch); a job
-        another process anchored first follows that process's grid."""
+        another process anchored first follows that process's grid. And where the
+        `until(timedelta)` windows of the jobs this process runs now close."""
+        self._store_windows()
         if not self._unsynced:
             return
         jobs, self._unsynced = self._unsynced, []
@@ -303,6 +309,15 @@ class Schedule(schedule.Scheduler):
                 self._resume(job, row)
         if self._stored is not None:
             self._stored.update(stored)
+
+    def _store_windows(self) -> None:
+        """Store where the `until(timedelta)` windows this process opened close, over an
+        earlier scheduler's (`StateStore.open_windows`): it runs these jobs now."""
+        if not self._unstored_windows:
+            return
+        jobs, self._unstored_windows = self._unstored_windows, []
+        ends = {job.id: job.deadline for job in jobs if job.deadline is not None}
+        self.state.open_windows(ends)
 
     def take_over(
         self, claimed: Mapping[str, tuple[str, dt.datetime]] | None = None
@@ -330,6 +345,8 @@ class Schedule(schedule.Scheduler):
                 self._resume(job, stored, TAKEOVER_LATE)
                 if stored is None:  # the shared state was lost (a Redis without persistence)
                     self._unsynced.append(job)
+                if job.window_opened is not None:  # the window that counts is this one's
+                    self._unstored_windows.append(job)
                 if job.missed is not None:
                     missed.append(job)
         return missed

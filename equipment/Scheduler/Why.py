@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from equipment.Scheduler import Occurrences
-from equipment.Scheduler.History import NO_SCHEDULER, alive_now, collapse, covering, grace
+from equipment.Scheduler.History import (
+    NO_SCHEDULER,
+    alive_now,
+    collapse,
+    covering,
+    grace,
+    window_left,
+)
 from equipment.Scheduler.RunRecord import DEADLINE
 from equipment.Scheduler.State.StateStore import MISSED, HeartbeatSpan, HistoryEntry, StateStore
 from equipment.Scheduler.Zones import format_instant, offset_changes, wall_to_utc, zone_name
@@ -146,11 +153,16 @@ def _rows_for(state: StateStore, job: Any, target: dt.datetime) -> list[HistoryE
 
 
 def _left(
-    state: StateStore, job: Any, target: dt.datetime, rows: list[HistoryEntry]
+    question: Question, state: StateStore, target: dt.datetime, rows: list[HistoryEntry]
 ) -> HistoryEntry | None:
     """The row of the job's until() deadline, if it is `target`'s own or, with none, the
-    newest row before it: the job had left the schedule."""
+    newest row before it: the job had left the schedule. A closed window's end, stored,
+    counts as that row (`History.window_left`)."""
+    job = question.job
     newest = rows or state.history(job.id, limit=1, before=target)
+    left = window_left(job, state, question.now)
+    if left is not None and left.scheduled_at <= target:
+        newest = [row for row in newest if row.scheduled_at >= left.scheduled_at] or [left]
     return newest[0] if newest and newest[0].reason == DEADLINE else None
 
 
@@ -160,7 +172,7 @@ def _after_deadline(
     """Why `target` is after the job's until() deadline, if it is: by the row where a
     scheduler's job left (its window is that process's own), or by a date's deadline."""
     job, zone = question.job, question.job.trigger.zone
-    left = _left(state, job, target, rows)
+    left = _left(question, state, target, rows)
     if left is not None and target > question.now:  # a later start's window may hold it
         return (
             f"It is not due yet (now is {format_instant(question.now, zone)}), and the job "

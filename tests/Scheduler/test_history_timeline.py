@@ -359,3 +359,59 @@ def test_why_on_a_coming_occurrence_of_a_job_registered_again_after_its_window_s
 
     assert "It is not due yet" in answer and "It came after" not in answer
     assert "only a scheduler started since, whose until() window holds it, runs it" in answer
+
+
+def window_job(state, now: dt.datetime) -> Scheduler:
+    """A scheduler at `now` on `state` with `window`: every 10 minutes, for 30 minutes from
+    its registration (`until(timedelta)`: each start opens a window of its own)."""
+    scheduler = Scheduler(clock=FakeClock(now), settings={"timezone": "UTC"}, state=state)
+    job = scheduler.schedule.every(10).minutes.until(dt.timedelta(minutes=30))
+    job.name("window").do(lambda: None)
+    return scheduler
+
+
+def stopped_inside_its_window():
+    """A scheduler whose window is 12:00 to 12:30 ran 12:10 and stopped at 12:15: its state,
+    and an operator's shell at 15:00 (whose registration opens a window of its own)."""
+    from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+    from equipment.Scheduler.Testing import run_until
+
+    state = MemoryStateStore()
+    run_until(window_job(state, START), dt.timedelta(minutes=15))
+    stop = START + dt.timedelta(minutes=15)
+    state.heartbeat(ProcessInfo("h", 1, START, START))
+    state.heartbeat(ProcessInfo("h", 1, START, stop, next_beat_by=stop))  # its goodbye
+    shell = window_job(state, START + dt.timedelta(hours=3))
+    shell.collect()
+    return shell, shell.schedule.get_job("window")
+
+
+def test_a_window_a_scheduler_stopped_inside_is_missed_up_to_its_end_not_up_to_now() -> None:
+    """The window's end is stored when the scheduler stores its jobs: a later reader stops
+    deriving missed occurrences where the job would have left the schedule."""
+    shell, job = stopped_inside_its_window()
+
+    lines = timeline(job, shell.state, START + dt.timedelta(hours=3), max_sleep=30)
+
+    assert [(line.entry.scheduled_at.minute, line.entry.outcome, line.entry.reason)
+            for line in lines] == [
+        (40, "skipped", "until() deadline"),
+        (30, "missed", "no scheduler was running"),
+        (20, "missed", "no scheduler was running"),
+        (10, "success", None),
+    ]
+
+
+def test_why_past_a_window_a_scheduler_stopped_inside_says_the_job_had_left() -> None:
+    shell, job = stopped_inside_its_window()
+    now = START + dt.timedelta(hours=3)
+
+    inside = why(shell, job, START + dt.timedelta(minutes=30), now)
+    after = why(shell, job, START + dt.timedelta(hours=1), now)
+
+    assert "It was missed: no scheduler was running." in inside
+    assert (
+        "It came after the job's until() deadline: the job left the schedule at its "
+        "occurrence of 2026-01-05 12:40:00 UTC (2026-01-05T12:40:00Z), the first past the "
+        "deadline, and no run of it is recorded since." in after
+    )
