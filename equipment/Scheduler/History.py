@@ -260,9 +260,15 @@ def _missed(job: Any, moment: dt.datetime) -> HistoryEntry:
 def missed_rows(job: Any, reason: str, wanted: int = LISTED_PER_GAP) -> list[RunRecord]:
     """Records of the newest `wanted` occurrences `job.missed` counts that do not run now
     (catch-up runs the latest ones), oldest first, missed for `reason`: as many as a
-    history lists one by one (the rest of the stretch is the log line's count)."""
+    history lists one by one (the rest of the stretch is the log line's count). Missed in
+    an earlier scheduler's `until(timedelta)` window, then the row of where the job left it
+    (`window_left`), which that scheduler, stopped before, did not store."""
     missed = job.missed
     moments = Occurrences.newest_in(
         job.trigger, missed.first, missed.last, wanted, set(job.backlog)
     )
-    return [RunRecord.skipped(job.id, moment, job.epoch, MISSED, reason) for moment in moments]
+    rows = [RunRecord.skipped(job.id, moment, job.epoch, MISSED, reason) for moment in moments]
+    if missed.window_closed is not None:
+        left = Occurrences.first_after(job.trigger, job.anchor, missed.window_closed)
+        rows.append(RunRecord.skipped(job.id, left, job.epoch, SKIPPED, DEADLINE))
+    return rows

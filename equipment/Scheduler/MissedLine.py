@@ -32,13 +32,16 @@ def log_missed(
         f" {when}" if when else "",
         format_instant(missed.first, zone),
         format_instant(missed.last, zone),
-        _outcome(missed),
+        _outcome(missed, zone),
         f". {shows}" if shows else "",
         extra={"job_id": job.id, "missed": missed.count, "caught_up": missed.caught_up},
     )
 
 
-def _outcome(missed: Missed) -> str:
+def _outcome(missed: Missed, zone: dt.tzinfo) -> str:
+    if missed.window_closed is not None:
+        closed = format_instant(missed.window_closed, zone)
+        return f"skipped (the until() window they fell in closed at {closed})"
     if missed.caught_up == 0:
         return "skipped (.catch_up(within=...) runs them after downtime)"
     if missed.caught_up == 1:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import deque
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ class Missed:
     #: The last occurrence the state records handled before them (None: none since the
     #: grid's anchor), what they are counted from.
     last_handled: dt.datetime | None = None
+    #: They fell in an earlier scheduler's `until(timedelta)` window, which closed then:
+    #: none of them runs now (see `missed_in_closed_window`).
+    window_closed: dt.datetime | None = None
 
 
 @dataclass
@@ -160,6 +164,16 @@ def resume(
     after = next_run(anchored, last, now)
     missed = Missed(count, due, last, complete, len(backlog), stored.last_scheduled)
     return Resumption(stored.anchor, backlog[0] if backlog else after, backlog or (), missed)
+
+
+def missed_in_closed_window(
+    trigger: Trigger, fingerprint: str, stored: JobState | None, closed: dt.datetime
+) -> Missed | None:
+    """What an earlier scheduler's `until(timedelta)` window, which closed at `closed`,
+    missed after the stored grid's last handled occurrence: none of it runs now (the window
+    has closed), and nothing after `closed` is missed (the job would have left then)."""
+    missed = resume(trigger, fingerprint, stored, closed, CatchUp()).missed
+    return None if missed is None else dataclasses.replace(missed, window_closed=closed)
 
 
 def _backlog(

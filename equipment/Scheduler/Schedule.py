@@ -79,6 +79,8 @@ class Schedule(schedule.Scheduler):
         self.dispatcher.pauses = self.dispatcher.pauses or Pauses(self.state, self.clock)
         self._stored: dict[str, JobState] | None = None
         self._unsynced: list[Job] = []
+        #: Where the stored `until(timedelta)` windows close (read at the first that needs it).
+        self._windows: dict[str, dt.datetime] | None = None
         #: Jobs whose `until(timedelta)` window this process has not stored yet.
         self._unstored_windows: list[Job] = []
         #: After `take_over`: a row for each occurrence the previous leader claimed and did
@@ -182,6 +184,8 @@ class Schedule(schedule.Scheduler):
             return
         stored = self._stored_state().get(job.id)
         self._resume(job, stored)
+        if job.window_opened is not None:
+            self._miss_closed_window(job, stored)
         if not self._before_deadline(job):
             return
         if self.lifecycle.phase is Phase.RUNNING:
@@ -255,11 +259,35 @@ class Schedule(schedule.Scheduler):
             self._stored = self.state.load()  # every job's state in one read
         return self._stored
 
+    def _earlier_window_open(self, job: Job) -> bool:
+        """`until(timedelta)`: whether the stored window of the scheduler that ran `job`
+        before was still open when this one opened: what fell due since that scheduler's
+        last run was due in its window, and is missed (or caught up) as after any downtime."""
+        closed = self._stored_windows().get(job.id)
+        return closed is not None and job.window_opened is not None and closed >= job.window_opened
+
+    def _miss_closed_window(self, job: Job, stored: JobState | None) -> None:
+        """`until(timedelta)`: what the window of the scheduler that ran `job` before this
+        one missed, up to that window's stored end, if it closed before this one opened
+        (none of it runs now; nothing after it was due)."""
+        closed = self._stored_windows().get(job.id)
+        opened = job.window_opened
+        if closed is None or opened is None or closed >= opened or job.missed is not None:
+            return
+        job.missed = Occurrences.missed_in_closed_window(
+            job.trigger, job.fingerprint, stored, closed
+        )
+
+    def _stored_windows(self) -> dict[str, dt.datetime]:
+        if self._windows is None:
+            self._windows = self.state.windows()
+        return self._windows
+
     def _resume(
         self, job: Job, stored: JobState | None, late: dt.timedelta = dt.timedelta(0)
     ) -> None:
         rule = job.catch_up_rule or self.catch_up
-        if job.window_opened is not None:
+        if job.window_opened is not None and not self._earlier_window_open(job):
             stored = _in_window(job, stored, job.window_opened)
         now = self.clock.now()
         # Past the job's until() deadline nothing is missed: its next run past it ends it.
@@ -318,6 +346,8 @@ class Schedule(schedule.Scheduler):
         jobs, self._unstored_windows = self._unstored_windows, []
         ends = {job.id: job.deadline for job in jobs if job.deadline is not None}
         self.state.open_windows(ends)
+        if self._windows is not None:
+            self._windows.update(ends)
 
     def take_over(
         self, claimed: Mapping[str, tuple[str, dt.datetime]] | None = None
@@ -463,10 +493,12 @@ class Schedule(schedule.Scheduler):
 
 
 def _in_window(job: Job, stored: JobState | None, opened: dt.datetime) -> JobState | None:
-    """`until(timedelta(hours=1))` runs the job for an hour from its registration. The
-    window an earlier process opened is not stored, so what fell due since its last run
-    may have been past that window's end: `stored` moved up to the window's opening, so
-    that only this window's occurrences are missed (or caught up)."""
+    """`until(timedelta(hours=1))` runs the job for an hour from its registration. Where
+    the window an earlier process opened had closed before this one opened, or is not
+    stored (an older version's state), what fell due since its last run is not this
+    window's: `stored` moved up to the window's opening, so that only this window's
+    occurrences are missed (or caught up); a closed window's are counted up to its end
+    (`Schedule._miss_closed_window`)."""
     if stored is None or stored.fingerprint != job.fingerprint:
         return stored
     trigger = job.trigger.anchored(stored.anchor)

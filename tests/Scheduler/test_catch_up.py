@@ -243,19 +243,64 @@ def test_bad_catch_up_values_name_the_job(scheduler, arguments, message):
         scheduler.schedule.every().day.name("nightly").catch_up(**arguments)
 
 
-def test_a_timedelta_until_opens_a_window_at_each_start_with_nothing_missed_before_it():
-    """`until(timedelta(hours=5))` counts from registration; the earlier window is not kept,
-    so what fell due before this one opened is neither reported missed nor run."""
+def five_hour_window(schedule) -> None:
+    schedule.every(10).minutes.catch_up(within=HOUR).until(HOUR * 5).do(jobs.cleanup)
 
-    def window(schedule) -> None:
-        schedule.every(10).minutes.catch_up(within=HOUR).until(HOUR * 5).do(jobs.cleanup)
 
-    scheduler, log = downtime(window, hours=3.05)
+def test_a_restart_inside_the_earlier_timedelta_window_is_a_downtime_like_any_other():
+    """`until(timedelta(hours=5))` counts from registration; the first scheduler's window,
+    stored, was still open (until 17:00) when the next started at 16:03: what fell due since
+    it stopped was due in it, missed, and caught up by the job's rule."""
+    scheduler, log = downtime(five_hour_window, hours=3.05)
+
+    assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
+    [line] = log.find("missed")
+    assert "missed 19 occurrence(s), from 2026-01-05 13:00:00 UTC" in line.message
+
+
+def test_a_timedelta_window_with_no_earlier_one_stored_misses_nothing_before_it():
+    """The job had no until() when it last ran (or the state is an older version's): no
+    window end is stored, so what fell due before this one opened is not this window's,
+    neither reported missed nor run."""
+    state = MemoryStateStore()
+    run_until(start(state, START, every_ten_minutes), START + HOUR)
+    log = MemoryLogger()
+    scheduler = start(state, START + HOUR * 4.05, five_hour_window, log=log)
 
     assert runs_at_start(scheduler) == []
     assert not log.find("missed")
     job = scheduler.schedule.jobs[0]
     assert job.next_run_at == START + dt.timedelta(hours=4, minutes=10)  # on its grid
+
+
+def test_a_start_reports_what_an_earlier_window_missed_up_to_its_stored_end_only():
+    """The first scheduler's window (12:00 to 12:30) was stored with its jobs: the next
+    start, hours later, reports the occurrences that window missed (none can run: it has
+    closed) and stores where the job left it, so nothing after it counts as missed."""
+    from equipment.Scheduler.History import timeline
+
+    def window(schedule) -> None:
+        schedule.every(10).minutes.catch_up(within=HOUR * 6).until(HOUR / 2).do(jobs.cleanup)
+
+    state = MemoryStateStore()
+    run_until(start(state, START, window), START + dt.timedelta(minutes=15))  # ran 12:10
+    log = MemoryLogger()
+    back = start(state, START + 3 * HOUR + dt.timedelta(minutes=3), window, log=log)
+
+    assert runs_at_start(back) == []
+    [line] = log.find("missed")
+    assert line.message.startswith(
+        "Job cleanup:every-10-minutes missed 2 occurrence(s), from 2026-01-05 12:20:00 UTC "
+        "(2026-01-05T12:20:00Z) to 2026-01-05 12:30:00 UTC (2026-01-05T12:30:00Z): skipped "
+        "(the until() window they fell in closed at 2026-01-05 12:30:00 UTC "
+        "(2026-01-05T12:30:00Z)). Its last recorded occurrence is 2026-01-05 12:10:00 UTC"
+    )
+    job = back.schedule.jobs[0]
+    assert job.next_run_at == START + dt.timedelta(hours=3, minutes=10)  # its own window's
+    lines = timeline(job, state, START + 3 * HOUR + dt.timedelta(minutes=5), max_sleep=30)
+    assert [(line.entry.scheduled_at.minute, line.entry.outcome) for line in lines] == [
+        (40, "skipped"), (30, "missed"), (20, "missed"), (10, "success")
+    ]
 
 
 def test_a_time_of_day_until_is_the_same_deadline_all_day_so_misses_are_reported():
