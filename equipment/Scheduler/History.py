@@ -12,7 +12,7 @@ the pause, the condition) over the "not the owner" skips of the replicas that st
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,9 @@ from equipment.Scheduler.State.StateStore import (
 )
 
 NO_SCHEDULER = "no scheduler was running"
+#: A start's missed row for an occurrence that fell due while the scheduler before it was
+#: stopping (from its stop signal to its goodbye): no new run starts during a stop.
+LAST_STOPPING = "the scheduler was stopping (no new run starts during a stop)"
 NO_LEADER = "no replica led"
 #: Missed occurrences listed one by one in a gap; more are one line with their count.
 LISTED_PER_GAP = 3
@@ -257,9 +260,24 @@ def _missed(job: Any, moment: dt.datetime) -> HistoryEntry:
     )
 
 
-def missed_rows(job: Any, reason: str, wanted: int = LISTED_PER_GAP) -> list[RunRecord]:
+def missed_at_start(spans: Iterable[HeartbeatSpan]) -> Callable[[dt.datetime], str]:
+    """Why a start found an occurrence missed: the scheduler before it was stopping then
+    (a span that ended in a goodbye holds it), or none was running."""
+    stopped = [(span.first_beat, span.last_beat) for span in spans if span.stopped]
+
+    def reason(moment: dt.datetime) -> str:
+        if any(first <= moment <= last for first, last in stopped):
+            return LAST_STOPPING
+        return NO_SCHEDULER
+
+    return reason
+
+
+def missed_rows(
+    job: Any, reason: Callable[[dt.datetime], str], wanted: int = LISTED_PER_GAP
+) -> list[RunRecord]:
     """Records of the newest `wanted` occurrences `job.missed` counts that do not run now
-    (catch-up runs the latest ones), oldest first, missed for `reason`: as many as a
+    (catch-up runs the latest ones), oldest first, each missed for `reason(it)`: as many as a
     history lists one by one (the rest of the stretch is the log line's count). Missed in
     an earlier scheduler's `until(timedelta)` window, then the row of where the job left it
     (`window_left`), which that scheduler, stopped before, did not store."""
@@ -267,7 +285,9 @@ def missed_rows(job: Any, reason: str, wanted: int = LISTED_PER_GAP) -> list[Run
     moments = Occurrences.newest_in(
         job.trigger, missed.first, missed.last, wanted, set(job.backlog)
     )
-    rows = [RunRecord.skipped(job.id, moment, job.epoch, MISSED, reason) for moment in moments]
+    rows = [
+        RunRecord.skipped(job.id, moment, job.epoch, MISSED, reason(moment)) for moment in moments
+    ]
     if missed.window_closed is not None:
         left = Occurrences.first_after(job.trigger, job.anchor, missed.window_closed)
         rows.append(RunRecord.skipped(job.id, left, job.epoch, SKIPPED, DEADLINE))

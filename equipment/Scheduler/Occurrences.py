@@ -148,7 +148,7 @@ def resume(
     late: dt.timedelta = dt.timedelta(0),
 ) -> Resumption:
     """Continue a job's stored grid (or start one at `now`), applying its catch-up rule.
-    An occurrence due at most `late` ago is not missed: it is due, and runs late."""
+    An occurrence due now is not missed, nor one due at most `late` ago: it runs late."""
     if stored is None or stored.fingerprint != fingerprint:
         return Resumption(now, trigger.anchored(now).first(now), redefined=stored is not None)
     anchored = trigger.anchored(stored.anchor)
@@ -156,13 +156,19 @@ def resume(
         due = anchored.first(stored.anchor)
     else:
         due = anchored.next_after(stored.last_scheduled)
-    if due > now - late:
+    cutoff = now - late  # an occurrence from here on is due, not missed
+    if due >= cutoff:
         return Resumption(stored.anchor, due)
     last = latest_due(anchored, due, now)
+    due_now = last if last >= cutoff else None  # it runs, after any caught up
+    if due_now is not None:
+        last = latest_due(anchored, due, due_now - TICK)
     count, complete = count_between(anchored, due, last)
     backlog = _backlog(anchored, due, last, now, catch_up)
-    after = next_run(anchored, last, now)
     missed = Missed(count, due, last, complete, len(backlog), stored.last_scheduled)
+    if due_now is not None:
+        backlog.append(due_now)
+    after = next_run(anchored, last, now)
     return Resumption(stored.anchor, backlog[0] if backlog else after, backlog or (), missed)
 
 
@@ -172,7 +178,8 @@ def missed_in_closed_window(
     """What an earlier scheduler's `until(timedelta)` window, which closed at `closed`,
     missed after the stored grid's last handled occurrence: none of it runs now (the window
     has closed), and nothing after `closed` is missed (the job would have left then)."""
-    missed = resume(trigger, fingerprint, stored, closed, CatchUp()).missed
+    # An occurrence at the deadline itself is inside the window (until() ends after it).
+    missed = resume(trigger, fingerprint, stored, closed + TICK, CatchUp()).missed
     return None if missed is None else dataclasses.replace(missed, window_closed=closed)
 
 

@@ -44,6 +44,11 @@ from equipment.Scheduler.Zones import TzLike, format_instant, local_zone, resolv
 #: as missed: a clean handover (the leader gives back what it claimed ahead, releases the
 #: lease, a standby polling every 0.5 s takes it) leaves a gap of about half a second.
 TAKEOVER_LATE = dt.timedelta(seconds=1)
+#: At a start, the same, when the scheduler before stopped cleanly (its last heartbeat is a
+#: goodbye: every run it began is recorded, so none of these ran): a restart (a deploy, a
+#: `systemctl restart`) that spans an occurrence's instant does not lose it. After a crash,
+#: nothing: the occurrence may have been running when the process died.
+RESTART_LATE = TAKEOVER_LATE
 _UPSTREAM_RUN_PENDING = schedule.Scheduler.run_pending
 _JOB_RUN = Job.run
 _CANCEL = schedule.CancelJob
@@ -81,6 +86,8 @@ class Schedule(schedule.Scheduler):
         self._unsynced: list[Job] = []
         #: Where the stored `until(timedelta)` windows close (read at the first that needs it).
         self._windows: dict[str, dt.datetime] | None = None
+        #: How late an occurrence may run at this start (see `_restart_late`).
+        self._late: dt.timedelta | None = None
         #: Jobs whose `until(timedelta)` window this process has not stored yet.
         self._unstored_windows: list[Job] = []
         #: After `take_over`: a row for each occurrence the previous leader claimed and did
@@ -183,7 +190,7 @@ class Schedule(schedule.Scheduler):
         if not self._admits(job):
             return
         stored = self._stored_state().get(job.id)
-        self._resume(job, stored)
+        self._resume(job, stored, self._restart_late())
         if job.window_opened is not None:
             self._miss_closed_window(job, stored)
         if not self._before_deadline(job):
@@ -258,6 +265,15 @@ class Schedule(schedule.Scheduler):
         if self._stored is None:
             self._stored = self.state.load()  # every job's state in one read
         return self._stored
+
+    def _restart_late(self) -> dt.timedelta:
+        """How late an occurrence may run at this start (`RESTART_LATE` after a clean stop,
+        else none); read once, at the first registration."""
+        if self._late is None:
+            others = [s for s in self.state.spans() if s.process_id != self.dispatcher.replica]
+            last = max(others, key=lambda span: span.last_beat, default=None)
+            self._late = RESTART_LATE if last is not None and last.stopped else dt.timedelta(0)
+        return self._late
 
     def _earlier_window_open(self, job: Job) -> bool:
         """`until(timedelta)`: whether the stored window of the scheduler that ran `job`

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
@@ -36,7 +36,7 @@ from equipment.Scheduler.Coordination.Coordinator import Coordinator
 from equipment.Scheduler.Dispatcher import Dispatcher
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Executors import BackgroundPool
-from equipment.Scheduler.History import NO_LEADER, NO_SCHEDULER, missed_rows
+from equipment.Scheduler.History import NO_LEADER, missed_at_start, missed_rows
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.MissedLine import log_missed, state_shows
 from equipment.Scheduler.Presence import Presence
@@ -394,7 +394,7 @@ class Scheduler:
         )
         for job in missed:
             log_missed(self.log, job, self.schedule.zone, "while no replica led")
-        self._store_missed(missed, NO_LEADER)
+        self._store_missed(missed, lambda _: NO_LEADER)
         # This process's own claims are not a dead leader's: a run still going here, or a
         # record waiting for the store to take it (a leader may lose and retake the lease).
         dispatcher = self.schedule.dispatcher
@@ -411,7 +411,7 @@ class Scheduler:
         self._writer.write(unrecorded)
         return True
 
-    def _store_missed(self, missed: list[Any], reason: str) -> None:
+    def _store_missed(self, missed: list[Any], reason: Callable[[dt.datetime], str]) -> None:
         """History rows for the newest of what nobody ran (a few per job, a bounded batch
         in all): a replica's heartbeats cover the time no replica led, and with them stored
         the next start does not count the same occurrences missed again."""
@@ -607,7 +607,7 @@ class Scheduler:
         spans = self.state.spans() if missed else []
         for job in missed:
             log_missed(self.log, job, zone, shows=state_shows(job, spans, zone))
-        self._store_missed(missed, NO_SCHEDULER)
+        self._store_missed(missed, missed_at_start(spans))
 
     def _log_coordination(self) -> None:
         coordinator: Any = self.coordinator

@@ -15,6 +15,7 @@ import pytest
 from equipment.Log.MemoryLogger import MemoryLogger
 from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Errors import ScheduleValueError
+from equipment.Scheduler.History import LAST_STOPPING
 from equipment.Scheduler.Occurrences import CATCH_UP_LIMIT
 from equipment.Scheduler.Scheduler import Scheduler
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
@@ -63,16 +64,16 @@ def every_ten_minutes(schedule, **catch_up) -> None:
 
 
 def test_without_catch_up_missed_occurrences_are_skipped_and_reported_once():
+    """Back at 16:00 sharp: 16:00 is due, not missed; 13:00 to 15:50 are missed."""
     scheduler, log = downtime(every_ten_minutes, hours=3)
-    scheduler.should_exit = True
-    scheduler.run()
 
+    assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
     job = scheduler.schedule.jobs[0]
     assert job.next_run_at == START + dt.timedelta(hours=4, minutes=10)  # strictly after now
     [line] = log.find("missed")
     assert line.message == (
-        "Job cleanup:every-10-minutes missed 19 occurrence(s), from 2026-01-05 13:00:00 UTC "
-        "(2026-01-05T13:00:00Z) to 2026-01-05 16:00:00 UTC (2026-01-05T16:00:00Z): skipped "
+        "Job cleanup:every-10-minutes missed 18 occurrence(s), from 2026-01-05 13:00:00 UTC "
+        "(2026-01-05T13:00:00Z) to 2026-01-05 15:50:00 UTC (2026-01-05T15:50:00Z): skipped "
         "(.catch_up(within=...) runs them after downtime). Its last recorded occurrence is "
         "2026-01-05 12:50:00 UTC (2026-01-05T12:50:00Z)"
     )
@@ -103,6 +104,38 @@ def test_the_start_line_says_what_the_state_shows_not_that_no_scheduler_ran():
         "h:1:20260105T120000's, at 2026-01-05 13:00:20 UTC (2026-01-05T13:00:20Z), as it "
         "stopped"
     )
+    [row] = [row for row in state.history("cleanup:every-10-minutes") if row.outcome == "missed"]
+    assert (row.scheduled_at, row.reason) == (START + HOUR, LAST_STOPPING)
+
+
+def restart_across(occurrence: dt.datetime, goodbye: bool) -> tuple[Scheduler, MemoryLogger]:
+    """A scheduler that ran up to just before `occurrence` and stopped 0.4 s before it
+    (with a goodbye or killed), and the next, started 0.4 s after it."""
+    state = MemoryStateStore()
+    run_until(start(state, START, every_ten_minutes), occurrence - dt.timedelta(seconds=0.4))
+    last = occurrence - dt.timedelta(seconds=0.4)
+    state.heartbeat(ProcessInfo("h", 1, START, last, next_beat_by=last if goodbye else None))
+    log = MemoryLogger()
+    return start(state, occurrence + dt.timedelta(seconds=0.4), every_ten_minutes, log=log), log
+
+
+def test_a_restart_across_an_occurrence_after_a_clean_stop_runs_it_late():
+    """A deploy: the old scheduler stopped cleanly just before 13:00, the new one started
+    just after. Every run the old one began is recorded, so 13:00 ran nowhere: it runs."""
+    scheduler, log = restart_across(START + HOUR, goodbye=True)
+
+    assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T13:00:00Z"]
+    assert log.find("missed") == []
+
+
+def test_a_restart_across_an_occurrence_after_a_crash_counts_it_missed():
+    """Killed just before 13:00, with no goodbye: what it began may not be recorded, so
+    13:00 is missed (at most once), as after any downtime."""
+    scheduler, log = restart_across(START + HOUR, goodbye=False)
+
+    assert runs_at_start(scheduler) == []
+    [line] = log.find("missed")
+    assert "missed 1 occurrence(s), from 2026-01-05 13:00:00 UTC" in line.message
 
 
 def test_the_start_line_names_a_last_heartbeat_without_a_stop_and_a_job_never_handled():
@@ -133,8 +166,8 @@ def test_what_a_start_reports_missed_is_stored_and_not_reported_again_by_the_nex
 
     rows = [row for row in state.history("cleanup:every-10-minutes") if row.outcome == "missed"]
     assert [row.scheduled_at for row in rows] == [
-        START + dt.timedelta(hours=4), START + dt.timedelta(hours=3, minutes=50),
-        START + dt.timedelta(hours=3, minutes=40),
+        START + dt.timedelta(hours=3, minutes=50), START + dt.timedelta(hours=3, minutes=40),
+        START + dt.timedelta(hours=3, minutes=30),
     ]
     assert {row.reason for row in rows} == {"no scheduler was running"}
     from equipment.Scheduler.History import timeline
@@ -142,7 +175,7 @@ def test_what_a_start_reports_missed_is_stored_and_not_reported_again_by_the_nex
     job = scheduler.schedule.jobs[0]
     lines = timeline(job, state, START + dt.timedelta(hours=4, minutes=2), max_sleep=30)
     missed = sum(line.count for line in lines if line.entry.outcome == "missed")
-    assert missed == 19  # as the line said: the stored rows are not counted again
+    assert missed == 18  # as the line said: the stored rows are not counted again
     again = MemoryLogger()
     second = start(state, START + dt.timedelta(hours=4, minutes=5), every_ten_minutes, log=again)
     second.should_exit = True
@@ -151,13 +184,28 @@ def test_what_a_start_reports_missed_is_stored_and_not_reported_again_by_the_nex
 
 
 def test_catch_up_runs_the_latest_missed_occurrence_once_at_start():
-    scheduler, log = downtime(lambda s: every_ten_minutes(s, within=dt.timedelta(hours=6)), hours=3)
+    scheduler, log = downtime(
+        lambda s: every_ten_minutes(s, within=dt.timedelta(hours=6)), hours=3.05
+    )
 
     ran = runs_at_start(scheduler)
 
     assert ran == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
     assert scheduler.schedule.jobs[0].next_run_at == START + dt.timedelta(hours=4, minutes=10)
     assert "): the latest runs now (catch-up). " in log.find("missed 19 occurrence(s)")[0].message
+
+
+def test_back_on_an_occurrence_the_latest_missed_one_is_caught_up_then_the_due_one_runs():
+    """Back at 16:00 sharp: 15:50 is the latest missed (caught up), 16:00 is due."""
+    scheduler, log = downtime(lambda s: every_ten_minutes(s, within=dt.timedelta(hours=6)), hours=3)
+
+    ran = [record.run_id for _ in range(2) for record in scheduler.tick()]
+
+    assert ran == [
+        "cleanup:every-10-minutes@2026-01-05T15:50:00Z",
+        "cleanup:every-10-minutes@2026-01-05T16:00:00Z",
+    ]
+    assert scheduler.schedule.jobs[0].next_run_at == START + dt.timedelta(hours=4, minutes=10)
 
 
 def test_catch_up_outside_its_window_skips():
@@ -195,8 +243,10 @@ def test_catch_up_all_is_bounded():
     )
     job = scheduler.schedule.jobs[0]
 
-    assert len(job.backlog) == CATCH_UP_LIMIT
-    assert job.backlog[-1] == START + dt.timedelta(hours=21)
+    assert len(job.backlog) == CATCH_UP_LIMIT + 1  # and, last, the one due now
+    assert list(job.backlog)[-2:] == [
+        START + dt.timedelta(hours=21, minutes=-1), START + dt.timedelta(hours=21)
+    ]
     scheduler.should_exit = True
     scheduler.run()
     assert log.find(f"the latest {CATCH_UP_LIMIT} run now, oldest first")
@@ -204,7 +254,7 @@ def test_catch_up_all_is_bounded():
 
 def test_the_scheduler_wide_default_applies_to_jobs_without_their_own_rule():
     settings = {"catch_up_within": "21600"}
-    scheduler, _ = downtime(every_ten_minutes, hours=3, settings=settings)
+    scheduler, _ = downtime(every_ten_minutes, hours=3.05, settings=settings)
 
     assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T16:00:00Z"]
 
@@ -323,7 +373,7 @@ def test_an_until_date_keeps_what_was_missed_before_it():
     scheduler.run()
 
     [line] = log.find("missed")
-    assert "missed 19 occurrence(s), from 2026-01-05 13:00:00 UTC" in line.message
+    assert "missed 18 occurrence(s), from 2026-01-05 13:00:00 UTC" in line.message
 
 
 def test_a_backward_clock_step_moves_the_catch_up_still_to_run_with_the_grid():

@@ -116,13 +116,13 @@ def test_missed_rows_are_the_newest_few_that_do_not_run_now_on_any_grid() -> Non
     cron.missed = Missed(40, moments[0], moments[-1], True, caught_up=10)
     cron.backlog = deque(moments[-10:])  # catch-up runs the latest ten
 
-    rows = missed_rows(cron, "no replica led")
+    rows = missed_rows(cron, lambda _: "no replica led")
 
     assert [row.scheduled_at for row in rows] == moments[-13:-10]
     assert {(row.outcome, row.reason) for row in rows} == {("missed", "no replica led")}
     short = Missed(2, moments[0], moments[1], True, caught_up=0)
     cron.missed, cron.backlog = short, deque()
-    assert [row.scheduled_at for row in missed_rows(cron, "x")] == moments[:2]
+    assert [row.scheduled_at for row in missed_rows(cron, lambda _: "x")] == moments[:2]
 
 
 def test_a_downtime_closed_by_a_restart_is_missed_at_once_not_after_the_slack() -> None:
@@ -354,8 +354,9 @@ def test_why_on_a_coming_occurrence_of_a_job_registered_again_after_its_window_s
     run_until(start(START), dt.timedelta(seconds=20))  # it left the schedule at 12:00:10
     again = start(START + dt.timedelta(minutes=5))
     job = again.schedule.get_job("window")
+    coming = START + dt.timedelta(minutes=5, seconds=2)
 
-    answer = why(again, job, job.next_run_at, START + dt.timedelta(minutes=5, seconds=1))
+    answer = why(again, job, coming, START + dt.timedelta(minutes=5, seconds=1))
 
     assert "It is not due yet" in answer and "It came after" not in answer
     assert "only a scheduler started since, whose until() window holds it, runs it" in answer
