@@ -66,6 +66,11 @@ def replicas(count: int, spec: dict[str, Any]) -> Iterator[list[Process]]:
             process.kill()
 
 
+def outputs(processes: list[Process]) -> str:
+    """Every replica's lines, headed by its pid: for assertion messages."""
+    return "\n".join(f"--- replica {p.pid}:\n{p.output()}" for p in processes)
+
+
 def wait_for(predicate: Callable[[], Any], seconds: float) -> Any:
     """Poll other processes' effects until `predicate()` is truthy or `seconds` pass."""
     deadline = time.monotonic() + seconds

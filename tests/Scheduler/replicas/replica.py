@@ -1,6 +1,7 @@
 """One scheduler replica for the process tests: `python -m tests.Scheduler.replicas.replica
-SPEC_JSON`. It logs each line to stdout ("LEVEL message") and its job records each run in
-the test Redis (db 15): `<prefix>runs` gets "run ID|pid|start time".
+SPEC_JSON`. It logs each line to stdout ("TIME LEVEL message", TIME in Unix seconds, to line
+the replicas' logs up) and its job records each run in the test Redis (db 15): `<prefix>runs`
+gets "run ID|pid|start time".
 
 SPEC: prefix, lease (s), job ("record", "push", "slow"), every (s), optional redis_url
 (coordination's Redis, default db 15), queue (a queue name: the job pushes to it),
@@ -29,7 +30,8 @@ TEST_URL = "redis://127.0.0.1:6379/15"
 class PrintLogger(AbstractLogger):
     def log(self, level: int, msg: str, *args: Any, **kwargs: Any) -> None:
         text = msg % args if args else msg
-        print(logging.getLevelName(level), text.replace("\n", " | "), flush=True)
+        level_name = logging.getLevelName(level)
+        print(f"{time.time():.3f}", level_name, text.replace("\n", " | "), flush=True)
 
 
 def record(key: str) -> None:
