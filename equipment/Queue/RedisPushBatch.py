@@ -55,7 +55,7 @@ class RedisPushBatch(PushBatch):
             spec,
             what,
             run_id,
-            scope.next_job_id() if scope is not None else None,
+            scope.next_job_id(self.queue.name) if scope is not None else None,
             scope.fence if scope is not None else None,
         )
         self.pending.append(push)

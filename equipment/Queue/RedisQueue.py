@@ -134,7 +134,8 @@ class RedisQueue(AbstractQueue):
         what = describe(fn)
         meta = {"run_id": run_id, "function": what}  # the worker logs the same name
         scope = get_push_scope()
-        job_id = scope.next_job_id() if scope is not None else None  # once, for every retry
+        # Made once, for every retry of this push.
+        job_id = scope.next_job_id(self.name) if scope is not None else None
         try:
             ok, outcome = self.guard.call(
                 lambda: self._enqueue(due, fn, args, kwargs, options, meta, job_id, scope), what

@@ -31,8 +31,8 @@ class Fence:
 class PushScope:
     """How the pushes of one scheduled run are named and fenced.
 
-    The n-th push of run R gets the RQ job ID `rq_job_id(R, n)`, so a retried push finds
-    its job already queued and queues nothing twice; with a `fence`, a push is enqueued
+    The n-th push of run R to queue Q gets the RQ job ID `rq_job_id(R, n, Q)`, so a retried
+    push finds its job already queued and queues nothing twice; with a `fence`, a push is enqueued
     only while this process still holds the lease the run was claimed under. While the run
     is current, the scope is what the context variable holds (with the queue job IDs it
     pushed): entering a scheduled run costs one object and one `ContextVar.set`."""
@@ -42,9 +42,10 @@ class PushScope:
     pushes: int = 0
     pushed: list[str] | None = None
 
-    def next_job_id(self) -> str:
+    def next_job_id(self, queue: str) -> str:
+        """The RQ job ID of the run's next push, to `queue`."""
         self.pushes += 1
-        return rq_job_id(self.run_id, self.pushes)
+        return rq_job_id(self.run_id, self.pushes, queue)
 
 
 @dataclass(slots=True)
@@ -148,15 +149,20 @@ _RQ_SAFE_ASCII = bytes(
 ) + b"_" * 128
 
 
-def rq_job_id(run_id: str, ordinal: int) -> str:
-    """An RQ job ID for the `ordinal`-th push of run `run_id`: RQ allows letters, digits,
-    '_' and '-' only, so other characters become '_' and a hash of the whole run ID keeps
-    IDs that differ only there apart."""
+def rq_job_id(run_id: str, ordinal: int, queue: str) -> str:
+    """An RQ job ID for the `ordinal`-th push of run `run_id`, to queue `queue`: RQ allows
+    letters, digits, '_' and '-' only, so other characters become '_' and a hash of the
+    whole run ID keeps IDs that differ only there apart. The hash covers the queue too: a
+    run ID is unique within one project, but RQ job IDs are global to the Redis database,
+    and projects sharing one Redis (each with its own queues) may well have a run of the
+    same ID (`cleanup:every-hour@...T03:00:00Z`); without it, the second project's push
+    would be taken for a retry of the first's and not queued."""
     head = run_id[:120]
     readable = (
         head.encode("ascii").translate(_RQ_SAFE_ASCII).decode("ascii")
         if head.isascii()
         else head.translate(_RQ_SAFE)
     )
-    digest = hashlib.blake2b(run_id.encode(), digest_size=6).hexdigest()
+    scoped = f"{len(queue)}:{queue}|{run_id}"  # the length: no two pairs read the same
+    digest = hashlib.blake2b(scoped.encode(), digest_size=6).hexdigest()
     return f"{readable}-{digest}-{ordinal}"

@@ -70,7 +70,7 @@ def test_pushes_due_together_are_sent_in_one_step_each_with_its_own_run(
 
     assert sizes == [5]
     assert [r.outcome for r in records] == ["success"] * 5
-    expected = [rq_job_id(r.run_id, 1) for r in records]
+    expected = [rq_job_id(r.run_id, 1, queue_name) for r in records]
     assert [r.queue_job_id for r in records] == expected
     assert sorted(Queue(queue_name, connection=redis_conn).job_ids) == sorted(expected)
     assert len(log.find("Queued tests.Queue.jobs.record as RQ job")) == 5

@@ -74,7 +74,7 @@ def test_a_paused_leader_resumed_runs_and_pushes_nothing_it_no_longer_owns(
     assert_once(rows)
     queued = Queue(queue_name, connection=client).job_ids
     assert len(queued) == len(set(queued))
-    assert set(queued) <= {rq_job_id(run_id, 1) for run_id, _, _ in rows}
+    assert set(queued) <= {rq_job_id(run_id, 1, queue_name) for run_id, _, _ in rows}
     assert len(queued) >= len(rows) - 1, f"{queued}\n{rows}\n{outputs(processes)}"
 
 
@@ -121,7 +121,7 @@ def test_three_replicas_pushing_queue_one_rq_job_per_occurrence(client, prefix, 
         rows = runs(client, prefix)
         queued = Queue(queue_name, connection=client).job_ids
     assert_once(rows)
-    expected = sorted(rq_job_id(run_id, 1) for run_id, _, _ in rows)
+    expected = sorted(rq_job_id(run_id, 1, queue_name) for run_id, _, _ in rows)
     assert sorted(queued) == expected, f"{rows}\n{outputs(processes)}"
 
 
