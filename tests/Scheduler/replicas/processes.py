@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -64,6 +65,25 @@ def replicas(count: int, spec: dict[str, Any]) -> Iterator[list[Process]]:
     finally:
         for process in started:
             process.kill()
+
+
+def stop(processes: list[Process], seconds: float = 10) -> None:
+    """SIGTERM them all and wait until they have left: a run going on finishes first, so
+    every run recorded has its push resolved (queued, or refused and logged) by then."""
+    for process in processes:
+        process.signal(signal.SIGTERM)
+    for process in processes:
+        code = process.proc.wait(seconds)
+        assert code == 0, f"replica {process.pid} left with {code}:\n{process.output()}"
+
+
+FENCED = re.compile(r"was not queued: run (\S+) was claimed under a scheduler lease")
+
+
+def fenced(process: Process) -> set[str]:
+    """The run IDs whose push this replica's fence refused (it logged each one)."""
+    found = (FENCED.search(line) for _, line in process.found("was not queued"))
+    return {match[1] for match in found if match}
 
 
 def outputs(processes: list[Process]) -> str:
