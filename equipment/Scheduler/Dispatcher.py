@@ -343,14 +343,16 @@ class Dispatcher:
         claims, self._claims = self._claims, {}
         return [record for record, granted in claims.values() if granted]
 
-    def drop_waiting(self) -> None:
-        """At a stop: background runs still waiting for a thread are not started."""
-        self.background.cancel_waiting()
+    def drop_waiting(self, wait: bool = True) -> None:
+        """At a stop: background runs still waiting for a thread are not started.
+        `wait=False`: leaving at once, not if that means waiting for the pool's lock."""
+        self.background.cancel_waiting(wait)
 
     def abandon_background(self, error: BaseException) -> list[RunRecord]:
-        """The process leaves at once: the background runs still going end with `error`."""
+        """The process leaves at once: the background runs still going end with `error`.
+        (Read without the pool's lock: the main thread, stopped by a signal, may hold it.)"""
         now, abandoned = self.clock.now(), []
-        for record in self.background.running():
+        for record in self.background.running_unlocked():
             if record.started_at is not None and record.finished_at is None:
                 record.abandon(error, now, (now - record.started_at).total_seconds())
                 abandoned.append(record)

@@ -58,16 +58,21 @@ class BackgroundPool:
         thread is busy (a free one takes it at once)."""
         return job_id in self._waiting and self._busy >= self.threads
 
-    def cancel_waiting(self) -> None:
+    def cancel_waiting(self, wait: bool = True) -> None:
         """At a stop: the runs still waiting for a thread will not start; each one's
-        `on_cancel()` is called."""
-        with self._idle:
+        `on_cancel()` is called. With `wait=False` (leaving at once), nothing is done when
+        the lock is taken: see `running_unlocked`."""
+        if not self._idle.acquire(blocking=wait):
+            return
+        try:
             dropped = [r for run_id, r in self._running.items() if run_id not in self._taken]
             cancels = [self._on_cancel.pop(record.run_id) for record in dropped]
             for record in dropped:
                 del self._running[record.run_id]
                 self._waiting.discard(record.job_id)
             self._idle.notify_all()
+        finally:
+            self._idle.release()
         for on_cancel in cancels:  # outside the lock: they log, and may release a lock
             on_cancel()
 
@@ -80,6 +85,14 @@ class BackgroundPool:
         """Runs submitted and not yet finished, in submission order."""
         with self._idle:
             return list(self._running.values())
+
+    def running_unlocked(self) -> list[RunRecord]:
+        """`running()` without the lock, for a process leaving at once: the stop signal's
+        handler runs in the main thread wherever it is, `wait()` with the lock held among
+        those places, and the thread storing the last records must not wait for a lock
+        its own process holds until it has left. (Copying a dict's values is one step in
+        CPython: no thread changes the dict in the middle.)"""
+        return list(self._running.values())
 
     def wait(self, timeout: float) -> list[RunRecord]:
         """Wait until every background run has finished, at most `timeout` seconds; return

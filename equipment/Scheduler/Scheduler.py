@@ -447,7 +447,9 @@ class Scheduler:
             records += background
             records += dispatcher.drain()  # a background run that finished meanwhile
             self._writer.write(records)
-            dispatcher.drop_waiting()  # then those that never got a thread (it logs each)
+            # Then those that never got a thread (it logs each), unless the main thread,
+            # stopped by the signal, holds the pool's lock: they never start anyway.
+            dispatcher.drop_waiting(wait=False)
             self._writer.write(dispatcher.drain())
 
         within(LAST_WRITE, store, "equipment-last-records")

@@ -292,3 +292,27 @@ def test_when_the_grace_runs_out_in_an_inline_run_the_waiting_background_run_is_
     assert outcomes["stuck"].error.startswith("Abandoned: still running when shutdown_grace")
     assert outcomes["inline"].error.startswith("ShutdownGraceExpired")
     gate.open.set()
+
+
+def test_a_stop_at_once_stores_the_background_run_though_the_loop_holds_the_pool_lock(
+    scheduler, clock, monkeypatch
+):
+    """A second stop signal is handled in the main thread wherever it is: waiting for the
+    background runs (`BackgroundPool.wait`), that can be between two steps of
+    `Condition.wait` with the pool's lock held. The thread that stores the last records
+    must not wait for that lock: the main thread holds it until the process has left."""
+    # The bound is not what this is about (a loaded machine may take long to write).
+    monkeypatch.setattr("equipment.Scheduler.Scheduler.LAST_WRITE", 10.0)
+    gate = Gate()
+    scheduler.schedule.every(1).seconds.in_background().name("stuck").do(gate)
+    clock.advance(1)
+    scheduler.tick()
+    assert gate.started.wait(WAIT)
+    why = "a second SIGTERM stopped the scheduler at once"
+    try:
+        with scheduler.schedule.dispatcher.background._idle:  # where the signal found it
+            scheduler._store_abandoned(why)  # what the handler does before os._exit
+            stored = scheduler.state.history("stuck")
+    finally:
+        gate.open.set()
+    assert [(row.outcome, row.error) for row in stored] == [(FAILURE, f"Abandoned: {why}")]
