@@ -271,12 +271,16 @@ class Scheduler:
         self.queue.check()  # a database its Redis does not have: one line now, not every push
         self.lifecycle.phase = Phase.RUNNING
         installed = self._signals.install()
-        if self._leading:  # a replica stores its definitions once it leads (see tick)
-            self.schedule.sync_state()
-        self._log_startup(installed)
-        self._presence.announce()
-        self.coordinator.start(self._wake.set)
-        self._start_operations()
+        try:
+            if self._leading:  # a replica stores its definitions once it leads (see tick)
+                self.schedule.sync_state()
+            self._log_startup(installed)
+            self._presence.announce()
+            self.coordinator.start(self._wake.set)
+            self._start_operations()
+        except BaseException:
+            self._signals.restore()  # a start that failed leaves the handlers as they were
+            raise
         self._collector.freeze()
         try:
             self._loop()

@@ -286,3 +286,20 @@ def test_a_run_ended_without_a_signal_starts_no_watchdog_and_restores_handlers()
     finally:
         release.set()
         leftover.join()
+
+
+def test_a_run_that_fails_to_start_leaves_the_handlers_as_they_were():
+    import socket
+
+    from equipment.Scheduler.Errors import SchedulerError
+    from equipment.Scheduler.Scheduler import Scheduler
+
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    with socket.socket() as taken:  # the metrics port is in use: run() raises at its start
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        scheduler = Scheduler(settings={"metrics_port": taken.getsockname()[1]})
+        scheduler.should_exit = True
+        with pytest.raises(SchedulerError, match="cannot listen"):
+            scheduler.run()
+    assert {signum: signal.getsignal(signum) for signum in before} == before
