@@ -11,6 +11,10 @@ watchdog's bound still applies).
 
 SIGHUP (the terminal closed, or a process manager's hang-up) is a graceful stop like
 SIGTERM; when the process was started with SIGHUP ignored (`nohup`), it stays ignored.
+
+A signal that does not cut short the call the main thread is blocked in (it landed as the
+call began, or another thread took it) would wait for that call to return: `SignalNudge`
+makes the main thread run the handlers anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from equipment.Scheduler.Abandon import (
     run_fields,
     thread_names,
 )
+from equipment.Scheduler.SignalNudge import SignalNudge
 from equipment.Scheduler.StopWatchdog import StopWatchdog
 
 STOP_SIGNALS = tuple(
@@ -62,6 +67,7 @@ class StopSignals:
         self.on_abandon = on_abandon
         self.received = 0
         self.watchdog: StopWatchdog | None = None
+        self.nudge = SignalNudge()
         self._previous: dict[int, Any] = {}
 
     def install(self) -> bool:
@@ -71,28 +77,33 @@ class StopSignals:
             if signum == _SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
                 continue  # nohup: the user asked for hang-ups to be ignored
             self._previous[signum] = signal.signal(signum, self._handle)
+        self.nudge.start()
         return True
 
     def restore(self) -> None:
         """The loop ended: put the previous handlers back, or, after a stop signal, keep
-        "a further signal stops at once" and let the watchdog bound what is left."""
+        "a further signal stops at once" (and the nudges) and let the watchdog bound what
+        is left."""
         self.disarm_grace()
         if self.watchdog is not None:
             self.watchdog.loop_ended()
             for signum in self._previous:
                 signal.signal(signum, self._at_once)
         else:
+            self.nudge.stop()
             for signum, handler in self._previous.items():
                 signal.signal(signum, handler)
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.nudge.taken()
         self.received += 1
         if self.received > 1:
             self._at_once(signum, frame)
         self.on_stop(signal.Signals(signum).name)
 
     def _at_once(self, signum: int, frame: FrameType | None) -> NoReturn:
+        self.nudge.taken()
         name = signal.Signals(signum).name
         self.disarm_grace()  # its alarm must not cut this handler short
         run = self.current_run()
@@ -124,8 +135,12 @@ class StopSignals:
             self.watchdog = StopWatchdog(self.log(), self.current_run, seconds, self.on_abandon)
             self.watchdog.start()
         if hasattr(signal, "setitimer"):
-            signal.signal(signal.SIGALRM, _expire)
+            signal.signal(signal.SIGALRM, self._expire)
             signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+
+    def _expire(self, signum: int, frame: FrameType | None) -> None:
+        self.nudge.taken()
+        raise ShutdownGraceExpired("the scheduler was stopping and shutdown_grace ran out")
 
     def disarm_grace(self) -> None:
         if self._previous and hasattr(signal, "setitimer"):
@@ -135,6 +150,3 @@ class StopSignals:
 
 _SIGHUP = getattr(signal, "SIGHUP", None)
 
-
-def _expire(signum: int, frame: FrameType | None) -> None:
-    raise ShutdownGraceExpired("the scheduler was stopping and shutdown_grace ran out")

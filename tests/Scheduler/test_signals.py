@@ -1,5 +1,6 @@
 """Stop signals on a real process: short and bounded (a few seconds each when they pass)."""
 
+import ctypes
 import os
 import queue
 import signal
@@ -121,6 +122,35 @@ def test_a_job_outliving_the_grace_is_interrupted_and_the_process_still_stops(
         "failure",
         "ShutdownGraceExpired: the scheduler was stopping and shutdown_grace ran out",
     )
+
+
+def test_a_sigterm_the_blocked_main_thread_did_not_see_still_stops_the_job(
+    child_factory, tmp_path
+):
+    """Python runs a handler in the main thread; a signal interrupts the call the main
+    thread is blocked in only when delivered to it while it is blocked. One that lands just
+    as the job's `time.sleep(30)` begins, or that the kernel gives to another thread (as
+    here, on purpose), left it asleep: no stop, no grace, no watchdog for 30 s."""
+    tgkill = getattr(ctypes.CDLL(None), "tgkill", None)  # glibc 2.30+
+    if tgkill is None or not Path("/proc/self/task").is_dir():
+        pytest.skip("needs Linux and glibc's tgkill to signal one thread of a process")
+    state = tmp_path / "scheduler.sqlite3"
+    child = child_factory(job_seconds=30, grace=0.5, state=state)
+    child.wait_for("Job slow started")
+    pid = child.process.pid
+    main = Path(f"/proc/{pid}/task/{pid}")
+    deadline = time.monotonic() + 5
+    while "sleep" not in (main / "wchan").read_text() and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the job sleeps (waiting on another process)
+    other = next(int(task) for task in os.listdir(main.parent) if int(task) != pid)
+    signalled = time.monotonic()
+    assert tgkill(pid, other, signal.SIGTERM) == 0
+
+    assert child.finish(timeout=10) == 0
+    assert time.monotonic() - signalled < 0.5 + 2 + 3  # the grace, the watchdog's bound
+    out = child.output()
+    assert "Scheduler stopping (SIGTERM)" in out
+    assert "Job slow did not finish within shutdown_grace (0.5s) and was interrupted" in out
 
 
 def last_run(state: Path) -> tuple[str, str | None]:
@@ -273,6 +303,7 @@ def test_a_run_ended_without_a_signal_starts_no_watchdog_and_restores_handlers()
     from equipment.Scheduler.Scheduler import Scheduler
 
     before = signal.getsignal(signal.SIGTERM)
+    urgent_before = signal.getsignal(signal.SIGURG)
     release = threading.Event()
     leftover = threading.Thread(target=release.wait, name="test-leftover")  # non-daemon
     leftover.start()
@@ -281,8 +312,13 @@ def test_a_run_ended_without_a_signal_starts_no_watchdog_and_restores_handlers()
         scheduler.should_exit = True
         scheduler.run()
         assert scheduler._signals.watchdog is None
-        assert not any(t.name == "equipment-stop-watchdog" for t in threading.enumerate())
+        names = {t.name for t in threading.enumerate()}
+        assert not names & {"equipment-stop-watchdog", "equipment-signal-nudge"}
         assert signal.getsignal(signal.SIGTERM) is before
+        assert signal.getsignal(signal.SIGURG) is urgent_before
+        wakeup = signal.set_wakeup_fd(-1)  # (read, then put back)
+        signal.set_wakeup_fd(wakeup)
+        assert wakeup == -1
     finally:
         release.set()
         leftover.join()
@@ -294,7 +330,8 @@ def test_a_run_that_fails_to_start_leaves_the_handlers_as_they_were():
     from equipment.Scheduler.Errors import SchedulerError
     from equipment.Scheduler.Scheduler import Scheduler
 
-    before = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    watched = (signal.SIGTERM, signal.SIGINT, signal.SIGURG)
+    before = {signum: signal.getsignal(signum) for signum in watched}
     with socket.socket() as taken:  # the metrics port is in use: run() raises at its start
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -303,3 +340,4 @@ def test_a_run_that_fails_to_start_leaves_the_handlers_as_they_were():
         with pytest.raises(SchedulerError, match="cannot listen"):
             scheduler.run()
     assert {signum: signal.getsignal(signum) for signum in before} == before
+    assert not any(t.name == "equipment-signal-nudge" for t in threading.enumerate())
