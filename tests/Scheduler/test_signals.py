@@ -121,7 +121,7 @@ def test_a_job_outliving_the_grace_is_interrupted_and_the_process_still_stops(
     assert last_run(state) == (
         "failure",
         "ShutdownGraceExpired: the scheduler was stopping and shutdown_grace ran out",
-    )
+    ), child.output()
 
 
 def test_a_sigterm_the_blocked_main_thread_did_not_see_still_stops_the_job(
@@ -153,13 +153,17 @@ def test_a_sigterm_the_blocked_main_thread_did_not_see_still_stops_the_job(
     assert "Job slow did not finish within shutdown_grace (0.5s) and was interrupted" in out
 
 
-def last_run(state: Path) -> tuple[str, str | None]:
-    """The outcome and error of job `slow`'s newest history row in the SQLite file."""
+def last_run(state: Path) -> tuple[str, str | None] | None:
+    """The outcome and error of job `slow`'s newest history row in the SQLite file (None
+    without one: the assertion then shows the child's output)."""
     from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
 
     store = SqliteStateStore(state)
     try:
-        [entry] = store.history("slow", limit=1)
+        rows = store.history("slow", limit=1)
+        if not rows:
+            return None
+        [entry] = rows
         assert store.load()["slow"].last_run_id == entry.run_id
         return entry.outcome, entry.error
     finally:
@@ -189,7 +193,7 @@ def test_a_background_run_cut_short_by_a_second_signal_is_recorded(child_factory
     assert last_run(state) == (
         "failure",
         "Abandoned: a second SIGTERM stopped the scheduler at once",
-    )
+    ), child.output()
     assert "Background job slow abandoned (run slow@" in child.output()  # as an inline one
 
 
@@ -229,7 +233,7 @@ def test_a_second_sigterm_ends_a_job_that_swallows_everything_with_130(child_fac
     assert last_run(state) == (
         "failure",
         "Abandoned: a second SIGTERM stopped the scheduler at once",
-    )
+    ), child.output()
 
 
 def test_a_job_that_swallows_the_grace_expiry_is_abandoned_shortly_after(child_factory, tmp_path):
@@ -248,7 +252,7 @@ def test_a_job_that_swallows_the_grace_expiry_is_abandoned_shortly_after(child_f
     assert last_run(state) == (
         "failure",
         "Abandoned: still running 1s after shutdown_grace (0.5s) ran out",
-    )
+    ), child.output()
 
 
 # A job's non-daemon thread does not keep a stopped scheduler alive.
