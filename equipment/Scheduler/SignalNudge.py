@@ -92,7 +92,8 @@ class SignalNudge:
             return
         self._closing.set()
         signal.set_wakeup_fd(self._previous_fd)
-        signal.signal(_NUDGE, self._previous_handler)
+        previous = self._previous_handler
+        signal.signal(_NUDGE, signal.SIG_DFL if previous is None else previous)  # (None: set in C)
         try:
             writer.send(b"\0")  # wakes the watching thread, which sees it is closing
         except OSError:
