@@ -190,7 +190,11 @@ class Presence:
         except Exception as error:
             self._failed(error)
 
-    def leave(self) -> None:
+    def leave(self, goodbye: bool = True) -> None:
+        """The process stops: no more heartbeats. With `goodbye`, a last one ends the span
+        as a stop (it promises that every run this process began is recorded: a start
+        soon after runs an occurrence due meanwhile, `Schedule.RESTART_LATE`); without it
+        (run records the store did not take) the span ends as a crash's does."""
         self._watch_stop = True
         self._watch_look.set()
         if self._watch is not None:
@@ -198,9 +202,10 @@ class Presence:
             self._watch = None
         if self.me is None:
             return
-        with self._lock:
-            now = self.clock.now()
-            self._write(now, None, now)  # the span's end: when this process stopped
+        if goodbye:
+            with self._lock:
+                now = self.clock.now()
+                self._write(now, None, now)  # the span's end: when this process stopped
         try:
             self.state.forget(self.me.process_id)
         except Exception as error:

@@ -317,7 +317,9 @@ class Scheduler:
             )
             self._writer.write(dispatcher.drain() + left)
             self._give_back_claims()
-            self._presence.leave()
+            # A goodbye says every run began here is recorded: not while some records are
+            # not (a start soon after would run their occurrences again).
+            self._presence.leave(goodbye=not self._writer.pending)
             self.coordinator.close()  # after the records: the next leader reads them
             if self._metrics is not None:
                 self._metrics.close()

@@ -387,3 +387,31 @@ def test_a_backward_clock_step_moves_the_catch_up_still_to_run_with_the_grid():
 
     assert [record.scheduled_at.strftime("%H:%M") for record in ran] == ["15:10"]
     assert not log.find("before the loop could run them")  # no phantom occurrences
+
+
+class RecordsFail(MemoryStateStore):
+    """Heartbeats are written; run records are refused while `failing`."""
+
+    failing = False
+
+    def record(self, records):
+        if self.failing:
+            raise OSError("disk I/O error")
+        return super().record(records)
+
+
+def test_a_stop_whose_last_records_were_not_stored_is_no_clean_stop_and_runs_nothing_twice():
+    """The 13:00 run's record was refused as the scheduler stopped: its goodbye would
+    promise that every run it began is recorded, and a start 0.6 s later ran 13:00 again."""
+    state = RecordsFail()
+    run_until(start(state, START, every_ten_minutes), START + HOUR)  # 12:10 to 12:50 recorded
+    state.failing = True
+    stopping = start(state, START + HOUR, every_ten_minutes)
+    assert runs_at_start(stopping) == ["cleanup:every-10-minutes@2026-01-05T13:00:00Z"]
+    state.failing = False
+    [span] = [s for s in state.spans() if s.first_beat == START + HOUR]
+    assert not span.stopped  # no goodbye: its span ends as a crash's does
+
+    back = start(state, START + HOUR + dt.timedelta(seconds=0.6), every_ten_minutes)
+
+    assert runs_at_start(back) == []
