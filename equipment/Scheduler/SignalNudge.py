@@ -21,6 +21,7 @@ there are no nudges.
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import socket
@@ -43,6 +44,7 @@ class SignalNudge:
         self._previous_handler: Any = None
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pid = 0  # the process that started it (a forked child shares the socket)
 
     def start(self) -> bool:
         """From the main thread: watch for signals whose handlers do not run. False when
@@ -61,6 +63,7 @@ class SignalNudge:
             writer.close()
             return False
         self._reader, self._writer = reader, writer
+        self._pid = os.getpid()
         self._previous_handler = signal.signal(_NUDGE, self._nudged)
         main = threading.get_ident()  # (start() runs in the main thread)
         self._closing.clear()
@@ -75,9 +78,14 @@ class SignalNudge:
 
     def taken(self) -> None:
         """A handler of ours runs in the main thread: Python runs every pending handler at
-        once, so the signals noted so far are being handled. Empties the socket."""
+        once, so the signals noted so far are being handled. Empties the socket.
+
+        Not in a child forked from this process (a job's `os.fork`, multiprocessing's fork
+        start method): it inherits our handlers and the socket, and a stop signal sent to
+        both (a service manager stopping the whole group) would have its handlers empty
+        the socket of this process's signal, whose handler then never ran."""
         reader = self._reader
-        if reader is None:
+        if reader is None or os.getpid() != self._pid:
             return
         try:
             while reader.recv(512):

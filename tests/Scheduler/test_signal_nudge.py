@@ -1,0 +1,39 @@
+"""SignalNudge in this process (no child scheduler): what its handlers take from the socket."""
+
+import os
+import select
+import signal
+import threading
+
+import pytest
+
+from equipment.Scheduler import SignalNudge as nudges
+from equipment.Scheduler.SignalNudge import SignalNudge
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "fork") or not hasattr(signal, "SIGURG"), reason="needs fork and SIGURG"
+)
+
+
+def test_a_forked_childs_handler_leaves_the_parents_noted_signals_to_it(monkeypatch):
+    """A job's fork inherits the handlers and the socket: a stop signal sent to both (the
+    whole group stopped) had the child's handler empty the parent's byte, and the parent,
+    blocked, was never nudged (a 30 s sleep outlived a 0.5 s grace)."""
+    assert threading.current_thread() is threading.main_thread()
+    monkeypatch.setattr(nudges, "NUDGE_AFTER", 60.0)  # no nudge (it empties it) meanwhile
+    nudge = SignalNudge()
+    if not nudge.start():
+        pytest.skip("SIGURG is taken in this process")
+    try:
+        nudge._writer.send(bytes([signal.SIGTERM]))  # as Python notes a signal for us
+        pid = os.fork()
+        if pid == 0:
+            nudge.taken()  # the child's stop handler runs
+            os._exit(0)
+        os.waitpid(pid, 0)
+
+        assert select.select([nudge._reader], [], [], 0)[0], "the parent's signal was taken"
+        nudge.taken()  # the parent's own handler does take it
+        assert not select.select([nudge._reader], [], [], 0)[0]
+    finally:
+        nudge.stop()
