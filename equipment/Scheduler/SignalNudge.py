@@ -26,6 +26,7 @@ import select
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -118,15 +119,27 @@ class SignalNudge:
 
     def _watch(self, reader: socket.socket, main: int, nudge: int) -> None:
         delay = NUDGE_AFTER
+        readable = _readable(reader)
         try:
             while not self._closing.is_set():
-                select.select([reader], [], [])  # a signal was noted
+                readable(None)  # a signal was noted
                 if self._closing.wait(delay):
                     return
-                if not select.select([reader], [], [], 0)[0]:
+                if not readable(0):
                     delay = NUDGE_AFTER  # its handler ran
                     continue
                 signal.pthread_kill(main, nudge)
                 delay = min(delay * 2, NUDGE_AT_MOST_EVERY)
         except (OSError, ValueError):  # the socket closed under it: nothing to watch
             return
+
+
+def _readable(reader: socket.socket) -> Callable[[float | None], bool]:
+    """`readable(timeout)`: whether `reader` has bytes, waiting `timeout` s (None: until it
+    has). `poll` where there is one: `select` refuses a descriptor past FD_SETSIZE (1024),
+    which a process with that many files open gets, and the watch would end at once."""
+    if not hasattr(select, "poll"):
+        return lambda timeout: bool(select.select([reader], [], [], timeout)[0])
+    poller = select.poll()
+    poller.register(reader, select.POLLIN)
+    return lambda timeout: bool(poller.poll(None if timeout is None else timeout * 1000))

@@ -37,3 +37,37 @@ def test_a_forked_childs_handler_leaves_the_parents_noted_signals_to_it(monkeypa
         assert not select.select([nudge._reader], [], [], 0)[0]
     finally:
         nudge.stop()
+
+
+def test_the_watch_works_with_a_descriptor_past_select_s_limit():
+    """A process with over 1024 files open gets the socket past FD_SETSIZE: `select`
+    refused it, and the watching thread ended at once, silently: no nudge ever."""
+    import resource
+    import time
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip("cannot open that many files here")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    nudge = SignalNudge()
+    try:
+        if not nudge.start():
+            pytest.skip("SIGURG is taken in this process")
+        assert nudge._reader.fileno() >= 1024
+        nudge._writer.send(bytes([signal.SIGTERM]))  # noted; no handler of ours empties it
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)  # the nudge (SIGURG) runs its handler here, which empties it
+            poller = select.poll()
+            poller.register(nudge._reader, select.POLLIN)
+            if not poller.poll(0):
+                break
+        else:
+            pytest.fail("no nudge: the signal's byte is still there")
+    finally:
+        nudge.stop()
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
