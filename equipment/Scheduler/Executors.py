@@ -21,6 +21,9 @@ from equipment.Scheduler.RunRecord import RunRecord
 
 #: Background runs at once, by default; more wait their turn in order.
 BACKGROUND_THREADS = 8
+#: Leaving at once, how long `cancel_waiting` waits for the pool's lock (a pool thread's
+#: moment, not the main thread's hold, which lasts until the process has left).
+LEAVING_LOCK_WAIT = 0.2
 
 
 class BackgroundPool:
@@ -61,8 +64,11 @@ class BackgroundPool:
     def cancel_waiting(self, wait: bool = True) -> None:
         """At a stop: the runs still waiting for a thread will not start; each one's
         `on_cancel()` is called. With `wait=False` (leaving at once), nothing is done when
-        the lock is taken: see `running_unlocked`."""
-        if not self._idle.acquire(blocking=wait):
+        the lock stays taken `LEAVING_LOCK_WAIT` (the main thread, stopped by the signal,
+        holds it: see `running_unlocked`); a pool thread holds it only a moment, and a
+        run left waiting could be taken by a thread that frees up, and would not release
+        its `without_overlapping` lock."""
+        if not self._idle.acquire(timeout=-1 if wait else LEAVING_LOCK_WAIT):
             return
         try:
             dropped = [r for run_id, r in self._running.items() if run_id not in self._taken]

@@ -316,3 +316,38 @@ def test_a_stop_at_once_stores_the_background_run_though_the_loop_holds_the_pool
     finally:
         gate.open.set()
     assert [(row.outcome, row.error) for row in stored] == [(FAILURE, f"Abandoned: {why}")]
+
+
+def test_leaving_at_once_the_waiting_runs_are_cancelled_though_a_pool_thread_holds_the_lock():
+    """`cancel_waiting(wait=False)` gives up on a lock the main thread holds for good, not
+    on one a pool thread holds a moment (finishing a run): the waiting run was left to be
+    started by the next free thread, its `on_cancel` (which releases a
+    `without_overlapping` lock) never called."""
+    from equipment.Scheduler.Executors import BackgroundPool
+    from equipment.Scheduler.RunRecord import RunRecord
+
+    pool = BackgroundPool(threads=1)
+    gate = Gate()
+    at = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
+    busy = RunRecord.skipped("busy", at, "", "skipped", "")
+    waiting = RunRecord.skipped("waiting", at, "", "skipped", "")
+    cancelled = threading.Event()
+    pool.submit(busy, gate, lambda: None)
+    assert gate.started.wait(WAIT)
+    pool.submit(waiting, lambda: None, cancelled.set)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_a_moment() -> None:
+        with pool._idle:
+            held.set()
+            release.wait(0.05)
+
+    holder = threading.Thread(target=hold_a_moment)
+    holder.start()
+    assert held.wait(WAIT)
+    try:
+        pool.cancel_waiting(wait=False)
+        assert cancelled.is_set()
+    finally:
+        holder.join()
+        gate.open.set()
