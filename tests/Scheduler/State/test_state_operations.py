@@ -259,3 +259,22 @@ def test_a_migration_cut_short_is_finished_not_refused(tmp_path: Path) -> None:
     columns = [row[1] for row in db.execute("PRAGMA table_info(processes)")]
     assert columns.count("running_job") == 1 and "leader" in columns
     assert columns.count("next_beat_by") == 1
+
+
+def test_redis_history_sorts_rows_of_any_writer_by_their_instant(redis_store) -> None:
+    """Rows are sorted by the text of `scheduled_at` without parsing each one; a row not
+    written in our compact form (another writer's spacing) is read whole, and instants
+    with microseconds sort among whole seconds."""
+    import json
+
+    store = redis_store
+    store.record([record("a", 0), record("a", 2)])
+    odd_at = T0 + dt.timedelta(minutes=1, microseconds=5)
+    newest = json.loads(store.connection.lindex(store.history_key("a"), 0))
+    odd = {**newest, "run_id": "a@odd", "scheduled_at": odd_at.isoformat()}
+    store.connection.rpush(store.history_key("a"), json.dumps(odd, separators=(", ", ": ")))
+
+    rows = store.history("a", before=T0 + dt.timedelta(minutes=2))
+
+    assert [row.run_id for row in rows] == ["a@odd", run_id_for("a", T0)]
+    assert rows[0].scheduled_at == odd_at
