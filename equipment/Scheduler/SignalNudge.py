@@ -52,7 +52,8 @@ class SignalNudge:
         it cannot here (no SIGURG, no pthread_kill, SIGURG handled by the application)."""
         if _NUDGE is None or not hasattr(signal, "pthread_kill"):
             return False
-        if signal.getsignal(_NUDGE) not in (signal.SIG_DFL, signal.SIG_IGN, None):
+        # (None: a handler installed outside Python, an embedding host's: theirs too.)
+        if signal.getsignal(_NUDGE) not in (signal.SIG_DFL, signal.SIG_IGN):
             return False
         reader, writer = socket.socketpair()
         reader.setblocking(False)
@@ -65,6 +66,8 @@ class SignalNudge:
             return False
         self._reader, self._writer = reader, writer
         self._pid = os.getpid()
+        global _watched_fd
+        _watched_fd = writer.fileno()
         self._previous_handler = signal.signal(_NUDGE, self._nudged)
         main = threading.get_ident()  # (start() runs in the main thread)
         self._closing.clear()
@@ -100,6 +103,8 @@ class SignalNudge:
         if reader is None or writer is None or _NUDGE is None:
             return
         self._closing.set()
+        global _watched_fd
+        _watched_fd = -1
         signal.set_wakeup_fd(self._previous_fd)
         previous = self._previous_handler
         signal.signal(_NUDGE, signal.SIG_DFL if previous is None else previous)  # (None: set in C)
@@ -143,3 +148,27 @@ def _readable(reader: socket.socket) -> Callable[[float | None], bool]:
     poller = select.poll()
     poller.register(reader, select.POLLIN)
     return lambda timeout: bool(poller.poll(None if timeout is None else timeout * 1000))
+
+
+#: The wakeup fd of the nudge running in this process (-1: none).
+_watched_fd = -1
+
+
+def _leave_in_child() -> None:
+    """In a child forked while a nudge runs (a job's `os.fork`, multiprocessing's fork):
+    the child's signals are not the parent's to nudge for; Python stops writing them to
+    the parent's socket, which would have the parent interrupted for nothing."""
+    global _watched_fd
+    if _watched_fd < 0:
+        return
+    try:
+        previous = signal.set_wakeup_fd(-1)
+        if previous != _watched_fd:  # not ours after all: as it was
+            signal.set_wakeup_fd(previous)
+    except (ValueError, OSError):  # not the main thread here (it is, after a fork)
+        pass
+    _watched_fd = -1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_leave_in_child)

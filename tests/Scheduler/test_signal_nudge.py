@@ -39,6 +39,32 @@ def test_a_forked_childs_handler_leaves_the_parents_noted_signals_to_it(monkeypa
         nudge.stop()
 
 
+def test_a_forked_child_notes_its_signals_on_no_socket_of_the_parents():
+    """A child's signals written to the parent's socket had the parent nudged, its
+    blocking call interrupted, for a signal that was not its own."""
+    nudge = SignalNudge()
+    if not nudge.start():
+        pytest.skip("SIGURG is taken in this process")
+    try:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if signal.set_wakeup_fd(-1) == -1 else 1)
+        _, status = os.waitpid(pid, 0)
+
+        assert os.waitstatus_to_exitcode(status) == 0, "the child still writes to the socket"
+        assert signal.set_wakeup_fd(nudge._writer.fileno()) == nudge._writer.fileno()
+    finally:
+        nudge.stop()
+
+
+def test_a_sigurg_handler_set_outside_python_is_left_alone(monkeypatch):
+    """`getsignal` answers None for a handler an embedding host installed in C: it is the
+    application's, so there are no nudges (and stop() would have reset it to the default)."""
+    monkeypatch.setattr(nudges.signal, "getsignal", lambda signum: None)
+
+    assert SignalNudge().start() is False
+
+
 def test_the_watch_works_with_a_descriptor_past_select_s_limit():
     """A process with over 1024 files open gets the socket past FD_SETSIZE: `select`
     refused it, and the watching thread ended at once, silently: no nudge ever."""
