@@ -85,6 +85,13 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def kill_alive(pids: list[int]) -> None:
+    """A test's clean-up: SIGKILL to those of `pids` still running."""
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 PASSWORD = "*pw-s3cret #x"
 
 

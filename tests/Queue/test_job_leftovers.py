@@ -13,7 +13,7 @@ import pytest
 from equipment.Queue.Leftovers import Ended, end_group, group_members
 from equipment.Queue.QueueFactory import QueueFactory
 from tests.Queue import jobs
-from tests.Queue.helpers import alive, recorded, wait_for, worker_process
+from tests.Queue.helpers import alive, kill_alive, recorded, wait_for, worker_process
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -61,9 +61,7 @@ def test_end_group_stops_what_the_leader_left_then_kills_what_ignores_sigterm(ki
         # The shells' `trap '' TERM` is inherited by their sleeps: all four need SIGKILL.
         assert list(ended.killed) == (left if kind == "stubborn" else [])
     finally:
-        for pid in left:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_alive(left)
 
 
 def test_an_empty_group_is_left_alone():
@@ -95,9 +93,7 @@ def test_processes_a_job_leaves_running_end_when_it_ends(
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=10)
     finally:
-        for pid in [proc.pid, *pids]:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_alive([proc.pid, *pids])
     [line] = [text for text in output.splitlines() if "running after it ended" in text]
     assert line.startswith("WARNING Job ") and "(tests.Queue.jobs.start_children) left 3 " in line
     assert all(str(pid) in line for pid in pids) and "SIGKILL" not in line
@@ -120,9 +116,7 @@ def test_processes_of_a_running_job_end_when_its_worker_is_killed(
         assert wait_for(lambda: not any(alive(pid) for pid in pids), 5), pids
         output, _ = proc.communicate(timeout=10)  # the end: its last writers are gone
     finally:
-        for pid in [proc.pid, *pids]:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_alive([proc.pid, *pids])
     [line] = [text for text in output.splitlines() if "running when its worker died" in text]
     assert line.startswith("WARNING Job ") and "(tests.Queue.jobs.start_children) left 3 " in line
     assert all(str(pid) in line for pid in pids)

@@ -14,7 +14,14 @@ from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.Worker import work
 from tests.Queue import jobs
-from tests.Queue.helpers import alive, recorded, wait_for, worker_process, write_print_app
+from tests.Queue.helpers import (
+    alive,
+    kill_alive,
+    recorded,
+    wait_for,
+    worker_process,
+    write_print_app,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -239,9 +246,7 @@ def test_a_killed_workers_children_end_within_seconds(tmp_path, log, redis_conn,
         assert wait_for(lambda: not any(alive(pid) for pid in kids), 5), kids
         assert wait_for(lambda: not redis_conn.exists(lock), 5)  # released by a clean stop
     finally:
-        for pid in [proc.pid, *kids]:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_alive([proc.pid, *kids])
 
 
 def test_no_argument_value_reaches_a_log_line_or_a_job_description(

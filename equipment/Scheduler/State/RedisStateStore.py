@@ -187,7 +187,7 @@ class RedisStateStore(StateStore):
 
     def open_windows(self, ends: Mapping[str, dt.datetime]) -> None:
         if ends:
-            mapping = {job_id: end.astimezone(dt.UTC).isoformat() for job_id, end in ends.items()}
+            mapping = {job_id: _utc_text(end) for job_id, end in ends.items()}
             self.connection.hset(self.windows_key, mapping=mapping)
 
     def windows(self) -> dict[str, dt.datetime]:
