@@ -279,7 +279,7 @@ class Scheduler:
             self.coordinator.start(self._wake.set)
             self._start_operations()
         except BaseException:
-            self._signals.restore()  # a start that failed leaves the handlers as they were
+            self._undo_start()
             raise
         self._collector.freeze()
         try:
@@ -498,6 +498,19 @@ class Scheduler:
                 grace,
                 extra=record.start_fields(),
             )
+
+    def _undo_start(self) -> None:
+        """A start that failed (the metrics port in use) leaves nothing running, for an app
+        that goes on after it: no lease held with no loop to run the jobs (a standby leads
+        at once), no threads, no heartbeat of a running replica, the signal handlers as they
+        were. No goodbye: its span must not tell the next start that the scheduler before
+        it stopped cleanly (`Schedule.RESTART_LATE`); that one may have crashed."""
+        if self._metrics is not None:
+            self._metrics.close()
+            self._metrics = None
+        self._presence.leave(goodbye=False)
+        self.coordinator.close()
+        self._signals.restore()
 
     def _start_operations(self) -> None:
         """Name this process in its records, watch long runs, prune history, serve metrics."""

@@ -278,3 +278,37 @@ def test_a_leader_whose_last_records_were_not_stored_keeps_its_claims(replica, c
 
     assert a.coordinator.claimed()[JOB][1].second == 30
     assert not a.log.find("Gave back")
+
+
+def test_a_replica_whose_start_fails_hands_the_lead_over_at_once(
+    make_coordinator, client, prefix, clock
+):
+    """run() raising at its start (the metrics port in use) in a process that goes on (an
+    app that embeds the scheduler and retries): the lease it had taken is released and its
+    renewal thread stopped, or it would hold the lead for ever with no loop to run jobs."""
+    import socket
+
+    from equipment.Scheduler.Errors import SchedulerError
+
+    coordinator = make_coordinator("a:1")
+    state = RedisStateStore(client, prefix, "redis test", "a:1")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        a = Scheduler(
+            log=MemoryLogger(),
+            clock=clock,
+            settings={"timezone": "UTC", "metrics_port": taken.getsockname()[1]},
+            state=state,
+            coordinator=coordinator,
+        )
+        a.schedule.every(10).seconds.do(lambda: None)
+        with pytest.raises(SchedulerError, match="cannot listen"):
+            a.run()
+
+    assert coordinator.holder() is None  # a standby leads at its next round
+    assert not any(t.name == "scheduler-lease" and t.is_alive() for t in threading.enumerate())
+    assert state.processes() == []  # no replica left listed as running
+    # No goodbye: the scheduler before it may have crashed, so no start after it may take
+    # the last stop for a clean one (and run an occurrence late that was run already).
+    assert [span.stopped for span in state.spans()] == [False]
