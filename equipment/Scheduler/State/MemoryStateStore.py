@@ -134,6 +134,8 @@ class MemoryStateStore(StateStore):
                 self._history[job_id] = deque(kept, maxlen=HISTORY_CAP)
             for process_id in [p for p, s in self._spans.items() if s.last_beat < older_than]:
                 del self._spans[process_id]
+            for job_id in [j for j, end in self._windows.items() if end < older_than]:
+                del self._windows[job_id]
 
     def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
         with self._lock:

@@ -211,6 +211,9 @@ class RedisStateStore(StateStore):
             self.connection.hdel(self.first_beats_key, *ended)
             self.connection.hdel(self.last_beats_key, *ended)
             self.connection.hdel(self.stopped_key, *ended)
+        closed = [job_id for job_id, end in self.windows().items() if end < older_than]
+        if closed:
+            self.connection.hdel(self.windows_key, *closed)
 
     # -- processes ---------------------------------------------------------------------------
 

@@ -422,6 +422,7 @@ class SqliteStateStore(StateStore):
                 (max(0, keep_per_job),),
             )
             self._db.execute("DELETE FROM spans WHERE last_beat < ?", (cutoff,))
+            self._db.execute("DELETE FROM windows WHERE ends < ?", (cutoff,))
 
     def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
         with self._lock:

@@ -308,7 +308,8 @@ class StateStore(ABC):
     @abstractmethod
     def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
         """Drop history rows scheduled before `older_than`, and all but each job's newest
-        `keep_per_job`; drop heartbeat spans that ended before `older_than`."""
+        `keep_per_job`; drop heartbeat spans and `until(timedelta)` windows that ended
+        before `older_than` (what fell due in them is pruned history too)."""
 
     @abstractmethod
     def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:

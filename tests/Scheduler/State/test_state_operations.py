@@ -213,6 +213,15 @@ def test_prune_drops_old_rows_and_keeps_the_newest_per_job(store: StateStore) ->
     assert store.spans() == []
 
 
+def test_prune_drops_the_windows_that_closed_before_the_cutoff(store: StateStore) -> None:
+    later = T0 + dt.timedelta(hours=2)
+    store.open_windows({"closed": T0, "open": later})
+
+    store.prune_history(T0 + dt.timedelta(hours=1), keep_per_job=3)
+
+    assert store.windows() == {"open": later}
+
+
 def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
     db = sqlite3.connect(path)
