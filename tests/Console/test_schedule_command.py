@@ -193,6 +193,54 @@ def test_list_tells_a_skip_with_its_own_instant_and_reason_beside_the_last_run(
     assert "since 2026-03-28 12:15:00 UTC" in by_id["fine"]
 
 
+WINDOWED_PROJECT = STATEFUL_PROJECT.replace(
+    'self.schedule.every(10).minutes.name("fine").do(fine)',
+    'self.schedule.every(10).minutes.until(dt.timedelta(minutes=30)).name("fine").do(fine)',
+).replace(
+    "def scheduler(self, minutes=0):",
+    "def scheduler(self, minutes=None):\n"
+    "        import os\n"
+    "        minutes = int(os.environ.get('MINUTES', 0)) if minutes is None else minutes",
+)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "beats", "next_run"),
+    [
+        # The scheduler that opened the window at 12:00 runs on; it closed at 12:30.
+        (45, True, "none: its until() window closed at 2026-03-28 12:30:00 UTC"),
+        # ...its window (stored as closing at 12:26 here) closes before the next, 12:30.
+        (25, True, "none: its until() window closes at 2026-03-28 12:26:00 UTC"),
+        (15, True, "2026-03-28 12:20:00 UTC (2026-03-28T12:20:00Z)  2026-03-28 12:10"),
+        # No scheduler runs: a start now opens a window of its own.
+        (45, False, "2026-03-28 12:50:00 UTC (2026-03-28T12:50:00Z) if started now"),
+    ],
+)
+def test_list_tells_an_until_timedelta_jobs_next_run_in_the_running_schedulers_window(
+    tmp_path, monkeypatch, minutes, beats, next_run
+):
+    from equipment.Console.AppLoader import load_app
+    from equipment.Scheduler.State.StateStore import ProcessInfo
+    from equipment.Scheduler.Testing import run_until
+
+    write_app(tmp_path, monkeypatch, WINDOWED_PROJECT)
+    scheduler = load_app("app:App", tmp_path).scheduler(minutes=0)
+    run_until(scheduler, dt.timedelta(minutes=minutes))
+    if minutes == 25:
+        scheduler.state.open_windows({"fine": scheduler.clock.now() + dt.timedelta(minutes=1)})
+    if beats:
+        now = scheduler.clock.now()
+        scheduler.state.heartbeat(ProcessInfo("elsewhere", 4321, now, now))
+    scheduler.state.close()
+    monkeypatch.setenv("MINUTES", str(minutes))
+
+    result = invoke("list")
+
+    assert result.exit_code == 0, result.output
+    by_id = {line.split()[0]: line for line in result.output.splitlines()[2:]}
+    assert next_run in by_id["fine"]
+
+
 def test_plan_prints_every_run_in_order_across_a_dst_day(project):
     result = invoke("plan", "--from", "2026-03-28T22:00", "--until", "2026-03-30T00:00")
 
