@@ -26,6 +26,7 @@ from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.State.StateFactory import as_an_operator
+from equipment.Scheduler.WindowedNextRun import IF_STARTED_NOW, a_scheduler_runs, windowed_next_run
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
 
@@ -54,8 +55,10 @@ def list_command(app_spec: str) -> None:
     states = _reading_state(scheduler.state.load, where)
     paused = _reading_state(scheduler.state.paused, where)
     windows = _reading_state(scheduler.state.windows, where)
-    running = _reading_state(lambda: _a_scheduler_runs(scheduler), where)
     now = scheduler.clock.now()
+    running = _reading_state(
+        lambda: a_scheduler_runs(scheduler.state, scheduler.settings.max_sleep, now), where
+    )
     click.echo(
         f"Scheduler time zone: {zone_name(scheduler.schedule.zone)}; {len(jobs)} job(s); "
         f"state: {scheduler.state.location}"
@@ -68,7 +71,7 @@ def list_command(app_spec: str) -> None:
                 states.get(job.id),
                 paused.get(job.id),
                 scheduler.state,
-                _window_cell(job, windows.get(job.id), running, now),
+                windowed_next_run(job, job.next_run_at, windows.get(job.id), running, now),
             )
             for job in jobs
         ],
@@ -144,41 +147,14 @@ def _job_row(
     zone = job.trigger.zone
     if next_run is None:
         next_run = format_instant(job.next_run_at, zone)
-    if stored is None and not next_run.endswith(_IF_STARTED_NOW):
-        next_run += _IF_STARTED_NOW  # no scheduler has anchored its grid yet
+    if stored is None and not next_run.endswith(IF_STARTED_NOW):
+        next_run += IF_STARTED_NOW  # no scheduler has anchored its grid yet
     row = (job.id, job.describe(), zone_name(zone), next_run)
     paused = "" if paused_since is None else f"since {format_instant(paused_since, zone)}"
     if stored is None or stored.last_run_id is None:
         return (*row, "never", "", paused)
     last_run = format_instant(stored.last_started, zone) if stored.last_started else "never"
     return (*row, last_run, last_outcome(stored, state, zone), paused)
-
-
-_IF_STARTED_NOW = " if started now"
-
-
-def _a_scheduler_runs(scheduler: Any) -> bool:
-    """Whether a scheduler of this project runs now, by its heartbeat."""
-    now, stale = scheduler.clock.now(), stale_after(scheduler.settings.max_sleep)
-    return any(process.is_alive(now, stale) for process in scheduler.state.processes())
-
-
-def _window_cell(
-    job: Any, window_end: dt.datetime | None, running: bool, now: dt.datetime
-) -> str | None:
-    """An `until(timedelta)` job's next run, or None for any other job. This command's own
-    registration opened a window from now, which is not the running scheduler's: the next
-    run is the one inside the window that scheduler stored, or none once that closed; with
-    no scheduler running, the one a start now would run, in the window it would open."""
-    if job.window_opened is None:
-        return None
-    zone = job.trigger.zone
-    if not running or window_end is None:
-        return format_instant(job.next_run_at, zone) + _IF_STARTED_NOW
-    if job.next_run_at is None or job.next_run_at > window_end:
-        verb = "closed" if window_end <= now else "closes"
-        return f"none: its until() window {verb} at {format_instant(window_end, zone)}"
-    return format_instant(job.next_run_at, zone)
 
 
 #: The longest window `plan` looks at.

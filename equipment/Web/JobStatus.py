@@ -16,6 +16,7 @@ from equipment.Scheduler.History import Occurrence
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Occurrences import next_run
 from equipment.Scheduler.State.StateStore import JobState, StateStore
+from equipment.Scheduler.WindowedNextRun import a_scheduler_runs, windowed_next_run
 from equipment.Scheduler.Zones import format_instant, zone_name
 
 DAY = dt.timedelta(hours=24)
@@ -26,17 +27,37 @@ def job_rows(scheduler: Any, now: dt.datetime) -> list[dict[str, Any]]:
     state: StateStore = scheduler.state
     stored = state.load()
     paused = state.paused()
+    windows = _Windows(scheduler, now)
     return [
-        _row(job, stored.get(job.id), paused.get(job.id), state, now)
+        _row(job, stored.get(job.id), paused.get(job.id), state, now, windows)
         for job in sorted(scheduler.schedule.jobs, key=lambda job: job.id)
     ]
 
 
+class _Windows:
+    """The stored `until(timedelta)` windows and whether a scheduler runs: read once per
+    page, and only if a job has such a window (see `WindowedNextRun`)."""
+
+    def __init__(self, scheduler: Any, now: dt.datetime) -> None:
+        self._scheduler, self._now = scheduler, now
+        self._read: tuple[dict[str, dt.datetime], bool] | None = None
+
+    def next_run(self, job: Any, next_at: dt.datetime | None) -> str | None:
+        if job.window_opened is None:
+            return None
+        if self._read is None:
+            state, max_sleep = self._scheduler.state, self._scheduler.settings.max_sleep
+            self._read = (state.windows(), a_scheduler_runs(state, max_sleep, self._now))
+        ends, running = self._read
+        return windowed_next_run(job, next_at, ends.get(job.id), running, self._now)
+
+
 def _row(
     job: Any, stored: JobState | None, paused: dt.datetime | None, state: StateStore,
-    now: dt.datetime,
+    now: dt.datetime, windows: _Windows,
 ) -> dict[str, Any]:
     zone = job.trigger.zone
+    next_at = upcoming(job, stored, now)
     day = state.history(job.id, limit=5000, after=now - DAY)  # newest first
     recent = History.collapse(day)
     last = stored.last_started if stored else None
@@ -48,7 +69,7 @@ def _row(
         "registered": True,
         "schedule": job.describe(),
         "zone": zone_name(zone),
-        "next_run": format_instant(upcoming(job, stored, now), zone),
+        "next_run": windows.next_run(job, next_at) or format_instant(next_at, zone),
         "last_run": format_instant(last, zone) if last else "never",
         "last_outcome": (stored.last_outcome if stored else None) or "",
         "last_error": (stored.last_error if stored else None) or "",
@@ -63,7 +84,8 @@ def _row(
 def job_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
     """The row of one job, for its page: its history read, not every job's."""
     state: StateStore = scheduler.state
-    return _row(job, state.load().get(job.id), state.paused().get(job.id), state, now)
+    stored, paused = state.load().get(job.id), state.paused().get(job.id)
+    return _row(job, stored, paused, state, now, _Windows(scheduler, now))
 
 
 def left_out_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:

@@ -222,3 +222,30 @@ def test_an_id_neither_registered_nor_stored_is_404_in_one_line(scheduler: Sched
     assert api.json()["detail"] == (
         "no job 'never-was': the code does not register it and no run of it is stored"
     )
+
+
+def test_an_until_timedelta_jobs_next_run_is_in_the_running_schedulers_window() -> None:
+    """The page registers the jobs itself, opening an until(timedelta) window of its own
+    from now: the next run it shows is in the window of the scheduler that runs the job."""
+    from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+
+    state = MemoryStateStore()
+
+    def windowed(clock: FakeClock) -> Scheduler:
+        scheduler = Scheduler(clock=clock, settings={"timezone": "UTC"}, state=state)
+        scheduler.schedule.every(10).minutes.until(dt.timedelta(minutes=30)).name("promo").do(
+            print
+        )
+        return scheduler
+
+    running = windowed(FakeClock(START))
+    run_until(running, dt.timedelta(minutes=45))  # its window closed at 12:30
+    now = running.clock.now()
+    state.heartbeat(ProcessInfo("host", 1, START, now))
+    client = TestClient(status_app(windowed(FakeClock(now))))
+
+    row = client.get("/scheduler/api/jobs").json()["jobs"][0]
+
+    assert row["next_run"] == (
+        "none: its until() window closed at 2026-03-28 12:30:00 UTC (2026-03-28T12:30:00Z)"
+    )
