@@ -167,8 +167,25 @@ def timeline(
         out.append((deadline + Occurrences.TICK, now))
     for gap_start, gap_end in _minus(gaps(spans, start, now, alive), out):
         lines.extend(missed_in(job, gap_start, gap_end, stored))
+    for tail_start, tail_end in _minus(stop_tails(spans, rows, start), out):
+        lines.extend(missed_in(job, tail_start, tail_end, stored, LAST_STOPPING))
     lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
     return lines[:limit]
+
+
+def stop_tails(
+    spans: list[HeartbeatSpan], rows: list[HistoryEntry], start: dt.datetime
+) -> list[Span]:
+    """Where a scheduler that stopped ran none of the job's occurrences though it was alive:
+    after its newest row of the job (a pass writes the row of every occurrence it comes to)
+    up to its goodbye, as when a long job held the loop until the stop signal came. A stop
+    records every run it began, so what fell due there without a row did not run."""
+    tails = []
+    for span in spans:
+        mine = [row.scheduled_at for row in rows if row.replica == span.process_id]
+        if span.stopped and mine:
+            tails.append((max(start, max(mine) + Occurrences.TICK), span.last_beat))
+    return [(a, b) for a, b in tails if a < b]
 
 
 def stored_lines(state: StateStore, job_id: str, limit: int = 50) -> list[Occurrence]:
@@ -232,16 +249,20 @@ def _minus(spans: Iterable[Span], taken: list[Span]) -> list[Span]:
 
 
 def missed_in(
-    job: Any, start: dt.datetime, end: dt.datetime, stored: set[dt.datetime]
+    job: Any,
+    start: dt.datetime,
+    end: dt.datetime,
+    stored: set[dt.datetime],
+    reason: str = NO_SCHEDULER,
 ) -> list[Occurrence]:
-    """The job's occurrences in [start, end) without a row: missed."""
+    """The job's occurrences in [start, end) without a row: missed for `reason`."""
     trigger = job.trigger
     first_ever = trigger.first(job.anchor)
     moment = first_ever if first_ever >= start else trigger.first_at_or_after(first_ever, start)
     listed: list[Occurrence] = []
     while moment < end and len(listed) < LISTED_PER_GAP:
         if moment not in stored:
-            listed.append(Occurrence(_missed(job, moment)))
+            listed.append(Occurrence(_missed(job, moment, reason)))
         moment = trigger.next_after(moment)
     # The rest in one line, up to the rows stored at the gap's end (the newest missed ones
     # the next start stored, the catch-up runs): those are lines of their own.
@@ -250,13 +271,13 @@ def missed_in(
         return listed
     last = Occurrences.latest_due(trigger, moment, end - Occurrences.TICK)
     count, _ = Occurrences.count_between(trigger, moment, last)
-    listed.append(Occurrence(_missed(job, moment), count=count, last=last))
+    listed.append(Occurrence(_missed(job, moment, reason), count=count, last=last))
     return listed
 
 
-def _missed(job: Any, moment: dt.datetime) -> HistoryEntry:
+def _missed(job: Any, moment: dt.datetime, reason: str = NO_SCHEDULER) -> HistoryEntry:
     return HistoryEntry(
-        job.id, run_id_for(job.id, moment, job.epoch), moment, MISSED, reason=NO_SCHEDULER
+        job.id, run_id_for(job.id, moment, job.epoch), moment, MISSED, reason=reason
     )
 
 

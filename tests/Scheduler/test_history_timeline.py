@@ -416,3 +416,30 @@ def test_why_past_a_window_a_scheduler_stopped_inside_says_the_job_had_left() ->
         "occurrence of 2026-01-05 12:40:00 UTC (2026-01-05T12:40:00Z), the first past the "
         "deadline, and no run of it is recorded since." in after
     )
+
+
+def test_occurrences_due_while_a_job_held_a_stopping_scheduler_are_missed_lines() -> None:
+    """A scheduler stopped while a long inline job ran: the occurrences that fell due after
+    its last row and before its goodbye never ran, so history lists them, whatever rows a
+    later start wrote after them."""
+    from equipment.Scheduler.RunRecord import RunRecord
+
+    scheduler, job = five_seconds()
+    stopped = ProcessInfo("h", 1, START, START)
+    scheduler.state.heartbeat(stopped)
+    rows = [RunRecord.skipped("often", START + dt.timedelta(seconds=s), "", "success", "",
+                              stopped.process_id) for s in (5, 10)]
+    scheduler.state.record(rows)
+    stopped.heartbeat_at = stopped.next_beat_by = START + dt.timedelta(seconds=27)
+    scheduler.state.heartbeat(stopped)
+    restarted = START + dt.timedelta(seconds=40)
+    now = restarted + dt.timedelta(seconds=3)
+    scheduler.state.heartbeat(ProcessInfo("h", 2, restarted, restarted))
+
+    lines = timeline(job, scheduler.state, now, max_sleep=30)
+
+    missed = {line.entry.scheduled_at: line.entry.reason for line in lines
+              if line.entry.outcome == "missed"}
+    stopping = "the scheduler was stopping (no new run starts during a stop)"
+    assert [missed.get(START + dt.timedelta(seconds=s)) for s in (15, 20, 25)] == [stopping] * 3
+    assert missed.get(START + dt.timedelta(seconds=30)) == "no scheduler was running"
