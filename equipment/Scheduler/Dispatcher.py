@@ -97,10 +97,11 @@ class Dispatcher:
         if not self.lifecycle.accepts_runs:
             return None  # stopping: no new runs start
         record = self._due_record(job, now)
-        if self._handle(job, record) is NOW:
-            self._complete(job, record)
+        done = self._handle(job, record) is NOW
         try:
             job.next_run_at = self._next(job, record.scheduled_at)
+            if done:  # (before the run's record: the run stays the job's last outcome)
+                self._skip_overrun(job, record.scheduled_at)
         except Exception:
             self.log.exception(
                 "Job %s could not compute its next run and was cancelled; the other jobs go on",
@@ -108,6 +109,9 @@ class Dispatcher:
                 extra={"job_id": record.job_id},
             )
             return schedule.CancelJob
+        finally:
+            if done:
+                self._complete(job, record)
         if job.deadline is not None and job.is_overdue(job.next_run_at):
             return self._ended(job)
         return record.result
@@ -141,6 +145,26 @@ class Dispatcher:
         if record is None or record.scheduled_at != scheduled or record.epoch != job.epoch:
             record = self._record(job, scheduled)
         return record
+
+    def _skip_overrun(self, job: Any, scheduled: dt.datetime) -> None:
+        """`job`'s run of `scheduled` outlasted its interval: the occurrences that fell due
+        meanwhile are skipped (its next run is after now). The newest few get records, as
+        a late loop's do, so that history shows them and the grid's last handled one moves
+        past them: a start after this one does not take them for a downtime. (During a
+        stop they are left for the next start, as no new run starts then.)"""
+        following = job.next_run_at
+        if job.backlog or following is None or not self.lifecycle.accepts_runs:
+            return
+        first = job.trigger.next_after(scheduled)
+        if first >= following:
+            return
+        moments = Occurrences.newest_in(
+            job.trigger, first, following - Occurrences.TICK, LISTED_PER_GAP
+        )
+        self._keep(*[
+            RunRecord.skipped(job.id, at, job.epoch, SKIPPED, CATCH_UP, self.replica)
+            for at in moments
+        ])
 
     def _skip_coalesced(self, job: Any, first: dt.datetime, latest: dt.datetime) -> None:
         """The loop came to `job` late: of its occurrences from `first` on, only `latest`

@@ -415,3 +415,25 @@ def test_a_stop_whose_last_records_were_not_stored_is_no_clean_stop_and_runs_not
     back = start(state, START + HOUR + dt.timedelta(seconds=0.6), every_ten_minutes)
 
     assert runs_at_start(back) == []
+
+
+def test_what_a_job_skipped_while_it_overran_is_not_caught_up_by_the_next_start():
+    """A run that outlasts its interval skips the occurrences due meanwhile (no burst); a
+    start after it must not take them for a downtime and run them all."""
+    state, clocks = MemoryStateStore(), []
+
+    def register(schedule, work=lambda: clocks[0].advance(55 * 60)) -> None:
+        rule = {"within": dt.timedelta(hours=2), "all": True}
+        schedule.every(10).minutes.catch_up(**rule).name("long").do(work)
+
+    first = start(state, START, register)
+    clocks.append(first.clock)
+    first.clock.advance(10 * 60)
+    ran = first.tick()  # the 12:10 run ends at 13:05
+    again = start(state, START + dt.timedelta(hours=1, minutes=6), register)
+
+    skipped = [r.scheduled_at.strftime("%H:%M") for r in ran if r.outcome == "skipped"]
+    assert skipped == ["12:40", "12:50", "13:00"]
+    assert {r.reason for r in ran if r.outcome == "skipped"} == {"catch-up policy"}
+    assert list(again.schedule.get_job("long").backlog) == []
+    assert state.load()["long"].last_outcome == "success"  # the run, not a skip after it
