@@ -31,6 +31,9 @@ NO_SCHEDULER = "no scheduler was running"
 #: A start's missed row for an occurrence that fell due while the scheduler before it was
 #: stopping (from its stop signal to its goodbye): no new run starts during a stop.
 LAST_STOPPING = "the scheduler was stopping (no new run starts during a stop)"
+#: A start's missed row for an occurrence that fell due while the scheduler before it may
+#: still have been running: its last beat was shortly before, and it left no goodbye.
+DIED = "the scheduler running then died without a stop (a kill -9, a crash): it may have started"
 NO_LEADER = "no replica led"
 #: Missed occurrences listed one by one in a gap; more are one line with their count.
 LISTED_PER_GAP = 3
@@ -281,14 +284,21 @@ def _missed(job: Any, moment: dt.datetime, reason: str = NO_SCHEDULER) -> Histor
     )
 
 
-def missed_at_start(spans: Iterable[HeartbeatSpan]) -> Callable[[dt.datetime], str]:
+def missed_at_start(
+    spans: Iterable[HeartbeatSpan], slack: dt.timedelta = dt.timedelta(0)
+) -> Callable[[dt.datetime], str]:
     """Why a start found an occurrence missed: the scheduler before it was stopping then
-    (a span that ended in a goodbye holds it), or none was running."""
+    (a span that ended in a goodbye holds it), it may have been running and died (within
+    `slack` of the last beat of a span without one: see `grace`), or none was running."""
+    spans = list(spans)
     stopped = [(span.first_beat, span.last_beat) for span in spans if span.stopped]
+    died = [(_begin(span), _end(span, slack)) for span in spans if not span.stopped]
 
     def reason(moment: dt.datetime) -> str:
         if any(first <= moment <= last for first, last in stopped):
             return LAST_STOPPING
+        if any(first <= moment <= last for first, last in died):
+            return DIED
         return NO_SCHEDULER
 
     return reason

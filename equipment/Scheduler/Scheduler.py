@@ -36,7 +36,7 @@ from equipment.Scheduler.Coordination.Coordinator import Coordinator
 from equipment.Scheduler.Dispatcher import Dispatcher
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Executors import BackgroundPool
-from equipment.Scheduler.History import NO_LEADER, missed_at_start, missed_rows
+from equipment.Scheduler.History import NO_LEADER, grace, missed_at_start, missed_rows
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.MissedLine import log_missed, state_shows
 from equipment.Scheduler.Presence import Presence
@@ -628,7 +628,9 @@ class Scheduler:
         spans = self.state.spans() if missed else []
         for job in missed:
             log_missed(self.log, job, zone, shows=state_shows(job, spans, zone))
-        self._store_missed(missed, missed_at_start(spans))
+        me = self.schedule.dispatcher.replica  # (its own span says nothing of before it)
+        before = [span for span in spans if span.process_id != me]
+        self._store_missed(missed, missed_at_start(before, grace(self.settings.max_sleep)))
 
     def _log_coordination(self) -> None:
         coordinator: Any = self.coordinator

@@ -136,6 +136,9 @@ def test_a_restart_across_an_occurrence_after_a_crash_counts_it_missed():
     assert runs_at_start(scheduler) == []
     [line] = log.find("missed")
     assert "missed 1 occurrence(s), from 2026-01-05 13:00:00 UTC" in line.message
+    [row] = scheduler.state.history("cleanup:every-10-minutes", limit=1)
+    assert row.outcome == "missed"  # and not for "no scheduler was running":
+    assert row.reason.startswith("the scheduler running then died without a stop")
 
 
 def test_the_start_line_names_a_last_heartbeat_without_a_stop_and_a_job_never_handled():
