@@ -31,6 +31,9 @@ NO_SCHEDULER = "no scheduler was running"
 #: A start's missed row for an occurrence that fell due while the scheduler before it was
 #: stopping (from its stop signal to its goodbye): no new run starts during a stop.
 LAST_STOPPING = "the scheduler was stopping (no new run starts during a stop)"
+#: The same, for one that fell due before that scheduler's stop began, after its last row
+#: of the job: a long run held its loop until then.
+LOOP_HELD = "a long run held the scheduler's loop until its stop (no new run starts then)"
 #: A start's missed row for an occurrence that fell due while the scheduler before it may
 #: still have been running: its last beat was shortly before, and it left no goodbye.
 DIED = "the scheduler running then died without a stop (a kill -9, a crash): it may have started"
@@ -170,25 +173,32 @@ def timeline(
         out.append((deadline + Occurrences.TICK, now))
     for gap_start, gap_end in _minus(gaps(spans, start, now, alive), out):
         lines.extend(missed_in(job, gap_start, gap_end, stored))
-    for tail_start, tail_end in _minus(stop_tails(spans, rows, start), out):
-        lines.extend(missed_in(job, tail_start, tail_end, stored, LAST_STOPPING))
+    for tail_start, tail_end, reason in stop_tails(spans, rows, start):
+        for missed_start, missed_end in _minus([(tail_start, tail_end)], out):
+            lines.extend(missed_in(job, missed_start, missed_end, stored, reason))
     lines.sort(key=lambda line: line.entry.scheduled_at, reverse=True)
     return lines[:limit]
 
 
 def stop_tails(
     spans: list[HeartbeatSpan], rows: list[HistoryEntry], start: dt.datetime
-) -> list[Span]:
-    """Where a scheduler that stopped ran none of the job's occurrences though it was alive:
-    after its newest row of the job (a pass writes the row of every occurrence it comes to)
-    up to its goodbye, as when a long job held the loop until the stop signal came. A stop
-    records every run it began, so what fell due there without a row did not run."""
+) -> list[tuple[dt.datetime, dt.datetime, str]]:
+    """Where a scheduler that stopped ran none of the job's occurrences though it was alive,
+    and why: after its newest row of the job (a pass writes the row of every occurrence it
+    comes to) up to its goodbye, as when a long job held the loop until the stop signal
+    came. A stop records every run it began, so what fell due there without a row did not
+    run. Split where its stop began, when the goodbye says."""
     tails = []
     for span in spans:
         mine = [row.scheduled_at for row in rows if row.replica == span.process_id]
-        if span.stopped and mine:
-            tails.append((max(start, max(mine) + Occurrences.TICK), span.last_beat))
-    return [(a, b) for a, b in tails if a < b]
+        if not (span.stopped and mine):
+            continue
+        first, began = max(start, max(mine) + Occurrences.TICK), span.stop_began
+        if began is not None and first < began:
+            tails.append((first, began, LOOP_HELD))
+            first = began
+        tails.append((first, span.last_beat, LAST_STOPPING))
+    return [(a, b, reason) for a, b, reason in tails if a < b]
 
 
 def stored_lines(state: StateStore, job_id: str, limit: int = 50) -> list[Occurrence]:
@@ -288,15 +298,18 @@ def missed_at_start(
     spans: Iterable[HeartbeatSpan], slack: dt.timedelta = dt.timedelta(0)
 ) -> Callable[[dt.datetime], str]:
     """Why a start found an occurrence missed: the scheduler before it was stopping then
-    (a span that ended in a goodbye holds it), it may have been running and died (within
-    `slack` of the last beat of a span without one: see `grace`), or none was running."""
+    (a span that ended in a goodbye holds it; before its stop began, a long run held it),
+    it may have been running and died (within `slack` of the last beat of a span without
+    one: see `grace`), or none was running."""
     spans = list(spans)
-    stopped = [(span.first_beat, span.last_beat) for span in spans if span.stopped]
+    stopped = [span for span in spans if span.stopped]
     died = [(_begin(span), _end(span, slack)) for span in spans if not span.stopped]
 
     def reason(moment: dt.datetime) -> str:
-        if any(first <= moment <= last for first, last in stopped):
-            return LAST_STOPPING
+        for span in stopped:
+            if span.first_beat <= moment <= span.last_beat:
+                began = span.stop_began
+                return LOOP_HELD if began is not None and moment < began else LAST_STOPPING
         if any(first <= moment <= last for first, last in died):
             return DIED
         return NO_SCHEDULER

@@ -148,7 +148,8 @@ def resume(
     late: dt.timedelta = dt.timedelta(0),
 ) -> Resumption:
     """Continue a job's stored grid (or start one at `now`), applying its catch-up rule.
-    An occurrence due now is not missed, nor one due at most `late` ago: it runs late."""
+    The latest occurrence due, if due now or at most `late` ago, is not missed: it runs
+    (late); the ones before it are missed."""
     if stored is None or stored.fingerprint != fingerprint:
         return Resumption(now, trigger.anchored(now).first(now), redefined=stored is not None)
     anchored = trigger.anchored(stored.anchor)
@@ -157,8 +158,8 @@ def resume(
     else:
         due = anchored.next_after(stored.last_scheduled)
     cutoff = now - late  # an occurrence from here on is due, not missed
-    if due >= cutoff:
-        return Resumption(stored.anchor, due)
+    if due >= cutoff and (due > now or anchored.next_after(due) > now):
+        return Resumption(stored.anchor, due)  # none missed: at most one due, and in time
     last = latest_due(anchored, due, now)
     due_now = last if last >= cutoff else None  # it runs, after any caught up
     if due_now is not None:

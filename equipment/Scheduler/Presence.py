@@ -190,11 +190,12 @@ class Presence:
         except Exception as error:
             self._failed(error)
 
-    def leave(self, goodbye: bool = True) -> None:
+    def leave(self, goodbye: bool = True, stop_began: dt.datetime | None = None) -> None:
         """The process stops: no more heartbeats. With `goodbye`, a last one ends the span
-        as a stop (it promises that every run this process began is recorded: a start
-        soon after runs an occurrence due meanwhile, `Schedule.RESTART_LATE`); without it
-        (run records the store did not take) the span ends as a crash's does."""
+        as a stop begun at `stop_began` (default: now). It promises that every run this
+        process began is recorded: a start soon after runs what fell due meanwhile
+        (`Handover`). Without it (run records the store did not take) the span ends as a
+        crash's does."""
         self._watch_stop = True
         self._watch_look.set()
         if self._watch is not None:
@@ -205,6 +206,7 @@ class Presence:
         if goodbye:
             with self._lock:
                 now = self.clock.now()
+                self.me.stopping_since = stop_began or now
                 self._write(now, None, now)  # the span's end: when this process stopped
         try:
             self.state.forget(self.me.process_id)

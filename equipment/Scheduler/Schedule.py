@@ -23,7 +23,7 @@ import schedule
 
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
-from equipment.Scheduler import Occurrences
+from equipment.Scheduler import Handover, Occurrences
 from equipment.Scheduler.Clock import Clock, SystemClock
 from equipment.Scheduler.CollectorPause import CollectorPause
 from equipment.Scheduler.Dispatcher import Dispatcher
@@ -37,18 +37,9 @@ from equipment.Scheduler.Occurrences import CatchUp
 from equipment.Scheduler.Pauses import Pauses
 from equipment.Scheduler.RunRecord import UNRECORDED, RunRecord
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
-from equipment.Scheduler.State.StateStore import MISSED, JobState, StateStore
+from equipment.Scheduler.State.StateStore import MISSED, HeartbeatSpan, JobState, StateStore
 from equipment.Scheduler.Zones import TzLike, format_instant, local_zone, resolve_zone, to_local
 
-#: At a takeover, an occurrence due at most this long ago runs now, late, instead of counting
-#: as missed: a clean handover (the leader gives back what it claimed ahead, releases the
-#: lease, a standby polling every 0.5 s takes it) leaves a gap of about half a second.
-TAKEOVER_LATE = dt.timedelta(seconds=1)
-#: At a start, the same, when the scheduler before stopped cleanly (its last heartbeat is a
-#: goodbye: every run it began is recorded, so none of these ran): a restart (a deploy, a
-#: `systemctl restart`) that spans an occurrence's instant does not lose it. After a crash,
-#: nothing: the occurrence may have been running when the process died.
-RESTART_LATE = TAKEOVER_LATE
 _UPSTREAM_RUN_PENDING = schedule.Scheduler.run_pending
 _JOB_RUN = Job.run
 _CANCEL = schedule.CancelJob
@@ -267,13 +258,14 @@ class Schedule(schedule.Scheduler):
         return self._stored
 
     def _restart_late(self) -> dt.timedelta:
-        """How late an occurrence may run at this start (`RESTART_LATE` after a clean stop,
-        else none); read once, at the first registration."""
+        """How late an occurrence may run at this start (see `Handover`); read once, at
+        the first registration."""
         if self._late is None:
-            others = [s for s in self.state.spans() if s.process_id != self.dispatcher.replica]
-            last = max(others, key=lambda span: span.last_beat, default=None)
-            self._late = RESTART_LATE if last is not None and last.stopped else dt.timedelta(0)
+            self._late = Handover.late_at_start(self._others_spans(), self.clock.now())
         return self._late
+
+    def _others_spans(self) -> list[HeartbeatSpan]:
+        return [s for s in self.state.spans() if s.process_id != self.dispatcher.replica]
 
     def _earlier_window_open(self, job: Job) -> bool:
         """`until(timedelta)`: whether the stored window of the scheduler that ran `job`
@@ -378,6 +370,7 @@ class Schedule(schedule.Scheduler):
         claimed = claimed or {}
         missed = []
         self.unrecorded_claims = []
+        late = Handover.late_at_takeover(self._others_spans(), self.clock.now())
         for job in list(self._by_id.values()):
             if isinstance(job, Job):
                 before = self._stored.get(job.id)
@@ -388,7 +381,7 @@ class Schedule(schedule.Scheduler):
                             job.id, stored.last_scheduled, stored.epoch, MISSED, UNRECORDED
                         )
                     )
-                self._resume(job, stored, TAKEOVER_LATE)
+                self._resume(job, stored, late)
                 if stored is None:  # the shared state was lost (a Redis without persistence)
                     self._unsynced.append(job)
                 if job.window_opened is not None:  # the window that counts is this one's

@@ -139,6 +139,7 @@ class Scheduler:
         self._metrics: Any = None
         self._wake = Wakeup()
         self._should_exit = False
+        self._stop_began: dt.datetime | None = None  # when stop() was first called
         self._collect_only = False
         self._loop_entered = False
         self._run_depth = 0
@@ -212,6 +213,8 @@ class Scheduler:
 
     def stop(self) -> None:
         """Stop as a signal would: no new runs start, the loop returns."""
+        if self._stop_began is None:  # (kept with the goodbye: see Handover)
+            self._stop_began = self.clock.now()
         self.lifecycle.phase = Phase.HALTED
         self.should_exit = True
 
@@ -319,7 +322,8 @@ class Scheduler:
             self._give_back_claims()
             # A goodbye says every run began here is recorded: not while some records are
             # not (a start soon after would run their occurrences again).
-            self._presence.leave(goodbye=not self._writer.pending)
+            self._presence.leave(goodbye=not self._writer.pending, stop_began=self._stop_began)
+            self._stop_began = None
             self.coordinator.close()  # after the records: the next leader reads them
             if self._metrics is not None:
                 self._metrics.close()
@@ -504,7 +508,7 @@ class Scheduler:
         that goes on after it: no lease held with no loop to run the jobs (a standby leads
         at once), no threads, no heartbeat of a running replica, the signal handlers as they
         were. No goodbye: its span must not tell the next start that the scheduler before
-        it stopped cleanly (`Schedule.RESTART_LATE`); that one may have crashed."""
+        it stopped cleanly (`Handover`); that one may have crashed."""
         if self._metrics is not None:
             self._metrics.close()
             self._metrics = None

@@ -252,10 +252,13 @@ def _what_happened(
 
 
 def _stopping_at(span: HeartbeatSpan, target: dt.datetime, question: Question) -> bool:
-    """Whether `target` fell in the last `shutdown_grace` (and a second) of a process that
-    said goodbye: its stop, where the running job finishes and nothing new starts."""
-    stop_began = span.last_beat - dt.timedelta(seconds=question.shutdown_grace + 1)
-    return stop_began <= target
+    """Whether `target` fell in the stop of a process that said goodbye, where the running
+    job finishes and nothing new starts: from when its goodbye says the stop began (else
+    its last `shutdown_grace` and a second)."""
+    began = span.stop_began
+    if began is None:
+        began = span.last_beat - dt.timedelta(seconds=question.shutdown_grace + 1)
+    return began <= target
 
 
 def _outcome(row: HistoryEntry, zone: dt.tzinfo) -> str:

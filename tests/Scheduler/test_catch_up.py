@@ -141,6 +141,80 @@ def test_a_restart_across_an_occurrence_after_a_crash_counts_it_missed():
     assert row.reason.startswith("the scheduler running then died without a stop")
 
 
+def restart_after_a_long_stop(register, gap: float) -> Scheduler:
+    """A scheduler that ran up to 12:59:50, whose stop began then and took 12 s (a job it
+    was finishing held it), and the next one, started `gap` seconds after its goodbye."""
+    state = MemoryStateStore()
+    began = START + HOUR - dt.timedelta(seconds=10)
+    run_until(start(state, START, register), began)
+    bye = began + dt.timedelta(seconds=12)
+    state.heartbeat(ProcessInfo("h", 1, START, START))  # its span: 12:00 to its goodbye
+    state.heartbeat(ProcessInfo("h", 1, START, bye, next_beat_by=bye, stopping_since=began))
+    return start(state, bye + dt.timedelta(seconds=gap), register, log=MemoryLogger())
+
+
+def test_a_restart_right_after_a_long_stop_runs_what_fell_due_during_the_stop():
+    """A deploy whose SIGTERM came while a job ran: the old scheduler started nothing more
+    and said goodbye 12 s later, once that job ended. 13:00 fell due during its stop, 2.4
+    s before the new one started: it ran nowhere, so it runs now, late."""
+    scheduler = restart_after_a_long_stop(every_ten_minutes, gap=0.4)
+
+    assert runs_at_start(scheduler) == ["cleanup:every-10-minutes@2026-01-05T13:00:00Z"]
+    assert scheduler.log.find("missed") == []
+
+
+def test_a_supervisors_restart_seconds_after_a_stop_runs_what_fell_due_in_between():
+    """Stopped at 12:59:58, started again 7 s later (a systemd restart, a new container):
+    13:00 ran nowhere, and runs, 5 s late."""
+    state = MemoryStateStore()
+    bye = START + HOUR - dt.timedelta(seconds=2)
+    run_until(start(state, START, every_ten_minutes), bye)
+    state.heartbeat(ProcessInfo("h", 1, START, bye, next_beat_by=bye, stopping_since=bye))
+    back = start(state, bye + dt.timedelta(seconds=7), every_ten_minutes)
+
+    assert runs_at_start(back) == ["cleanup:every-10-minutes@2026-01-05T13:00:00Z"]
+
+
+def test_after_a_long_stop_only_the_latest_occurrence_runs_and_the_rest_are_missed():
+    def every_second(schedule) -> None:
+        schedule.every().second.name("tick").do(jobs.cleanup)
+
+    scheduler = restart_after_a_long_stop(every_second, gap=0.4)
+
+    assert runs_at_start(scheduler) == ["tick@2026-01-05T13:00:02Z"]  # the goodbye's second
+    [line] = scheduler.log.find("missed")
+    assert "missed 12 occurrence(s), from 2026-01-05 12:59:50 UTC" in line.message
+    rows = scheduler.state.history("tick", limit=4)
+    assert [(r.scheduled_at.second, r.outcome) for r in rows][:2] == [(2, "success"), (1, "missed")]
+    assert rows[1].reason == LAST_STOPPING
+
+
+def test_a_start_long_after_a_stop_misses_what_fell_due_during_that_stop():
+    """Not a restart but a downtime (30 s after the goodbye): the catch-up rule decides."""
+    scheduler = restart_after_a_long_stop(every_ten_minutes, gap=30)
+
+    assert runs_at_start(scheduler) == []
+    assert scheduler.log.find("missed 1 occurrence(s), from 2026-01-05 13:00:00 UTC")
+
+
+def test_a_goodbye_says_when_the_stop_began_though_a_job_held_it_longer():
+    state = MemoryStateStore()
+    scheduler = start(state, START, lambda schedule: None)
+
+    def long_job() -> None:
+        scheduler.stop()  # a SIGTERM arrives as it runs; it takes 7 s more
+        scheduler.clock.advance(7)
+
+    scheduler.schedule.every(10).seconds.name("long").do(long_job)
+    scheduler.run()
+
+    [span] = state.spans()
+    assert span.stopped
+    assert (span.stop_began, span.last_beat) == (
+        START + dt.timedelta(seconds=10), START + dt.timedelta(seconds=17)
+    )
+
+
 def test_the_start_line_names_a_last_heartbeat_without_a_stop_and_a_job_never_handled():
     state = MemoryStateStore()
     first = start(state, START, lambda s: s.every().hour.do(jobs.cleanup))

@@ -443,3 +443,30 @@ def test_occurrences_due_while_a_job_held_a_stopping_scheduler_are_missed_lines(
     stopping = "the scheduler was stopping (no new run starts during a stop)"
     assert [missed.get(START + dt.timedelta(seconds=s)) for s in (15, 20, 25)] == [stopping] * 3
     assert missed.get(START + dt.timedelta(seconds=30)) == "no scheduler was running"
+
+
+def test_a_goodbye_that_says_when_its_stop_began_tells_a_held_loop_from_the_stop() -> None:
+    """The same, with the goodbye telling when the stop began (12:00:22): what fell due
+    before then waited for the long run, what fell due after, for the stop; why agrees."""
+    from equipment.Scheduler.History import LOOP_HELD
+    from equipment.Scheduler.RunRecord import RunRecord
+
+    scheduler, job = five_seconds()
+    stopped = ProcessInfo("h", 1, START, START)
+    scheduler.state.heartbeat(stopped)
+    scheduler.state.record([RunRecord.skipped(
+        "often", START + dt.timedelta(seconds=5), "", "success", "", stopped.process_id
+    )])
+    stopped.heartbeat_at = stopped.next_beat_by = START + dt.timedelta(seconds=27)
+    stopped.stopping_since = START + dt.timedelta(seconds=22)
+    scheduler.state.heartbeat(stopped)
+    now = START + dt.timedelta(seconds=28)
+
+    lines = timeline(job, scheduler.state, now, max_sleep=30)
+
+    missed = {line.entry.scheduled_at.second: line.entry.reason for line in lines
+              if line.entry.outcome == "missed"}
+    stopping = "the scheduler was stopping (no new run starts during a stop)"
+    assert missed == {10: LOOP_HELD, 15: LOOP_HELD, 20: LOOP_HELD, 25: stopping}
+    assert "was stopping" in why(scheduler, job, START + dt.timedelta(seconds=25), now)
+    assert "was stopping" not in why(scheduler, job, START + dt.timedelta(seconds=20), now)

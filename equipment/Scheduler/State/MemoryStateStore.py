@@ -68,13 +68,14 @@ class MemoryStateStore(StateStore):
 
     def heartbeat(self, process: ProcessInfo) -> None:
         with self._lock:
-            self._processes[process.process_id] = replace(process)
+            self._processes[process.process_id] = replace(process, stopping_since=None)
             span = self._spans.get(process.process_id)
             if span is None:
                 span = HeartbeatSpan(process.process_id, process.heartbeat_at, process.heartbeat_at)
                 self._spans[process.process_id] = span
             span.last_beat = max(span.last_beat, process.heartbeat_at)
             span.stopped = process.says_goodbye
+            span.stop_began = process.stopping_since if span.stopped else None
 
     def processes(self) -> list[ProcessInfo]:
         with self._lock:

@@ -65,6 +65,8 @@ _PROCESS_TIMES = ("started_at", "heartbeat_at", "running_since")
 #: ProcessInfo's fields that older versions do not know: kept in `processes:more`.
 _NEWER_FIELDS = ("next_beat_by", "pid_namespace")
 _NEWER_TIMES = ("next_beat_by",)
+#: ProcessInfo's fields kept with its span, not with the process.
+_SPAN_FIELDS = ("stopping_since",)
 
 
 class RedisStateStore(StateStore):
@@ -219,7 +221,7 @@ class RedisStateStore(StateStore):
 
     def heartbeat(self, process: ProcessInfo) -> None:
         beat = process.heartbeat_at.astimezone(dt.UTC).isoformat()
-        info = _dump(process, _PROCESS_TIMES, leave_out=_NEWER_FIELDS)
+        info = _dump(process, _PROCESS_TIMES, leave_out=_NEWER_FIELDS + _SPAN_FIELDS)
         more = _encode({name: getattr(process, name) for name in _NEWER_FIELDS}, _NEWER_TIMES)
         with self.connection.pipeline() as pipe:
             pipe.hset(self.processes_key, process.process_id, info)
@@ -227,7 +229,9 @@ class RedisStateStore(StateStore):
             pipe.hsetnx(self.first_beats_key, process.process_id, beat)  # opens the span
             pipe.hset(self.last_beats_key, process.process_id, beat)  # extends it
             if process.says_goodbye:  # and ends it
-                pipe.hset(self.stopped_key, process.process_id, "1")
+                # When its stop began ("1": not told, as versions before this one wrote).
+                began = process.stopping_since
+                pipe.hset(self.stopped_key, process.process_id, _utc_text(began) if began else "1")
             else:
                 pipe.hdel(self.stopped_key, process.process_id)
             pipe.execute()
@@ -248,7 +252,13 @@ class RedisStateStore(StateStore):
         lasts = self.connection.hgetall(self.last_beats_key)
         stopped = self.connection.hgetall(self.stopped_key)
         spans = [
-            HeartbeatSpan(_text(key), _time(first), _time(lasts[key]), key in stopped)
+            HeartbeatSpan(
+                _text(key),
+                _time(first),
+                _time(lasts[key]),
+                key in stopped,
+                _stop_began(stopped.get(key)),
+            )
             for key, first in firsts.items()
             if key in lasts
         ]
@@ -351,3 +361,9 @@ def _refused(error: BaseException, location: str) -> StateStoreError:
         f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error}); it "
         f"is at {location}{denied}"
     )
+
+
+def _stop_began(stopped: bytes | str | None) -> dt.datetime | None:
+    """A span's stored stop mark: when its stop began, or None ("1": not told)."""
+    text = None if stopped is None else _text(stopped)
+    return None if text in (None, "1") else _time(text)

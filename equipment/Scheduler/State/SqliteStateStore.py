@@ -27,7 +27,7 @@ from equipment.Scheduler.State.StateStore import (
 
 #: 'EQPT': marks the file as ours, so a foreign database is never written into.
 APPLICATION_ID = 0x45515054
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: How long a write waits for another process's transaction before giving up for this pass.
 BUSY_TIMEOUT_MS = 200
 
@@ -76,6 +76,7 @@ MIGRATIONS = (
     "ALTER TABLE processes ADD COLUMN next_beat_by TEXT",  # version 3
     "ALTER TABLE processes ADD COLUMN pid_namespace TEXT",
     "ALTER TABLE spans ADD COLUMN stopped INTEGER NOT NULL DEFAULT 0",  # version 4
+    "ALTER TABLE spans ADD COLUMN stop_began TEXT",  # version 5
 )
 
 SCHEMA = f"""
@@ -134,7 +135,8 @@ CREATE TABLE IF NOT EXISTS spans (
     process_id TEXT PRIMARY KEY,
     first_beat TEXT NOT NULL,
     last_beat TEXT NOT NULL,
-    stopped INTEGER NOT NULL DEFAULT 0
+    stopped INTEGER NOT NULL DEFAULT 0,
+    stop_began TEXT
 );
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -337,12 +339,16 @@ class SqliteStateStore(StateStore):
                     _text(process.next_beat_by), process.pid_namespace,
                 ),
             )
-            beat = _text(process.heartbeat_at)
+            beat, stopped = _text(process.heartbeat_at), process.says_goodbye
             self._db.execute(
-                "INSERT INTO spans (process_id, first_beat, last_beat, stopped) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
-                "last_beat = MAX(last_beat, excluded.last_beat), stopped = excluded.stopped",
-                (process.process_id, beat, beat, int(process.says_goodbye)),
+                "INSERT INTO spans (process_id, first_beat, last_beat, stopped, stop_began) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(process_id) DO UPDATE SET "
+                "last_beat = MAX(last_beat, excluded.last_beat), stopped = excluded.stopped, "
+                "stop_began = excluded.stop_began",
+                (
+                    process.process_id, beat, beat, int(stopped),
+                    _text(process.stopping_since) if stopped else None,
+                ),
             )
 
     def processes(self) -> list[ProcessInfo]:
@@ -427,13 +433,13 @@ class SqliteStateStore(StateStore):
     def spans(self, after: dt.datetime | None = None) -> list[HeartbeatSpan]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT process_id, first_beat, last_beat, stopped FROM spans "
+                "SELECT process_id, first_beat, last_beat, stopped, stop_began FROM spans "
                 "WHERE last_beat >= ? ORDER BY first_beat",
                 (_text(after) if after is not None else "",),
             ).fetchall()
         return [
-            HeartbeatSpan(pid, _time(first), _time(last), bool(stopped))
-            for pid, first, last, stopped in rows
+            HeartbeatSpan(pid, _time(first), _time(last), bool(stopped), _time(began))
+            for pid, first, last, stopped, began in rows
         ]
 
     def db_mode(self) -> str:

@@ -164,6 +164,9 @@ class HeartbeatSpan:
     #: The last beat was the process's goodbye (a stop): it ran nothing after it. Without
     #: one (a crash, a kill) it may have run until its next beat was due.
     stopped: bool = False
+    #: With a goodbye: when the stop began (its signal); no run started from then on,
+    #: though one it was finishing kept it alive. None: not stopped, or not told.
+    stop_began: dt.datetime | None = None
 
 
 @dataclass
@@ -188,6 +191,9 @@ class ProcessInfo:
     #: Its pid namespace (Linux), so that only a process in the same one reads `pid` as
     #: a pid: a sidecar in a pod shares the host name, not the pids (None: unknown).
     pid_namespace: str | None = None
+    #: In its goodbye: when its stop began. Kept with its span (`HeartbeatSpan.stop_began`),
+    #: not with the process, whose record the goodbye removes.
+    stopping_since: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.process_id:

@@ -155,6 +155,7 @@ def test_a_version_3_file_gets_the_spans_stopped_column(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     db.executescript(
         """
+        ALTER TABLE spans DROP COLUMN stop_began;
         ALTER TABLE spans DROP COLUMN stopped;
         INSERT INTO spans VALUES ('p', '2026-03-01T12:00:00+00:00', '2026-03-01T12:05:00+00:00');
         PRAGMA user_version = 3;
@@ -166,6 +167,38 @@ def test_a_version_3_file_gets_the_spans_stopped_column(tmp_path: Path) -> None:
 
     assert [(span.process_id, span.stopped) for span in store.spans()] == [("p", False)]
     store.close()
+
+
+def test_a_version_4_file_gets_the_spans_stop_began_column(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    SqliteStateStore(path).close()
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        ALTER TABLE spans DROP COLUMN stop_began;
+        INSERT INTO spans VALUES ('p', '2026-03-01T12:00:00+00:00', '2026-03-01T12:05:00+00:00', 1);
+        PRAGMA user_version = 4;
+        """
+    )
+    db.close()
+
+    store = SqliteStateStore(path)
+
+    assert [(span.stopped, span.stop_began) for span in store.spans()] == [(True, None)]
+    store.close()
+
+
+def test_a_goodbye_keeps_when_the_stop_began_with_the_span(store: StateStore) -> None:
+    began = T0 + dt.timedelta(seconds=3)
+    store.heartbeat(ProcessInfo("host", 1, T0, T0))
+    assert [span.stop_began for span in store.spans()] == [None]
+    bye = T0 + dt.timedelta(seconds=9)
+    store.heartbeat(ProcessInfo("host", 1, T0, bye, next_beat_by=bye, stopping_since=began))
+
+    [span] = store.spans()
+
+    assert (span.stopped, span.stop_began, span.last_beat) == (True, began, bye)
+    assert [process.stopping_since for process in store.processes()] == [None]
 
 
 def test_heartbeat_carries_the_running_job_and_leadership(store: StateStore) -> None:
@@ -248,7 +281,7 @@ def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     assert store.processes()[0].leader is True
     assert store.processes()[0].next_beat_by is None  # no promise: late from its beat
     assert len(store.history("a")) == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5
     store.close()
 
 
@@ -263,7 +296,7 @@ def test_a_migration_cut_short_is_finished_not_refused(tmp_path: Path) -> None:
     SqliteStateStore(path).close()
 
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 5
     assert [row[1] for row in db.execute("PRAGMA table_info(spans)")].count("stopped") == 1
     columns = [row[1] for row in db.execute("PRAGMA table_info(processes)")]
     assert columns.count("running_job") == 1 and "leader" in columns

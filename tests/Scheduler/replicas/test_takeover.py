@@ -312,3 +312,28 @@ def test_a_replica_whose_start_fails_hands_the_lead_over_at_once(
     # No goodbye: the scheduler before it may have crashed, so no start after it may take
     # the last stop for a clean one (and run an occurrence late that was run already).
     assert [span.stopped for span in state.spans()] == [False]
+
+
+def test_what_fell_due_while_the_leader_finished_a_job_at_its_stop_runs_on_the_next(
+    replica, clock
+):
+    """A rolling deploy's SIGTERM while a job runs: the leader starts nothing more, and
+    hands over only when that job ends, 5 s later. The :30 occurrence fell due meanwhile;
+    the standby that takes the lead half a second after runs it, late, not missed."""
+    a, b = replica("a:1"), replica("b:2")
+
+    def long_job() -> None:
+        a.stop()  # the SIGTERM comes as it runs
+        clock.advance(5)
+
+    a.schedule.every().minute.at(":29").name("long").do(long_job)
+    run_for(clock, 28, a, b)  # a ran :10 and :20
+    a.run()  # 12:00:29: the long job; stopped and handed over at 12:00:34
+    clock.advance(0.5)
+    b.coordinator.step()
+    b.tick()
+
+    assert [(who, run_id[-3:]) for who, run_id in history(b)] == [
+        ("a:1", "10Z"), ("a:1", "20Z"), ("b:2", "30Z")
+    ]
+    assert not b.log.find("missed")
