@@ -44,6 +44,6 @@ class Pauses:
     def _read(self, now: float) -> None:
         self._read_at = now
         try:
-            self._paused = self.state.paused()  # a copy: job ID -> since when
+            self._paused = self.state.paused()  # job ID -> since when, read-only
         except Exception:
             pass  # keep the last known set; the store's own failure is logged on write

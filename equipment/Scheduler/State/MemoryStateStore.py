@@ -7,6 +7,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from equipment.Scheduler.RunRecord import RunRecord
@@ -35,7 +36,9 @@ class MemoryStateStore(StateStore):
         # simulates a year of a 1-second job holds 1,000 rows per job, not 31 million.
         # Rows are `history_row` tuples, made `HistoryEntry`s when read.
         self._history: dict[str, deque[tuple[Any, ...]]] = {}
-        self._paused: dict[str, dt.datetime] = {}
+        # Replaced whole on each pause or resume, never changed in place: read (every
+        # simulated second of a test) without a lock or a copy.
+        self._paused: Mapping[str, dt.datetime] = MappingProxyType({})
         self._windows: dict[str, dt.datetime] = {}
         self._spans: dict[str, HeartbeatSpan] = {}
         self._lock = threading.Lock()
@@ -107,14 +110,15 @@ class MemoryStateStore(StateStore):
 
     def set_paused(self, job_id: str, paused: bool, now: dt.datetime) -> None:
         with self._lock:
+            changed = dict(self._paused)
             if paused:
-                self._paused.setdefault(job_id, now)
+                changed.setdefault(job_id, now)
             else:
-                self._paused.pop(job_id, None)
+                changed.pop(job_id, None)
+            self._paused = MappingProxyType(changed)
 
-    def paused(self) -> dict[str, dt.datetime]:
-        with self._lock:
-            return dict(self._paused)
+    def paused(self) -> Mapping[str, dt.datetime]:
+        return self._paused
 
     def open_windows(self, ends: Mapping[str, dt.datetime]) -> None:
         with self._lock:

@@ -297,8 +297,8 @@ class StateStore(ABC):
         """Pause a job (its occurrences are skipped, on every process) or resume it."""
 
     @abstractmethod
-    def paused(self) -> dict[str, dt.datetime]:
-        """The paused jobs: job ID -> since when."""
+    def paused(self) -> Mapping[str, dt.datetime]:
+        """The paused jobs: job ID -> since when (read-only: a store may share it)."""
 
     @abstractmethod
     def open_windows(self, ends: Mapping[str, dt.datetime]) -> None:
