@@ -295,12 +295,14 @@ def _missed(job: Any, moment: dt.datetime, reason: str = NO_SCHEDULER) -> Histor
 
 
 def missed_at_start(
-    spans: Iterable[HeartbeatSpan], slack: dt.timedelta = dt.timedelta(0)
+    spans: Iterable[HeartbeatSpan],
+    slack: dt.timedelta = dt.timedelta(0),
+    otherwise: str = NO_SCHEDULER,
 ) -> Callable[[dt.datetime], str]:
     """Why a start found an occurrence missed: the scheduler before it was stopping then
     (a span that ended in a goodbye holds it; before its stop began, a long run held it),
     it may have been running and died (within `slack` of the last beat of a span without
-    one: see `grace`), or none was running."""
+    one: see `grace`), or `otherwise` (none was running)."""
     spans = list(spans)
     stopped = [span for span in spans if span.stopped]
     died = [(_begin(span), _end(span, slack)) for span in spans if not span.stopped]
@@ -312,7 +314,7 @@ def missed_at_start(
                 return LOOP_HELD if began is not None and moment < began else LAST_STOPPING
         if any(first <= moment <= last for first, last in died):
             return DIED
-        return NO_SCHEDULER
+        return otherwise
 
     return reason
 

@@ -404,7 +404,10 @@ class Scheduler:
         )
         for job in missed:
             log_missed(self.log, job, self.schedule.zone, "while no replica led")
-        self._store_missed(missed, lambda _: NO_LEADER)
+        # Those of a leader's stop fell due while it finished a job (a handover): not for
+        # want of a leader.
+        stops = [span for span in self.state.spans() if span.stopped] if missed else []
+        self._store_missed(missed, missed_at_start(stops, otherwise=NO_LEADER))
         # This process's own claims are not a dead leader's: a run still going here, or a
         # record waiting for the store to take it (a leader may lose and retake the lease).
         dispatcher = self.schedule.dispatcher

@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from equipment.Log.MemoryLogger import MemoryLogger
+from equipment.Scheduler.History import LAST_STOPPING
 from equipment.Scheduler.Scheduler import Scheduler
 from equipment.Scheduler.State.RedisStateStore import RedisStateStore
 
@@ -337,3 +338,24 @@ def test_what_fell_due_while_the_leader_finished_a_job_at_its_stop_runs_on_the_n
         ("a:1", "10Z"), ("a:1", "20Z"), ("b:2", "30Z")
     ]
     assert not b.log.find("missed")
+
+
+def test_after_a_long_stop_of_the_leader_the_next_runs_the_latest_and_says_why_not_the_rest(
+    replica, clock
+):
+    a, b = replica("a:1"), replica("b:2")
+
+    def long_job() -> None:
+        a.stop()
+        clock.advance(15)  # :30 and :40 fall due meanwhile
+
+    a.schedule.every().minute.at(":29").name("long").do(long_job)
+    run_for(clock, 28, a, b)
+    a.run()
+    clock.advance(0.5)
+    b.coordinator.step()
+    b.tick()
+
+    rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
+    assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
+    assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
