@@ -149,7 +149,10 @@ def _job_row(
         next_run = format_instant(job.next_run_at, zone)
     if stored is None and not next_run.endswith(IF_STARTED_NOW):
         next_run += IF_STARTED_NOW  # no scheduler has anchored its grid yet
-    row = (job.id, job.describe(), zone_name(zone), next_run)
+    schedule = job.describe()
+    if job.deadline is not None and job.window_opened is None:  # (a window: see next run)
+        schedule += f", until {format_instant(job.deadline, zone)}"
+    row = (job.id, schedule, zone_name(zone), next_run)
     paused = "" if paused_since is None else f"since {format_instant(paused_since, zone)}"
     if stored is None or stored.last_run_id is None:
         return (*row, "never", "", paused)

@@ -621,11 +621,13 @@ class Scheduler:
             },
         )
         for job in sorted(jobs):
+            deadline = job.deadline
             self.log.info(
-                "  %s: %s, next run %s",
+                "  %s: %s, next run %s%s",
                 job.id,
                 job.describe(),
                 format_instant(job.next_run_at, job.trigger.zone),  # as list shows it
+                "" if deadline is None else f", until {format_instant(deadline, job.trigger.zone)}",
                 extra={"job_id": job.id},
             )
         if self.coordinated:

@@ -204,6 +204,18 @@ WINDOWED_PROJECT = STATEFUL_PROJECT.replace(
 )
 
 
+def test_list_shows_an_until_deadline_beside_the_schedule(tmp_path, monkeypatch):
+    write_app(tmp_path, monkeypatch, STATEFUL_PROJECT.replace(
+        'every(10).minutes.name("fine")', 'every(10).minutes.until("2026-04-01 00:00").name("fine")'
+    ))
+
+    result = invoke("list")
+
+    by_id = {line.split()[0]: line for line in result.output.splitlines()[2:]}
+    assert "every 10 minutes, until 2026-04-01 00:00:00 UTC (2026-04-01T00:00:00Z)" in by_id["fine"]
+    assert "until" not in by_id["broken"]
+
+
 @pytest.mark.parametrize(
     ("minutes", "beats", "next_run"),
     [

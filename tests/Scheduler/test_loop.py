@@ -76,14 +76,17 @@ def test_tick_runs_due_jobs_and_returns_their_records(scheduler, clock):
 
 def test_startup_is_logged_with_every_job(scheduler, log):
     scheduler.schedule.every().day.at("03:00").name("nightly").do(lambda: None)
+    scheduler.schedule.every().hour.until("2026-02-01 00:00").name("promo").do(lambda: None)
     scheduler.should_exit = True
     scheduler.run()
 
     messages = log.messages()
     assert messages[0].startswith(
-        "Scheduler starting: 1 job(s), time zone UTC, queue sync, state memory, pid "
+        "Scheduler starting: 2 job(s), time zone UTC, queue sync, state memory, pid "
     )
-    assert "nightly: every day at 03:00:00 (UTC), next run 2026-01-06 03:00:00 UTC" in messages[1]
+    nightly, promo = sorted(messages[1:3], key=lambda line: "promo" in line)
+    assert "nightly: every day at 03:00:00 (UTC), next run 2026-01-06 03:00:00 UTC" in nightly
+    assert promo.endswith(", until 2026-02-01 00:00:00 UTC (2026-02-01T00:00:00Z)")
     assert messages[-1] == "Scheduler stopped"
 
 
