@@ -42,11 +42,13 @@ def late_at_start(spans: Iterable[HeartbeatSpan], now: dt.datetime) -> dt.timede
 
 
 def late_at_takeover(spans: Iterable[HeartbeatSpan], now: dt.datetime) -> dt.timedelta:
-    """At a takeover: the spans of the other replicas (standbys beat on: the leader that
-    just stopped is the newest goodbye, not the newest span)."""
-    stopped = [span for span in spans if span.stopped]
-    last = max(stopped, key=lambda span: span.last_beat, default=None)
-    return LATE if last is None else _after_goodbye(last, now)
+    """At a takeover: the spans of the other replicas. Standbys beat on, and one may stop
+    after the leader did (a rolling deploy stops them all): the leader's goodbye is not
+    the newest one, so the window is that of the recent goodbye whose stop began first.
+    A larger one runs nothing twice: the leader's claims keep what it began its own."""
+    return max(
+        (_after_goodbye(span, now) for span in spans if span.stopped), default=LATE
+    )
 
 
 def _after_goodbye(span: HeartbeatSpan, now: dt.datetime) -> dt.timedelta:

@@ -359,3 +359,36 @@ def test_after_a_long_stop_of_the_leader_the_next_runs_the_latest_and_says_why_n
     rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
     assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
     assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
+
+
+def standby_says_goodbye(state, name: str, since: dt.datetime, at: dt.datetime) -> None:
+    """A standby of the replicas (not under test) that beat from `since` and stopped at
+    `at`, as its `Presence` writes it: a quick stop, nothing to finish."""
+    from equipment.Scheduler.State.StateStore import ProcessInfo
+
+    state.heartbeat(ProcessInfo("s", 3, since, since, name))
+    state.heartbeat(ProcessInfo("s", 3, since, at, name, next_beat_by=at, stopping_since=at))
+
+
+def test_a_standby_stopping_after_the_leader_does_not_shorten_the_handover(replica, clock):
+    """A rolling deploy stops the leader (which finishes a long job first) and a standby,
+    which says goodbye just after it: the goodbye that tells what the handover may run is
+    the leader's, whose stop began 15 s before; :40 fell due in it and ran nowhere."""
+    a, b = replica("a:1"), replica("b:2")
+
+    def long_job() -> None:
+        a.stop()
+        clock.advance(15)  # :30 and :40 fall due meanwhile
+
+    a.schedule.every().minute.at(":29").name("long").do(long_job)
+    run_for(clock, 28, a, b)
+    a.run()  # 12:00:29 to 12:00:44
+    standby_says_goodbye(b.state, "s:3", clock.now() - dt.timedelta(seconds=40), clock.now())
+    clock.advance(0.5)
+    b.coordinator.step()
+    b.tick()
+
+    rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
+    assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
+    assert rows[30].outcome == "missed"
+
