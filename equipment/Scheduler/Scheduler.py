@@ -36,7 +36,13 @@ from equipment.Scheduler.Coordination.Coordinator import Coordinator
 from equipment.Scheduler.Dispatcher import Dispatcher
 from equipment.Scheduler.Errors import SchedulerError
 from equipment.Scheduler.Executors import BackgroundPool
-from equipment.Scheduler.History import NO_LEADER, grace, missed_at_start, missed_rows
+from equipment.Scheduler.History import (
+    LISTED_PER_GAP,
+    NO_LEADER,
+    grace,
+    missed_at_start,
+    missed_rows,
+)
 from equipment.Scheduler.Lifecycle import Lifecycle, Phase
 from equipment.Scheduler.MissedLine import log_missed, state_shows
 from equipment.Scheduler.Presence import Presence
@@ -46,7 +52,7 @@ from equipment.Scheduler.Schedule import Schedule
 from equipment.Scheduler.Settings import SchedulerSettings
 from equipment.Scheduler.Signals import ShutdownGraceExpired, StopSignals
 from equipment.Scheduler.State.StateFactory import make_state_store
-from equipment.Scheduler.State.StateStore import StateStore
+from equipment.Scheduler.State.StateStore import HeartbeatSpan, StateStore
 from equipment.Scheduler.StateWriter import StateWriter
 from equipment.Scheduler.Wakeup import Wakeup
 from equipment.Scheduler.Zones import format_instant, zone_name
@@ -405,9 +411,13 @@ class Scheduler:
         for job in missed:
             log_missed(self.log, job, self.schedule.zone, "while no replica led")
         # Those of a leader's stop fell due while it finished a job (a handover): not for
-        # want of a leader.
-        stops = [span for span in self.state.spans() if span.stopped] if missed else []
-        self._store_missed(missed, missed_at_start(stops, otherwise=NO_LEADER))
+        # want of a leader. The leader's, not a standby's: a standby's span covers all its
+        # life, and it ran none of them.
+        stops = {span.process_id: span for span in self.state.spans() if span.stopped}
+        self._store_missed(
+            missed,
+            lambda job: missed_at_start(self._last_handler(job, stops), otherwise=NO_LEADER),
+        )
         # This process's own claims are not a dead leader's: a run still going here, or a
         # record waiting for the store to take it (a leader may lose and retake the lease).
         dispatcher = self.schedule.dispatcher
@@ -424,14 +434,30 @@ class Scheduler:
         self._writer.write(unrecorded)
         return True
 
-    def _store_missed(self, missed: list[Any], reason: Callable[[dt.datetime], str]) -> None:
+    def _last_handler(self, job: Any, stops: dict[str, HeartbeatSpan]) -> list[HeartbeatSpan]:
+        """The stopped span of the replica that handled `job` last (its newest row that
+        names one), as `History.stop_tails` tells it: none if that one did not stop."""
+        if not stops:
+            return []
+        for row in self.state.history(job.id, limit=LISTED_PER_GAP + 1):
+            if row.replica is not None:
+                span = stops.get(row.replica)
+                return [] if span is None else [span]
+        return []
+
+    def _store_missed(
+        self,
+        missed: list[Any],
+        reason: Callable[[Any], Callable[[dt.datetime], str]],
+    ) -> None:
         """History rows for the newest of what nobody ran (a few per job, a bounded batch
         in all): a replica's heartbeats cover the time no replica led, and with them stored
-        the next start does not count the same occurrences missed again."""
+        the next start does not count the same occurrences missed again. `reason(job)`
+        tells why the job missed an instant."""
         rows: list[RunRecord] = []
         for job in missed[:MISSED_JOBS_STORED]:
             try:
-                rows += missed_rows(job, reason)
+                rows += missed_rows(job, reason(job))
             except OverflowError:  # a grid too far to walk: the log line has the count
                 continue
         self._writer.write(rows)
@@ -639,7 +665,8 @@ class Scheduler:
             log_missed(self.log, job, zone, shows=state_shows(job, spans, zone))
         me = self.schedule.dispatcher.replica  # (its own span says nothing of before it)
         before = [span for span in spans if span.process_id != me]
-        self._store_missed(missed, missed_at_start(before, grace(self.settings.max_sleep)))
+        at_start = missed_at_start(before, grace(self.settings.max_sleep))
+        self._store_missed(missed, lambda job: at_start)
 
     def _log_coordination(self) -> None:
         coordinator: Any = self.coordinator

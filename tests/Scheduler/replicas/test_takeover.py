@@ -350,6 +350,7 @@ def test_after_a_long_stop_of_the_leader_the_next_runs_the_latest_and_says_why_n
         clock.advance(15)  # :30 and :40 fall due meanwhile
 
     a.schedule.every().minute.at(":29").name("long").do(long_job)
+    named_as_its_process(a, clock.now() + dt.timedelta(seconds=28))
     run_for(clock, 28, a, b)
     a.run()
     clock.advance(0.5)
@@ -359,6 +360,15 @@ def test_after_a_long_stop_of_the_leader_the_next_runs_the_latest_and_says_why_n
     rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
     assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
     assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
+
+
+def named_as_its_process(scheduler: Scheduler, run_at: dt.datetime) -> None:
+    """The ticks before `scheduler.run()` (called at `run_at`) name the process in their
+    rows as its heartbeats will, as a scheduler's rows always do (`run()` names it before
+    its first pass): rows and spans then tell which replica ran the job."""
+    from equipment.Scheduler.State.StateStore import ProcessInfo
+
+    scheduler.schedule.dispatcher.replica = ProcessInfo.this_process(run_at).process_id
 
 
 def standby_says_goodbye(state, name: str, since: dt.datetime, at: dt.datetime) -> None:
@@ -392,3 +402,30 @@ def test_a_standby_stopping_after_the_leader_does_not_shorten_the_handover(repli
     assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
     assert rows[30].outcome == "missed"
 
+
+
+def test_a_standby_that_stopped_before_the_leader_does_not_say_why_the_leader_missed(
+    replica, clock
+):
+    """The standby stopped (a quick goodbye) during the leader's long stop: what fell due
+    before it is missed because the leader was stopping, not because a long run held the
+    standby's loop (it runs none)."""
+    a, b = replica("a:1"), replica("b:2")
+
+    def long_job() -> None:
+        a.stop()
+        clock.advance(8)  # :30 falls due meanwhile
+        standby_says_goodbye(b.state, "s:3", clock.now() - dt.timedelta(seconds=40), clock.now())
+        clock.advance(7)  # and :40
+
+    a.schedule.every().minute.at(":29").name("long").do(long_job)
+    named_as_its_process(a, clock.now() + dt.timedelta(seconds=28))
+    run_for(clock, 28, a, b)
+    a.run()
+    clock.advance(0.5)
+    b.coordinator.step()
+    b.tick()
+
+    rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
+    assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
+    assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
