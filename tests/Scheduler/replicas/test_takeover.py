@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from equipment.Log.MemoryLogger import MemoryLogger
-from equipment.Scheduler.History import LAST_STOPPING
+from equipment.Scheduler.History import LAST_STOPPING, NO_LEADER
 from equipment.Scheduler.Scheduler import Scheduler
 from equipment.Scheduler.State.RedisStateStore import RedisStateStore
 
@@ -429,3 +429,20 @@ def test_a_standby_that_stopped_before_the_leader_does_not_say_why_the_leader_mi
     rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
     assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
     assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
+
+
+def test_after_the_leader_died_a_standbys_goodbye_does_not_say_why_it_missed(
+    replica, clock, client
+):
+    """The leader dies (no goodbye); a standby stops cleanly just before the next one takes
+    the lead: what fell due meanwhile was missed for want of a leader, not because a long
+    run held the standby's loop (it runs none)."""
+    a, b = replica("a:1"), replica("b:2")
+    run_for(clock, 30, a, b)  # a ran :10, :20, :30
+    clock.advance(19)  # a dies; :40 falls due
+    standby_says_goodbye(b.state, "s:3", clock.now() - dt.timedelta(seconds=49), clock.now())
+    client.delete(a.coordinator.lease.key)
+    run_for(clock, 1, b)
+
+    rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
+    assert (rows[40].outcome, rows[40].reason) == ("missed", NO_LEADER)
