@@ -12,8 +12,9 @@ occurrence after the last one it recorded for a job ran nowhere, and may run lat
 - after an older goodbye (a downtime), one due at most `LATE` ago runs; the rest follow
   each job's catch-up rule (missed by default);
 - after a crash (no goodbye), none at a start: it may have been running when the process
-  died. At a takeover, one due at most `LATE` ago: the dead leader's claims keep it from
-  running twice.
+  died. At a takeover, one due at most `LATE` ago (or since the stop of a replica that
+  said goodbye within `GAP`, a standby's as well: a takeover cannot tell which led), the
+  dead leader's claims keep it from running twice.
 
 The latest due one runs, once; the ones before it are missed, as after any gap.
 """
