@@ -12,10 +12,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+#: The longest wait before a retry: as long as the longest `push_in` delay (3650 days).
+MAX_INTERVAL_SECONDS = 3650 * 86400
+
 
 @dataclass(frozen=True)
 class Retry:
-    """Up to `max` more tries; wait `intervals[i]` seconds before try i (the last repeats)."""
+    """Up to `max` more tries; wait `intervals[i]` seconds before try i (the last repeats).
+
+    The intervals are kept as whole seconds, rounded up (RQ schedules whole seconds), and
+    each must be a number from 0 to `MAX_INTERVAL_SECONDS`: RQ computes a retry's time only
+    when the job fails, in the worker, where NaN, infinity or 1e12 would crash it."""
 
     max: int
     intervals: tuple[int, ...] = (0,)
@@ -23,8 +30,7 @@ class Retry:
     def __post_init__(self) -> None:
         if isinstance(self.max, bool) or not isinstance(self.max, int) or self.max < 1:
             raise ValueError(f"retry max must be a whole number of at least 1, got {self.max!r}")
-        if not self.intervals or any(i < 0 for i in self.intervals):
-            raise ValueError(f"retry intervals must be seconds >= 0, got {self.intervals!r}")
+        object.__setattr__(self, "intervals", _intervals(self.intervals))
 
 
 def as_retry(spec: Any) -> Retry | None:
@@ -47,10 +53,22 @@ def as_retry(spec: Any) -> Retry | None:
 
 
 def _intervals(value: Any) -> tuple[int, ...]:
-    if isinstance(value, str) or not isinstance(value, (int, float, Iterable)):
+    """Whole seconds, rounded up; ValueError for anything but numbers from 0 to the limit."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (int, float, Iterable)):
         raise ValueError(f"retry intervals must be seconds, got {value!r}")
     values = [value] if isinstance(value, (int, float)) else list(value) or [0]
-    try:
-        return tuple(math.ceil(float(v)) for v in values)
-    except (TypeError, ValueError):
-        raise ValueError(f"retry intervals must be seconds, got {value!r}") from None
+    seconds = []
+    for v in values:
+        try:
+            if isinstance(v, (bool, str, bytes)):
+                raise TypeError
+            number = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"retry intervals must be seconds, got {value!r}") from None
+        if not 0 <= number <= MAX_INTERVAL_SECONDS:  # also false for NaN and infinity
+            raise ValueError(
+                f"retry intervals must be from 0 to {MAX_INTERVAL_SECONDS} seconds "
+                f"(3650 days), got {value!r}"
+            )
+        seconds.append(math.ceil(number))
+    return tuple(seconds)

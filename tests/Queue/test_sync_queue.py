@@ -120,6 +120,14 @@ def test_retry_reruns_at_once(queue, log):
     assert len(log.find("bad report", logging.ERROR)) == 1
 
 
+def test_a_retry_interval_no_worker_could_schedule_refuses_the_push(queue, log):
+    # An infinite interval used to escape push() as an OverflowError.
+    assert queue.push(remember, retry={"max": 1, "interval": float("inf")}) is False
+    assert calls == []
+    [refused] = log.find("Refused to run", logging.ERROR)
+    assert "retry intervals must be from 0 to 315360000 seconds" in refused.message
+
+
 def test_reserved_options_are_not_passed_to_the_function(queue):
     assert queue.push(remember, job_timeout=10, retry=None) is True
     assert calls == [((), {})]

@@ -49,6 +49,21 @@ def test_retry_specs():
             as_retry(bad)
 
 
+def test_retry_intervals_a_worker_could_not_schedule_are_refused_at_push():
+    # RQ computes `now + timedelta(seconds=interval)` only when the job fails, in the worker:
+    # NaN, infinity or 1e12 crashed the worker there (exit 1), so they are refused up front.
+    for intervals in ([float("nan")], [float("inf")], [1e12], [10, -1], [True], ["10"]):
+        with pytest.raises(ValueError, match="retry intervals"):
+            Retry(max=1, intervals=intervals)
+        with pytest.raises(ValueError, match="retry intervals"):
+            as_retry({"max": 1, "intervals": intervals})
+    with pytest.raises(ValueError, match="retry intervals"):
+        as_retry({"max": 1, "interval": float("inf")})
+    # Whole seconds, rounded up, as a tuple: what rq.Retry and the job's timing expect.
+    assert Retry(max=2, intervals=[0.5, 10]).intervals == (1, 10)
+    assert Retry(max=1, intervals=[3650 * 86400]).intervals == (3650 * 86400,)
+
+
 def test_split_options_keeps_the_functions_kwargs():
     options, rest = split_options({"retry": 2, "job_timeout": 30, "report_id": 7})
     assert options.retry == Retry(2) and options.job_timeout == 30
