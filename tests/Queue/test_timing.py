@@ -72,6 +72,15 @@ def test_split_options_keeps_the_functions_kwargs():
         split_options({"job_timeout": 0})
 
 
+def test_a_job_timeout_no_worker_can_set_is_refused_at_push():
+    # 10**12 was queued, then failed in the worker ("Python int too large to convert to C
+    # int"): a push takes what queue.redis.job_timeout takes, 1 s to a week.
+    assert split_options({"job_timeout": 7 * 86400})[0].job_timeout == 7 * 86400
+    for bad in (7 * 86400 + 1, 10**12, 0, 1.5, True):
+        with pytest.raises(ValueError, match=r"job_timeout must be whole seconds from 1 to 604800"):
+            split_options({"job_timeout": bad})
+
+
 def test_a_naive_time_in_the_spring_forward_gap_is_the_end_of_the_gap():
     # Madrid skips 02:00-03:00 on 2026-03-29: 02:30 does not exist; the scheduler's rule
     # (Zones.wall_to_utc) makes it 03:00 CEST = 01:00 UTC, not 03:30.
