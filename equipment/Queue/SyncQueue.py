@@ -1,6 +1,8 @@
 """The `sync` driver: runs the work at once, in the caller's thread.
 
-Meant for development and tests (no Redis needed). It still applies the rules of a real
+Meant for development and tests (no Redis needed). A job that raises, `sys.exit()` included
+(an RQ worker records that as a failure too), is logged and the push returns False: it never
+ends the caller. It still applies the rules of a real
 worker as warnings, once per function and reason, so code that only works here is noticed
 before `QUEUE_CONNECTION=redis` is switched on.
 """
@@ -83,7 +85,7 @@ class SyncQueue(AbstractQueue):
         for attempt in range(1, tries + 1):
             try:
                 result = fn(*args, **kwargs)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # sys.exit() fails the job, as in a worker
                 if attempt == tries:
                     self.log.exception(
                         f"{describe(fn)} failed: {type(exc).__name__}: {exc}",

@@ -105,6 +105,20 @@ def test_our_placeholder_is_rqs():
     assert UNSERIALIZABLE == UNSERIALIZABLE_RETURN_VALUE_PAYLOAD
 
 
+def quit_early() -> None:
+    raise SystemExit(5)
+
+
+def test_a_job_calling_sys_exit_fails_the_push_and_does_not_end_the_caller(queue, log):
+    # An RQ worker records sys.exit() in a job as that job's failure; the sync driver let it
+    # escape push() and end the pushing process.
+    assert queue.push(quit_early, retry=1) is False
+    retried = log.find("quit_early failed (SystemExit: 5); sync queue retries", logging.WARNING)
+    assert len(retried) == 1
+    [failed] = log.find("quit_early failed: SystemExit: 5", logging.ERROR)
+    assert "raise SystemExit(5)" in failed.traceback
+
+
 def test_retry_reruns_at_once(queue, log):
     attempts = []
 
