@@ -599,7 +599,8 @@ class EquipmentWorker(EquipmentWorkerMixin, Worker):
             exc_string = (
                 f"Work-horse terminated unexpectedly; waitpid returned {ret_val}{signal_msg}; "
             )
-            self.log.warning("Worker %s: job %s failed (%s)", self.name, job.id, exc_string)
+            self.log.debug("Worker %s: job %s failed (%s)", self.name, job.id, exc_string)
+            log_horse_death(self.app_log, job, ret_val)
             self.handle_work_horse_killed(job, retpid, ret_val, rusage)
             self.handle_job_failure(job, queue=queue, exc_string=exc_string, execution=execution)
 
@@ -637,6 +638,33 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
         return True
 
     return log_failure
+
+
+def log_horse_death(log: AbstractLogger, job: Job, status: int | None) -> None:
+    """The failure line of a job whose work horse died without recording it (os._exit(),
+    a segfault, the OOM killer, killed a minute past its timeout): the job's exception
+    handlers never ran, so without this line its run ID would appear in no failure."""
+    if status is None:
+        how = f"its work horse was killed, still running a minute past its timeout ({job.timeout}s)"
+    elif os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        how = f"its work horse was killed by {name}"
+        if number == signal.SIGKILL:
+            how += " (the kernel's OOM killer, or kill -9)"
+    else:
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+        how = f"its work horse exited with code {code} before the job returned (os._exit()?)"
+    retries_left = job.retries_left or 0
+    extra = {**job_extra(job), "retries_left": retries_left, "horse_status": status}
+    base = f"Job {job.id} failed: {extra['function']} (run {extra['run_id'] or '-'}): {how}"
+    if retries_left > 0:
+        log.warning(f"{base}; {retries_left} retries left", extra=extra)
+    else:
+        log.error(f"{base}; kept in the failed job registry of {job.origin}", extra=extra)
 
 
 def log_leftovers(log: AbstractLogger, extra: dict[str, Any], ended: Ended, when: str) -> None:

@@ -9,9 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from rq.registry import FailedJobRegistry
 
 from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
+from equipment.Queue.RunContext import run_context
 from equipment.Queue.Worker import work
 from tests.Queue import jobs
 from tests.Queue.helpers import (
@@ -73,6 +75,27 @@ def test_forking_worker_in_burst_runs_jobs_and_logs_through_the_app(
     assert any(m.startswith("Worker ") and start in m for m in messages)
     # RQ's own lines arrive through the app logger (demoted from INFO to DEBUG)
     assert any("Listening on" in m for m in log.messages(logging.DEBUG))
+
+
+def test_a_job_whose_work_horse_dies_has_a_failure_line_with_its_run_id(
+    log, redis_conn, queue_name
+):
+    # os._exit(), a segfault or the OOM killer end the horse before the job's exception
+    # handlers run: only RQ's warnings said so, without the function or the run ID.
+    config = redis_config(queue_name)
+    with run_context("nightly@2026-12-01T03:00:00Z"):
+        assert QueueFactory(config, log).push(jobs.exit_hard, 3, retry=1) is True
+    assert work(fake_app(config, log), burst=True) == 0
+    base = "failed: tests.Queue.jobs.exit_hard (run nightly@2026-12-01T03:00:00Z): its work horse"
+    [retried] = log.find(base, logging.WARNING)
+    exited = "exited with code 3 before the job returned (os._exit()?)"
+    assert retried.message.endswith(f"{exited}; 1 retries left")
+    [failed] = log.find(base, logging.ERROR)
+    assert failed.message.endswith(f"; kept in the failed job registry of {queue_name}")
+    assert failed.extra["run_id"] == "nightly@2026-12-01T03:00:00Z"
+    assert failed.extra["function"] == "tests.Queue.jobs.exit_hard"
+    job_id = failed.extra["rq_job_id"]
+    assert FailedJobRegistry(queue_name, connection=redis_conn).get_job_ids() == [job_id]
 
 
 def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
