@@ -33,6 +33,10 @@ def _value(value: Any) -> str:
 def _json(value: Any) -> str:
     if isinstance(value, (int, float, bool)) or value is None:
         return json.dumps(value)
+    if not isinstance(value, (dict, list, tuple)):
+        # A datetime, Path, UUID, Decimal...: its text, quoted once by `_value` if need be
+        # (JSON-encoding it first quoted it twice: when="\"2026-01-01 00:00:00\"").
+        return str(value)
     try:
         return json.dumps(value, ensure_ascii=False, default=str)
     except (TypeError, ValueError):

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import logging.handlers
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,16 @@ def test_console_prints_extra_fields_as_key_value_pairs(tmp_path: Path, capsys) 
 
     line = capsys.readouterr().err.strip()
     assert line.endswith('INFO app: job done job_id=backup attempt=2 note="took long"')
+
+
+def test_text_extras_json_cannot_hold_are_their_text_quoted_once(tmp_path: Path, capsys) -> None:
+    log = make(tmp_path, {"default": "console"})
+    when = dt.datetime(2026, 1, 1, 3, 0)
+
+    log.info("x", extra={"when": when, "path": tmp_path, "price": Decimal("1.5"), "ids": [1]})
+
+    line = capsys.readouterr().err.strip()
+    assert line.endswith(f'x when="2026-01-01 03:00:00" path={tmp_path} price=1.5 ids=[1]')
 
 
 def test_extra_fields_named_like_record_attributes_do_not_break_logging(
