@@ -2,13 +2,14 @@
 
 Meant for development and tests (no Redis needed). A job that raises, `sys.exit()` included
 (an RQ worker records that as a failure too), is logged and the push returns False: it never
-ends the caller. It still applies the rules of a real
-worker as warnings, once per function and reason, so code that only works here is noticed
-before `QUEUE_CONNECTION=redis` is switched on.
+ends the caller. An `async def` job is run to its end, as RQ runs it. It still applies the
+rules of a real worker as warnings, once per function and reason, so code that only works
+here is noticed before `QUEUE_CONNECTION=redis` is switched on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -85,6 +86,8 @@ class SyncQueue(AbstractQueue):
         for attempt in range(1, tries + 1):
             try:
                 result = fn(*args, **kwargs)
+                if asyncio.iscoroutine(result):  # an `async def` job: RQ runs it to the end too
+                    result = _run_to_the_end(result)
             except (Exception, SystemExit) as exc:  # sys.exit() fails the job, as in a worker
                 if attempt == tries:
                     self.log.exception(
@@ -136,3 +139,27 @@ class SyncQueue(AbstractQueue):
     def _extra(self, fn: Any, what: str | None = None, **more: Any) -> dict[str, Any]:
         what = what or describe(fn)
         return {"function": what, "run_id": get_run_id(), "queue": "sync", **more}
+
+
+def _run_to_the_end(coroutine: Any) -> Any:
+    """The result of an `async def` job, as RQ's `Job._execute` gets it (`asyncio.run`). A
+    caller inside an event loop (an async web handler) cannot start another in its thread:
+    the job then runs in a thread of its own, and the caller waits, as for any sync push."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = asyncio.run(coroutine)
+        except BaseException as error:  # re-raised in the caller's thread, below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="sync-queue-async-job")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")

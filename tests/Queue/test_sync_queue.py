@@ -1,3 +1,4 @@
+import asyncio
 import datetime as dt
 import logging
 import threading
@@ -117,6 +118,37 @@ def test_a_job_calling_sys_exit_fails_the_push_and_does_not_end_the_caller(queue
     assert len(retried) == 1
     [failed] = log.find("quit_early failed: SystemExit: 5", logging.ERROR)
     assert "raise SystemExit(5)" in failed.traceback
+
+
+async def remember_later(*args, **kwargs) -> str:
+    await asyncio.sleep(0)
+    calls.append((args, kwargs))
+    return "stored"
+
+
+async def explode_later() -> None:
+    await asyncio.sleep(0)
+    raise ValueError("bad async report")
+
+
+def test_an_async_job_runs_to_its_end_as_a_worker_runs_it(queue, log):
+    # RQ awaits a job's coroutine (asyncio.run); the sync driver called the function, dropped
+    # the coroutine unawaited, said it ran, and warned that its "result" would not pickle.
+    assert queue.push(remember_later, 1, report_id=2) is True
+    assert calls == [((1,), {"report_id": 2})]
+    assert log.messages(logging.WARNING) == []
+    assert queue.push(explode_later, retry=1) is False
+    assert len(log.find("bad async report", logging.WARNING)) == 1
+    [failed] = log.find("explode_later failed: ValueError: bad async report", logging.ERROR)
+    assert "bad async report" in failed.traceback
+
+
+def test_an_async_job_pushed_from_inside_an_event_loop_runs_too(queue, log):
+    async def handler() -> bool:  # an async web handler pushing work
+        return queue.push(remember_later, "from a loop")
+
+    assert asyncio.run(handler()) is True
+    assert calls == [(("from a loop",), {})]
 
 
 def test_retry_reruns_at_once(queue, log):
