@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from equipment.Queue.Errors import QueueError
+
 if TYPE_CHECKING:
     from equipment.Queue.PushBatch import PushBatch
 
@@ -33,6 +35,14 @@ class AbstractQueue(ABC):
     ) -> bool:
         """Run `fn(*args, **kwargs)` after `delay` (a timedelta or seconds)."""
 
+    def on(self, name: str) -> AbstractQueue:
+        """The same queue, pushing to the queue called `name` instead of the first configured
+        one: `self.queue.on("reports").push(export, 7)`, served by `python queues.py reports`.
+        The sync driver runs everything at once whatever the name, so it returns itself.
+        Raises `QueueError` for a name that is not a non-empty string."""
+        queue_name(name)
+        return self
+
     def batch(self) -> PushBatch | None:
         """A batch for pushes that fall due together, or None when this driver sends each
         push on its own (the sync driver runs them at once anyway)."""
@@ -46,3 +56,10 @@ class AbstractQueue(ABC):
     def describe(self) -> str:
         """The driver in a few words, safe to log ('sync'; Redis: its masked address)."""
         return "sync"
+
+
+def queue_name(name: Any) -> str:
+    """`name` stripped; `QueueError` unless it is a non-empty string."""
+    if not isinstance(name, str) or not name.strip():
+        raise QueueError(f"a queue name must be a non-empty string, got {name!r}")
+    return name.strip()

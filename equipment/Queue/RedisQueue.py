@@ -12,8 +12,10 @@ the run was claimed under has changed hands (a stale leader's push, see `Fence`)
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +28,7 @@ from rq.job import Job
 from equipment.Errors import ConfigError
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
-from equipment.Queue.AbstractQueue import AbstractQueue
+from equipment.Queue.AbstractQueue import AbstractQueue, queue_name
 from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
@@ -67,6 +69,9 @@ class RedisQueue(AbstractQueue):
         self._outage_queue = Queue(
             r.queues[0], connection=quick, default_timeout=r.job_timeout, job_class=PushedJob
         )
+        #: The queues `on(name)` made, by name, shared by all of them (one per name).
+        self._named: dict[str, RedisQueue] = {r.queues[0]: self}
+        self._named_lock = threading.Lock()
         self.guard = guard or OutageGuard(
             self.log,
             r.display,
@@ -87,6 +92,28 @@ class RedisQueue(AbstractQueue):
     def name(self) -> str:
         """The queue pushes go to: the first configured one."""
         return self.queue.name
+
+    def on(self, name: str) -> RedisQueue:
+        """This queue, pushing to the RQ queue `name`: the same connections, outage guard
+        and logger; one object per name, so `do(self.queue.on(name).push, ...)` jobs that fall
+        due together are batched as other pushes are."""
+        name = queue_name(name)
+        with self._named_lock:
+            named = self._named.get(name)
+            if named is None:
+                named = copy.copy(self)
+                named.queue = self._rq_queue(name, self.queue.connection)
+                named._outage_queue = self._rq_queue(name, self._outage_queue.connection)
+                self._named[name] = named
+        return named
+
+    def _rq_queue(self, name: str, connection: redis.Redis) -> Queue:
+        return Queue(
+            name,
+            connection=connection,
+            default_timeout=self.settings.redis.job_timeout,
+            job_class=PushedJob,
+        )
 
     def check(self) -> None:
         """One PING at start, through the connection that tries once (at most

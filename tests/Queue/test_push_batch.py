@@ -76,6 +76,31 @@ def test_pushes_due_together_are_sent_in_one_step_each_with_its_own_run(
     assert len(log.find("Queued tests.Queue.jobs.record as RQ job")) == 5
 
 
+def test_pushes_to_another_queue_due_together_are_batched_on_that_queue(
+    queue, log, prefix, redis_conn, queue_name, monkeypatch
+):
+    other = f"{prefix}-reports"
+    scheduler = pushing_scheduler(queue, log, prefix, 2)
+    for number in range(2):
+        scheduler.schedule.every(10).seconds.name(f"{prefix}-slow-{number}").do(
+            queue.on(other).push, jobs.record, f"{prefix}-key", f"slow {number}"
+        )
+    scheduler.clock.advance(10)
+    sizes = sends(monkeypatch)
+    try:
+        records = scheduler.tick()
+
+        assert sorted(sizes) == [2, 2]
+        assert [r.outcome for r in records] == ["success"] * 4
+        slow = [r for r in records if "-slow-" in r.job_id]
+        expected = sorted(rq_job_id(r.run_id, 1, other) for r in slow)
+        assert sorted(r.queue_job_id for r in slow) == expected
+        assert sorted(Queue(other, connection=redis_conn).job_ids) == expected
+        assert len(Queue(queue_name, connection=redis_conn).job_ids) == 2
+    finally:
+        Queue(other, connection=redis_conn).delete(delete_jobs=True)
+
+
 def test_a_push_refused_at_once_fails_its_own_run_only(queue, log, prefix, monkeypatch):
     scheduler = pushing_scheduler(queue, log, prefix, 3)
     scheduler.schedule.every(10).seconds.name(f"{prefix}-bad").do(queue.push, lambda: None)

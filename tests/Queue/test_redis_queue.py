@@ -3,6 +3,7 @@ import functools
 import logging
 import threading
 import time
+import uuid
 from unittest import mock
 
 import pytest
@@ -11,6 +12,7 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
+from equipment.Queue.Errors import QueueError
 from equipment.Queue.RedisQueue import RedisQueue
 from equipment.Queue.Retry import Retry
 from equipment.Queue.RunContext import run_context
@@ -256,3 +258,38 @@ def test_a_job_enqueued_by_rq_itself_is_named_by_the_same_rule(
     Queue(queue_name, connection=redis_conn).enqueue(functools.partial(jobs.record, key))
     assert burst(settings, log) == 0
     assert log.find("started: tests.Queue.jobs.record (run -)", logging.INFO)
+
+
+@pytest.fixture
+def other_queue_name(redis_conn):
+    name = f"{uuid.uuid4().hex[:12]}-reports"
+    yield name
+    Queue(name, connection=redis_conn).delete(delete_jobs=True)
+
+
+def test_on_pushes_to_another_queue_that_its_own_workers_serve(
+    queue, log, redis_conn, queue_name, other_queue_name, key
+):
+    # docs/queue.md: "Give the slow work its own queue with its own workers". Every push
+    # went to the first configured queue: slow work could not be sent anywhere else.
+    reports = queue.on(other_queue_name)
+    assert queue.on(other_queue_name) is reports and queue.on(queue_name) is queue
+    assert reports.push(jobs.record, key, "slow") is True
+    assert reports.push_in(0, jobs.record, key, "slow later") is True
+    assert queue.push(jobs.record, key, "fast") is True
+
+    [slow] = Queue(other_queue_name, connection=redis_conn).job_ids
+    assert Job.fetch(slow, connection=redis_conn).args == (key, "slow")
+    assert ScheduledJobRegistry(other_queue_name, connection=redis_conn).count == 1
+    assert len(Queue(queue_name, connection=redis_conn).job_ids) == 1
+    assert log.find(f"as RQ job {slow} (run -) on {other_queue_name}", logging.INFO)
+
+    only_reports = make_settings(other_queue_name)
+    burst(only_reports, log)
+    assert recorded(redis_conn, key) == ["slow"]  # the fast one waits for its own workers
+
+
+def test_on_refuses_a_name_that_is_not_one(queue):
+    for bad in ("", "  ", None, 7):
+        with pytest.raises(QueueError, match="a queue name must be a non-empty string"):
+            queue.on(bad)

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from equipment.Queue.Errors import QueueError
 from equipment.Queue.Retry import Retry
 from equipment.Queue.RunContext import get_run_id, run_context
 from equipment.Queue.SyncQueue import SyncQueue
@@ -193,3 +194,11 @@ def test_a_delay_out_of_range_is_refused_not_run(queue, log, delay):
     assert calls == []
     [line] = log.messages(logging.ERROR)
     assert "from 0 to 315360000 seconds" in line and repr(delay) in line
+
+
+def test_on_another_queue_name_still_runs_at_once(queue):
+    assert queue.on("reports") is queue
+    assert queue.on("reports").push(remember, 3) is True
+    assert calls == [((3,), {})]
+    with pytest.raises(QueueError, match="a queue name must be a non-empty string, got ''"):
+        queue.on("")
