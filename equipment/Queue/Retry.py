@@ -34,10 +34,11 @@ class Retry:
 
 
 def as_retry(spec: Any) -> Retry | None:
-    """Normalise what a caller may pass as `retry=`: None, an int, a Retry, an `rq.Retry`,
-    or a mapping with `max` and `interval`/`intervals`. Raises ValueError saying what is wrong."""
-    if spec is None or spec is False:
-        return None
+    """Normalise what a caller may pass as `retry=`: None, an int (0: no retries), a Retry,
+    an `rq.Retry`, or a mapping with `max` and `interval`/`intervals`. Raises ValueError
+    saying what is wrong."""
+    if spec is None or spec is False or (type(spec) is int and spec == 0):
+        return None  # retry=0: no more tries, as a count from config may well say
     if isinstance(spec, Retry):
         return spec
     if isinstance(spec, int) and not isinstance(spec, bool):

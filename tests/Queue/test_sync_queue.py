@@ -175,6 +175,14 @@ def test_a_retry_interval_no_worker_could_schedule_refuses_the_push(queue, log):
     assert "retry intervals must be from 0 to 315360000 seconds" in refused.message
 
 
+def test_retry_zero_runs_the_job_once(queue, log):
+    assert queue.push(remember, retry=0) is True
+    assert calls == [((), {})]
+    assert queue.push(explode, retry=0) is False
+    assert log.messages(logging.WARNING) == []  # no retry announced
+    assert len(log.find("bad report", logging.ERROR)) == 1
+
+
 def test_reserved_options_are_not_passed_to_the_function(queue):
     assert queue.push(remember, job_timeout=10, retry=None) is True
     assert calls == [((), {})]

@@ -44,7 +44,9 @@ def test_retry_specs():
     assert as_retry(3) == Retry(3, (0,))
     assert as_retry({"max": 2, "intervals": [1, 5]}) == Retry(2, (1, 5))
     assert as_retry(Retry(1, (10,))) == Retry(1, (10,))
-    for bad in (0, "3", {"max": 2, "intervals": "10"}):
+    # retry=0 (a count read from config, say) is no retries: it refused the whole push.
+    assert as_retry(0) is None and split_options({"retry": 0})[0].retry is None
+    for bad in (-1, "3", {"max": 2, "intervals": "10"}):
         with pytest.raises(ValueError):
             as_retry(bad)
 
