@@ -151,10 +151,15 @@ class Dispatcher:
         meanwhile are skipped (its next run is after now). The newest few get records, as
         a late loop's do, so that history shows them and the grid's last handled one moves
         past them: a start after this one does not take them for a downtime. (During a
-        stop they are left for the next start, as no new run starts then.)"""
-        following = job.next_run_at
-        if job.backlog or following is None or not self.lifecycle.accepts_runs:
+        stop, those due from its beginning on are left for the next start, as no new run
+        starts then: see `Handover`.)"""
+        following, lifecycle = job.next_run_at, self.lifecycle
+        if job.backlog or following is None:
             return
+        if not lifecycle.accepts_runs:
+            if lifecycle.stop_began is None:
+                return
+            following = min(following, lifecycle.stop_began)
         first = job.trigger.next_after(scheduled)
         if first >= following:
             return

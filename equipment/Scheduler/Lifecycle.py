@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 
 
@@ -17,6 +18,9 @@ class Lifecycle:
 
     def __init__(self) -> None:
         self.phase = Phase.COLLECTING
+        #: When the stop of this run began (its signal, `stop()`), else None: no run starts
+        #: from then on, and the goodbye says so (see `Handover`).
+        self.stop_began: dt.datetime | None = None
 
     @property
     def accepts_runs(self) -> bool:

@@ -145,7 +145,6 @@ class Scheduler:
         self._metrics: Any = None
         self._wake = Wakeup()
         self._should_exit = False
-        self._stop_began: dt.datetime | None = None  # when stop() was first called
         self._collect_only = False
         self._loop_entered = False
         self._run_depth = 0
@@ -219,8 +218,8 @@ class Scheduler:
 
     def stop(self) -> None:
         """Stop as a signal would: no new runs start, the loop returns."""
-        if self._stop_began is None:  # (kept with the goodbye: see Handover)
-            self._stop_began = self.clock.now()
+        if self.lifecycle.stop_began is None:  # (kept with the goodbye: see Handover)
+            self.lifecycle.stop_began = self.clock.now()
         self.lifecycle.phase = Phase.HALTED
         self.should_exit = True
 
@@ -279,6 +278,7 @@ class Scheduler:
             return
         self.queue.check()  # a database its Redis does not have: one line now, not every push
         self.lifecycle.phase = Phase.RUNNING
+        self.lifecycle.stop_began = None  # (a stop() before this run is not this run's)
         installed = self._signals.install()
         try:
             if self._leading:  # a replica stores its definitions once it leads (see tick)
@@ -328,8 +328,8 @@ class Scheduler:
             self._give_back_claims()
             # A goodbye says every run began here is recorded: not while some records are
             # not (a start soon after would run their occurrences again).
-            self._presence.leave(goodbye=not self._writer.pending, stop_began=self._stop_began)
-            self._stop_began = None
+            stop_began = self.lifecycle.stop_began
+            self._presence.leave(goodbye=not self._writer.pending, stop_began=stop_began)
             self.coordinator.close()  # after the records: the next leader reads them
             if self._metrics is not None:
                 self._metrics.close()
@@ -544,6 +544,7 @@ class Scheduler:
         self._presence.leave(goodbye=False)
         self.coordinator.close()
         self._signals.restore()
+        self.lifecycle.phase = Phase.STOPPED
 
     def _start_operations(self) -> None:
         """Name this process in its records, watch long runs, prune history, serve metrics."""

@@ -514,3 +514,27 @@ def test_what_a_job_skipped_while_it_overran_is_not_caught_up_by_the_next_start(
     assert {r.reason for r in ran if r.outcome == "skipped"} == {"catch-up policy"}
     assert list(again.schedule.get_job("long").backlog) == []
     assert state.load()["long"].last_outcome == "success"  # the run, not a skip after it
+
+
+def test_what_a_job_skipped_while_it_overran_before_a_stop_is_recorded_not_what_followed():
+    """The stop came in the middle of the long run: what it skipped before the stop is
+    recorded (a later start must not run it all in a burst); what fell due from the stop
+    on is left for the next start (a handover runs the latest of it)."""
+    state, made = MemoryStateStore(), []
+
+    def work() -> None:
+        first = made[0]
+        first.clock.advance(30 * 60)
+        first.stop()  # at 12:40, while it runs until 13:05
+        first.clock.advance(25 * 60)
+
+    def register(schedule) -> None:
+        rule = {"within": dt.timedelta(hours=2), "all": True}
+        schedule.every(10).minutes.catch_up(**rule).name("long").do(work)
+
+    made.append(start(state, START, register))
+    made[0].clock.advance(10 * 60)
+    ran = made[0].tick()  # the 12:10 run
+
+    skipped = [r.scheduled_at.strftime("%H:%M") for r in ran if r.outcome == "skipped"]
+    assert skipped == ["12:20", "12:30"]

@@ -308,6 +308,7 @@ def test_a_replica_whose_start_fails_hands_the_lead_over_at_once(
             a.run()
 
     assert coordinator.holder() is None  # a standby leads at its next round
+    assert a.lifecycle.phase.value == "stopped"  # its loop is not running
     assert not any(t.name == "scheduler-lease" and t.is_alive() for t in threading.enumerate())
     assert state.processes() == []  # no replica left listed as running
     # No goodbye: the scheduler before it may have crashed, so no start after it may take
