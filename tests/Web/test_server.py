@@ -34,8 +34,12 @@ def test_a_host_that_does_not_resolve_is_one_line() -> None:
 
 
 def test_a_free_port_passes_and_is_left_free() -> None:
-    check_listen("127.0.0.1", 0)
-    check_listen("localhost", 8765)  # every address localhost has, as uvicorn binds them
+    from tests.Queue.helpers import free_port
+
+    port = free_port()
+    check_listen("127.0.0.1", port)
+    check_listen("localhost", port)  # every address localhost has, as uvicorn binds them
+    check_listen("127.0.0.1", port)  # left free
 
 
 def test_an_unknown_key_in_web_yaml_is_refused_in_one_line() -> None:
