@@ -43,7 +43,7 @@ from rq.defaults import UNSERIALIZABLE_RETURN_VALUE_PAYLOAD as UNSERIALIZABLE
 from rq.exceptions import InvalidJobOperation, StopRequested
 from rq.executions import Execution
 from rq.job import Job, JobStatus
-from rq.job_lifecycle import call_exception_handlers
+from rq.job_lifecycle import call_exception_handlers, record_job_failure
 from rq.queue import Queue
 from rq.scheduler import RQScheduler
 from rq.timeouts import HorseMonitorTimeoutException
@@ -344,10 +344,98 @@ class EquipmentWorkerMixin:
         sup = super()
         self._when_redis_answers(lambda: sup.handle_job_retry(*args, **kwargs))  # type: ignore[misc]
 
-    def handle_job_failure(self, *args: Any, **kwargs: Any) -> None:
-        # RQ logs (and swallows) a failed write of the failure itself; wait for Redis first.
+    def handle_job_failure(
+        self,
+        job: Job,
+        queue: Queue,
+        started_job_registry: Any = None,
+        exc_string: str = "",
+        execution: Execution | None = None,
+    ) -> None:
+        """RQ's failure handling, waiting for Redis first (RQ logs and swallows a failed write
+        of the failure itself). Should it raise (say RQ cannot work out a retry's time: a
+        NaN or infinite interval pushed by other code), the job is failed here, with one
+        error line, and the worker goes on: RQ would end the worker, leaving the job started,
+        to end it again at each start (`clean_registries`)."""
         sup = super()
-        self._when_redis_answers(lambda: sup.handle_job_failure(*args, **kwargs))  # type: ignore[misc]
+        try:
+            self._when_redis_answers(
+                lambda: sup.handle_job_failure(  # type: ignore[misc]
+                    job, queue, started_job_registry, exc_string, execution
+                )
+            )
+        except Exception as exc:
+            self._fail_unhandled(job, exc, exc_string, execution)
+
+    def clean_registries(self) -> None:
+        """RQ's cleaning of the queues' registries, which fails (or retries) the jobs a dead
+        worker left started. A job whose failure handling raises there is failed here, with
+        one error line, and the cleaning goes on: RQ would end the worker at each cleaning
+        (the first one at start) while the job stays started.
+
+        The job is the last one the cleaning handed to the exception handlers (it calls them
+        for each such job just before that job's failure handling), if it is still started:
+        the raise dropped what the cleaning had written."""
+        failed: set[str] = set()
+        handed: list[Job] = []
+
+        def note(job: Job, *exc_info: Any) -> bool:
+            handed.append(job)
+            return True
+
+        while True:
+            handed.clear()
+            self.push_exc_handler(note)  # type: ignore[attr-defined]
+            try:
+                super().clean_registries()  # type: ignore[misc]
+                return
+            except Exception as exc:
+                job = handed[-1] if handed else None
+                if (
+                    isinstance(exc, REDIS_ERROR)
+                    or job is None
+                    or job.id in failed
+                    or job.id not in _started_ids(job)
+                ):
+                    raise
+                failed.add(job.id)
+                self._fail_unhandled(job, exc, "AbandonedJobError: its worker died while it ran")
+                for queue in self.queues:  # type: ignore[attr-defined]
+                    if queue.name == job.origin:  # the cleaning that raised kept its lock
+                        queue.release_maintenance_lock()
+            finally:
+                self.pop_exc_handler()  # type: ignore[attr-defined]
+
+    def _fail_unhandled(
+        self, job: Job, exc: Exception, exc_string: str, execution: Execution | None = None
+    ) -> None:
+        """Log the job's failure that RQ could not handle, and record it as RQ does a job
+        without a worker (`record_job_failure`: failed status, failed job registry, failure
+        result), without retries; its started entries go."""
+        extra = job_extra(job)
+        reason = f"{type(exc).__name__}: {exc}"
+        self.app_log.error(
+            f"Job {job.id} failed: {extra['function']} (run {extra['run_id'] or '-'}): RQ "
+            f"could not handle the failure ({reason}); kept in the failed job registry of "
+            f"{job.origin}, not retried",
+            extra={**extra, "reason": reason},
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        text = f"{exc_string.rstrip()}\n\nRQ could not handle this failure: {reason}\n"
+
+        def record() -> None:
+            with self.connection.pipeline() as pipeline:  # type: ignore[attr-defined]
+                record_job_failure(job, text, pipeline)
+                if execution is not None:
+                    self.cleanup_execution(job, pipeline, execution)  # type: ignore[attr-defined]
+                for execution_id in _started_ids(job).get(job.id, ()):
+                    if execution_id:
+                        Execution(execution_id, job.id, job.connection).delete(job, pipeline)
+                    else:  # an entry without an execution (written by an older RQ)
+                        job.started_job_registry.remove(job.id, pipeline=pipeline)
+                pipeline.execute()
+
+        self._when_redis_answers(record)
 
     # -- stopping, with or without Redis --------------------------------------------------
 
@@ -684,6 +772,14 @@ def log_leftovers(log: AbstractLogger, extra: dict[str, Any], ended: Ended, when
 
 def _pids(pids: tuple[int, ...]) -> str:
     return ", ".join(map(str, pids))
+
+
+def _started_ids(job: Job) -> dict[str, list[str]]:
+    """The execution IDs of each job in the started registry of `job`'s queue."""
+    ids: dict[str, list[str]] = {}
+    for job_id, execution_id in job.started_job_registry.get_job_and_execution_ids(cleanup=False):
+        ids.setdefault(job_id, []).append(execution_id)
+    return ids
 
 
 def job_extra(job: Job) -> dict[str, Any]:
