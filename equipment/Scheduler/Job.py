@@ -319,7 +319,9 @@ class Job(schedule.Job):
                 "job would never run"
             )
         now = self._clock().now()
-        self._cancel_after_at = parse_until(until_time, now, self._zone())
+        # The scheduler's zone, not the job's: `.at("03:00", "Asia/Tokyo")` before or after
+        # `.until(...)` must not move the deadline (and `schedule` reads it in local time).
+        self._cancel_after_at = parse_until(until_time, now, self._scheduler_zone())
         self.window_opened = now if isinstance(until_time, dt.timedelta) else None
         self.cancel_after = to_local(self._cancel_after_at, local_zone())
         return self
@@ -373,6 +375,9 @@ class Job(schedule.Job):
     def _zone(self) -> dt.tzinfo:
         if self.at_time_zone is not None:
             return self.at_time_zone
+        return self._scheduler_zone()
+
+    def _scheduler_zone(self) -> dt.tzinfo:
         zone = getattr(self.scheduler, "zone", None)
         return zone if zone is not None else local_zone()
 

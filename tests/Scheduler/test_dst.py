@@ -281,6 +281,24 @@ def test_until_reads_a_naive_datetime_in_the_scheduler_zone():
     assert job._cancel_after_at == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
 
 
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda every: every().day.at("03:00", "Asia/Tokyo").until("2026-03-30 03:00"),
+        lambda every: every().day.until("2026-03-30 03:00").at("03:00", "Asia/Tokyo"),
+        lambda every: every().day.at("03:00", "Asia/Tokyo").until(dt.datetime(2026, 3, 30, 3)),
+    ],
+    ids=["at-then-until", "until-then-at", "naive-datetime"],
+)
+def test_until_reads_the_scheduler_zone_whatever_the_job_zone_and_the_order(build):
+    """A naive deadline is a wall time in the scheduler's zone (here Madrid), as the docs
+    say: a job zone given by `.at(..., tz)` before `.until()` does not move it."""
+    scheduler = make(dt.datetime(2026, 3, 28, 12, tzinfo=UTC), timezone="Europe/Madrid")
+    job = build(scheduler.schedule.every).do(print)
+
+    assert job.deadline == dt.datetime(2026, 3, 30, 1, 0, tzinfo=UTC)  # 03:00 CEST
+
+
 def test_a_job_past_its_until_deadline_is_left_out_and_the_others_go_on():
     """A restart after a deadline (code that ran for days meets it): a warning line names
     the job, the deadline in its zone and why, and the scheduler starts as usual."""
