@@ -236,6 +236,11 @@ class AlignedTrigger(IntervalTrigger):
         )
         return f"{_unit_words(self.interval, self.latest, self.unit)} at {mark}"
 
+    def describe(self) -> str:
+        # The mark is on the wall clock of the zone (Asia/Kathmandu's :15 is UTC's :30), so
+        # the zone is part of the schedule in words, and of the ID of a job that names it.
+        return f"{self.words()} ({zone_name(self.zone)})"
+
 
 @dataclass(frozen=True, slots=True)
 class CalendarTrigger(Trigger):

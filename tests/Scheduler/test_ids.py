@@ -104,6 +104,21 @@ def test_an_id_depends_on_the_zone_only_when_the_job_names_its_own(log, clock):
     assert [job.id for job in tokyo.schedule.jobs] == expected
 
 
+def test_an_hour_or_minute_mark_in_a_zone_of_its_own_has_the_zone_in_its_id(scheduler):
+    """Kathmandu's :15 is UTC's :30: not the same job as the scheduler zone's :15, so it is
+    not its `#2` twin (which would swap their stored state with the registration order)."""
+    scheduler.schedule.every().hour.at(":15", "Asia/Kathmandu").do(jobs.cleanup)
+    scheduler.schedule.every().hour.at(":15").do(jobs.cleanup)
+    scheduler.schedule.every().minute.at(":30", "Asia/Kathmandu").do(jobs.cleanup)
+
+    assert [job.id for job in scheduler.schedule.jobs] == [
+        "cleanup:every-hour-at-15-00-asia-kathmandu",
+        "cleanup:every-hour-at-15-00",
+        "cleanup:every-minute-at-30-asia-kathmandu",
+    ]
+    assert scheduler.schedule.jobs[0].describe() == "every hour at :15:00 (Asia/Kathmandu)"
+
+
 def test_cron_ids_keep_their_fields_apart(scheduler):
     every_quarter = scheduler.schedule.cron("*/15 * * * *").do(jobs.cleanup)
     at_quarter_past = scheduler.schedule.cron("15 * * * *").do(jobs.cleanup)
