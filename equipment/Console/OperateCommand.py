@@ -145,8 +145,7 @@ def resume_command(app_spec: str, job_id: str) -> None:
     scheduler.state.set_paused(job.id, False, scheduler.clock.now())
     zone = job.trigger.zone
     if job.id in scheduler.schedule.left_out:
-        deadline = format_instant(job.deadline, zone)
-        next_run = f"no run left: its until() deadline, {deadline}, has passed"
+        next_run = f"no run left: {job.left_out_because(scheduler.clock.now())}"
     else:
         next_run = f"next run {format_instant(job.next_run_at, zone)}"
     click.echo(f"{job.id} resumed: {next_run}" if was else f"{job.id} was not paused")

@@ -443,6 +443,12 @@ class Job(schedule.Job):
         else:
             self.next_run_at = Occurrences.next_run(self.trigger, self._next_run_at, now)
 
+    def left_out_because(self, now: dt.datetime) -> str:
+        """Why a job left out for its `until()` deadline has no run, for the operator views:
+        the deadline and what `never_runs` says of it now."""
+        deadline = format_instant(self._cancel_after_at, self._zone())
+        return f"its until() deadline, {deadline}, {self.never_runs(now) or 'has passed'}"
+
     def never_runs(self, now: dt.datetime) -> str | None:
         """Why the job's `until()` deadline leaves it no run from `now` on, or None."""
         if self.is_overdue(now):

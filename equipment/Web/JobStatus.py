@@ -92,8 +92,7 @@ def left_out_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
     """The row of a job left out at registration for its until() deadline: it has none of
     its next runs left, and the page says so where the next run goes."""
     row = job_row(scheduler, job, now)
-    deadline = format_instant(job.deadline, job.trigger.zone)
-    return {**row, "next_run": f"none: its until() deadline, {deadline}, has passed"}
+    return {**row, "next_run": f"none: {job.left_out_because(now)}"}
 
 
 def removed_row(scheduler: Any, job_id: str) -> dict[str, Any]:

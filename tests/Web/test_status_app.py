@@ -187,6 +187,20 @@ def test_a_job_left_out_for_its_deadline_has_its_page_which_says_so() -> None:
     assert answer["history"] == []
 
 
+def test_a_job_left_out_as_its_deadline_comes_before_its_first_run_is_not_said_past() -> None:
+    """until(timedelta(minutes=30)) on an hourly job: the deadline is still ahead."""
+    scheduler = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"})
+    scheduler.schedule.every().hour.until(dt.timedelta(minutes=30)).name("promo").do(print)
+    client = TestClient(status_app(scheduler))
+
+    answer = client.get("/scheduler/api/jobs/promo/history").json()
+
+    assert answer["job"]["next_run"] == (
+        "none: its until() deadline, 2026-03-28 12:30:00 UTC (2026-03-28T12:30:00Z), comes "
+        "before its first run, 2026-03-28 13:00:00 UTC (2026-03-28T13:00:00Z)"
+    )
+
+
 def test_a_job_removed_from_the_code_has_its_page_of_stored_runs_which_says_so(
     scheduler: Scheduler,
 ) -> None:
