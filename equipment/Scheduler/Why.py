@@ -135,6 +135,9 @@ def _clock_changes(question: Question) -> str:
                 "the first."
             )
     near = dt.timedelta(hours=12)  # a change further away moved no occurrence near `at`
+    # The job's wall times are read in its own zone (`.at("02:30", "Europe/Madrid")` on a
+    # UTC scheduler): that zone's changes are the ones that moved or removed them.
+    zone = question.job.trigger.zone
     for when, old, new in offset_changes(zone, question.at - near, question.at + near):
         way = "forward" if new > old else "back"
         notes.append(

@@ -470,3 +470,17 @@ def test_a_goodbye_that_says_when_its_stop_began_tells_a_held_loop_from_the_stop
     assert missed == {10: LOOP_HELD, 15: LOOP_HELD, 20: LOOP_HELD, 25: stopping}
     assert "was stopping" in why(scheduler, job, START + dt.timedelta(seconds=25), now)
     assert "was stopping" not in why(scheduler, job, START + dt.timedelta(seconds=20), now)
+
+
+def test_why_states_the_clock_change_of_the_jobs_own_zone_where_the_scheduler_is_on_utc():
+    """The scheduler's zone has no DST (UTC); the job's (Madrid) moved 02:30 to 03:00."""
+    start = dt.datetime(2026, 3, 28, 12, 0, tzinfo=dt.UTC)
+    scheduler = Scheduler(clock=FakeClock(start), settings={"timezone": "UTC"})
+    scheduler.schedule.every().day.at("02:30", "Europe/Madrid").name("nightly").do(print)
+    job = scheduler.schedule.get_job("nightly")
+    due = dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC)  # 03:00 CEST
+
+    text = why(scheduler, job, due, due + dt.timedelta(hours=1))
+
+    assert "was due at 2026-03-29 03:00:00 CEST (2026-03-29T01:00:00Z)" in text
+    assert "Clocks in Europe/Madrid went forward 1:00:00 at 2026-03-29 03:00:00 CEST" in text
