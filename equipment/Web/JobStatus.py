@@ -16,7 +16,11 @@ from equipment.Scheduler.History import Occurrence
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Occurrences import next_run
 from equipment.Scheduler.State.StateStore import JobState, StateStore
-from equipment.Scheduler.WindowedNextRun import a_scheduler_runs, windowed_next_run
+from equipment.Scheduler.WindowedNextRun import (
+    IF_STARTED_NOW,
+    a_scheduler_runs,
+    windowed_next_run,
+)
 from equipment.Scheduler.Zones import format_instant, zone_name
 
 DAY = dt.timedelta(hours=24)
@@ -69,7 +73,7 @@ def _row(
         "registered": True,
         "schedule": job.describe(),
         "zone": zone_name(zone),
-        "next_run": windows.next_run(job, next_at) or format_instant(next_at, zone),
+        "next_run": _next_run_text(job, stored, next_at, windows),
         "last_run": format_instant(last, zone) if last else "never",
         "last_outcome": (stored.last_outcome if stored else None) or "",
         "last_error": (stored.last_error if stored else None) or "",
@@ -79,6 +83,15 @@ def _row(
         "paused": paused is not None,
         "paused_since": format_instant(paused, zone) if paused else "",
     }
+
+
+def _next_run_text(
+    job: Any, stored: JobState | None, next_at: dt.datetime | None, windows: _Windows
+) -> str:
+    text = windows.next_run(job, next_at) or format_instant(next_at, job.trigger.zone)
+    if stored is None and not text.endswith(IF_STARTED_NOW):
+        text += IF_STARTED_NOW  # no scheduler has anchored its grid yet
+    return text
 
 
 def job_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
@@ -108,9 +121,11 @@ def removed_row(scheduler: Any, job_id: str) -> dict[str, Any]:
 
 
 def upcoming(job: Any, stored: JobState | None, now: dt.datetime) -> dt.datetime:
-    """The job's next occurrence on its stored grid (the scheduler's, not this process's)."""
+    """The job's next occurrence on its stored grid (the scheduler's, not this process's);
+    with none stored yet, the first a scheduler started now would make (this long-running
+    process registered the job when it started, and that first run falls into the past)."""
     if stored is None:
-        return job.next_run_at
+        return job.trigger.anchored(now).first(now)
     trigger = job.trigger.anchored(stored.anchor)
     base = stored.last_scheduled or trigger.first(stored.anchor)
     if stored.last_scheduled is None and base > now:

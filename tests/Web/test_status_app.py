@@ -52,6 +52,21 @@ def test_the_jobs_json_has_one_row_per_job(scheduler: Scheduler) -> None:
     assert SECRET not in client.get("/scheduler/api/jobs").text
 
 
+def test_before_any_scheduler_ran_the_next_run_is_a_start_nows_and_moves_with_time() -> None:
+    """No grid is stored yet: the page's process must not keep the next run it computed
+    when it started (it falls into the past); it says what a start now would make, as
+    `schedule list` does."""
+    clock = FakeClock(START)
+    scheduler = Scheduler(clock=clock, settings={"timezone": "UTC"})
+    scheduler.schedule.every(10).minutes.name("sync").do(print)
+    client = TestClient(status_app(scheduler))
+
+    clock.advance(dt.timedelta(hours=2))
+    [row] = client.get("/scheduler/api/jobs").json()["jobs"]
+
+    assert row["next_run"] == "2026-03-28 14:10:00 UTC (2026-03-28T14:10:00Z) if started now"
+
+
 def test_a_skip_is_told_with_its_reason_and_instant_not_as_the_last_runs_outcome(
     scheduler: Scheduler,
 ) -> None:
