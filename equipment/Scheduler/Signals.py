@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, NoReturn
@@ -42,6 +43,10 @@ STOP_SIGNALS = tuple(
 )
 # Exit code of a stop "at once" (a second stop signal): the shell's code for Ctrl-C.
 AT_ONCE = 130
+#: A stop signal this soon after the first (seconds) is the same request, not a second one:
+#: GNU `timeout`, and supervisors that signal the process and then its group, send it twice
+#: within a millisecond. A person's second Ctrl-C comes later than this.
+SAME_STOP = 0.25
 
 
 class ShutdownGraceExpired(BaseException):
@@ -58,6 +63,7 @@ class StopSignals:
         current_run: Callable[[], RunningRun | None] = lambda: None,
         log: Callable[[], AbstractLogger] = NullLogger,
         on_abandon: Callable[[str], None] = lambda why: None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """`current_run()` gives the run in progress (or None), `log()` the logger to use;
         `on_abandon(why)` is called just before the process leaves at once."""
@@ -66,6 +72,8 @@ class StopSignals:
         self.log = log
         self.on_abandon = on_abandon
         self.received = 0
+        self.monotonic = monotonic
+        self._first_at: float | None = None  # when the first stop signal came
         self.watchdog: StopWatchdog | None = None
         self.nudge = SignalNudge()
         self._previous: dict[int, Any] = {}
@@ -88,7 +96,7 @@ class StopSignals:
         if self.watchdog is not None:
             self.watchdog.loop_ended()
             for signum in self._previous:
-                signal.signal(signum, self._at_once)
+                signal.signal(signum, self._after_the_loop)
         else:
             self.nudge.stop()
             for signum, handler in self._previous.items():
@@ -97,10 +105,26 @@ class StopSignals:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.nudge.taken()
+        if self._same_stop():
+            return
         self.received += 1
         if self.received > 1:
             self._at_once(signum, frame)
         self.on_stop(signal.Signals(signum).name)
+
+    def _after_the_loop(self, signum: int, frame: FrameType | None) -> None:
+        self.nudge.taken()
+        if not self._same_stop():
+            self._at_once(signum, frame)
+
+    def _same_stop(self) -> bool:
+        """Whether this signal repeats the first within `SAME_STOP` (the process and its
+        group signalled together): the stop already asked for, not a second one."""
+        now = self.monotonic()
+        if self._first_at is None:
+            self._first_at = now
+            return False
+        return now - self._first_at < SAME_STOP
 
     def _at_once(self, signum: int, frame: FrameType | None) -> NoReturn:
         self.nudge.taken()

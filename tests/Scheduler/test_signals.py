@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from equipment.Scheduler.Signals import SAME_STOP, StopSignals
+
 CHILD = Path(__file__).with_name("signal_child.py")
 ROOT = Path(__file__).resolve().parents[2]
 NOHUP = (
@@ -175,6 +177,7 @@ def test_a_second_sigint_stops_at_once_with_a_non_zero_code(child_factory):
     child.wait_for("Job slow started")
     child.process.send_signal(signal.SIGINT)
     child.wait_for("Scheduler stopping (SIGINT)")
+    time.sleep(SAME_STOP)  # a second signal, not the first one repeated
     child.process.send_signal(signal.SIGINT)
 
     assert child.finish() == 130
@@ -187,6 +190,7 @@ def test_a_background_run_cut_short_by_a_second_signal_is_recorded(child_factory
     child.wait_for("Job slow started")
     child.process.send_signal(signal.SIGTERM)
     child.wait_for("Waiting up to 30s for 1 background run(s)")
+    time.sleep(SAME_STOP)  # a second signal, not the first one repeated
     child.process.send_signal(signal.SIGTERM)
 
     assert child.finish(timeout=10) == 130
@@ -224,6 +228,7 @@ def test_a_second_sigterm_ends_a_job_that_swallows_everything_with_130(child_fac
     child.wait_for("Job slow started")
     child.process.send_signal(signal.SIGTERM)
     child.wait_for("Scheduler stopping (SIGTERM)")
+    time.sleep(SAME_STOP)  # a second signal, not the first one repeated
     child.process.send_signal(signal.SIGTERM)
 
     assert child.finish(timeout=10) == 130
@@ -345,3 +350,22 @@ def test_a_run_that_fails_to_start_leaves_the_handlers_as_they_were():
             scheduler.run()
     assert {signum: signal.getsignal(signum) for signum in before} == before
     assert not any(t.name == "equipment-signal-nudge" for t in threading.enumerate())
+
+
+def test_a_stop_signal_repeated_within_a_moment_is_the_same_stop_not_a_second_one():
+    """GNU `timeout` (and a supervisor that signals the process, then its group) sends
+    SIGTERM twice within a millisecond: that is one stop, with its grace, not "at once"."""
+    now = [100.0]
+    stops: list[str] = []
+    at_once: list[int] = []
+    signals = StopSignals(on_stop=stops.append, monotonic=lambda: now[0])
+    signals._at_once = lambda signum, frame: at_once.append(signum)  # instead of os._exit
+
+    signals._handle(signal.SIGTERM, None)
+    now[0] += 0.001
+    signals._handle(signal.SIGTERM, None)
+
+    assert (stops, at_once) == (["SIGTERM"], [])
+    now[0] += SAME_STOP
+    signals._handle(signal.SIGTERM, None)  # a real second signal
+    assert at_once == [signal.SIGTERM]
