@@ -344,23 +344,34 @@ def test_what_fell_due_while_the_leader_finished_a_job_at_its_stop_runs_on_the_n
 def test_after_a_long_stop_of_the_leader_the_next_runs_the_latest_and_says_why_not_the_rest(
     replica, clock
 ):
-    a, b = replica("a:1"), replica("b:2")
+    rows = long_stop_then_takeover(replica("a:1"), replica("b:2"), clock)
+
+    assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
+    assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
+
+
+def long_stop_then_takeover(
+    a: Scheduler, b: Scheduler, clock, midway=lambda: None, after=lambda: None
+) -> dict:
+    """`a` leads; at 12:00:29 a job of its own gets the stop signal and runs 15 s more
+    (:30 and :40 fall due meanwhile; `midway()` at 12:00:36.5); `after()` its goodbye, `b`
+    takes the lead half a second later. Returns the history of JOB by second."""
 
     def long_job() -> None:
         a.stop()
-        clock.advance(15)  # :30 and :40 fall due meanwhile
+        clock.advance(7.5)
+        midway()
+        clock.advance(7.5)
 
     a.schedule.every().minute.at(":29").name("long").do(long_job)
     named_as_its_process(a, clock.now() + dt.timedelta(seconds=28))
     run_for(clock, 28, a, b)
     a.run()
+    after()
     clock.advance(0.5)
     b.coordinator.step()
     b.tick()
-
-    rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
-    assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
-    assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
+    return {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
 
 
 def named_as_its_process(scheduler: Scheduler, run_at: dt.datetime) -> None:
@@ -385,24 +396,15 @@ def test_a_standby_stopping_after_the_leader_does_not_shorten_the_handover(repli
     """A rolling deploy stops the leader (which finishes a long job first) and a standby,
     which says goodbye just after it: the goodbye that tells what the handover may run is
     the leader's, whose stop began 15 s before; :40 fell due in it and ran nowhere."""
-    a, b = replica("a:1"), replica("b:2")
+    a, b = replica("a:1"), replica("b:2")  # (a first: it leads)
 
-    def long_job() -> None:
-        a.stop()
-        clock.advance(15)  # :30 and :40 fall due meanwhile
+    def standby_stops() -> None:  # just after the leader's goodbye
+        standby_says_goodbye(b.state, "s:3", clock.now() - dt.timedelta(seconds=40), clock.now())
 
-    a.schedule.every().minute.at(":29").name("long").do(long_job)
-    run_for(clock, 28, a, b)
-    a.run()  # 12:00:29 to 12:00:44
-    standby_says_goodbye(b.state, "s:3", clock.now() - dt.timedelta(seconds=40), clock.now())
-    clock.advance(0.5)
-    b.coordinator.step()
-    b.tick()
+    rows = long_stop_then_takeover(a, b, clock, after=standby_stops)
 
-    rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
     assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
     assert rows[30].outcome == "missed"
-
 
 
 def test_a_standby_that_stopped_before_the_leader_does_not_say_why_the_leader_missed(
@@ -411,23 +413,13 @@ def test_a_standby_that_stopped_before_the_leader_does_not_say_why_the_leader_mi
     """The standby stopped (a quick goodbye) during the leader's long stop: what fell due
     before it is missed because the leader was stopping, not because a long run held the
     standby's loop (it runs none)."""
-    a, b = replica("a:1"), replica("b:2")
+    a, b = replica("a:1"), replica("b:2")  # (a first: it leads)
 
-    def long_job() -> None:
-        a.stop()
-        clock.advance(8)  # :30 falls due meanwhile
+    def standby_stops() -> None:  # after :30, before :40
         standby_says_goodbye(b.state, "s:3", clock.now() - dt.timedelta(seconds=40), clock.now())
-        clock.advance(7)  # and :40
 
-    a.schedule.every().minute.at(":29").name("long").do(long_job)
-    named_as_its_process(a, clock.now() + dt.timedelta(seconds=28))
-    run_for(clock, 28, a, b)
-    a.run()
-    clock.advance(0.5)
-    b.coordinator.step()
-    b.tick()
+    rows = long_stop_then_takeover(a, b, clock, midway=standby_stops)
 
-    rows = {row.scheduled_at.second: row for row in b.state.history(JOB, limit=10)}
     assert (rows[40].outcome, rows[40].replica) == ("success", "b:2")
     assert (rows[30].outcome, rows[30].reason) == ("missed", LAST_STOPPING)
 
