@@ -27,6 +27,7 @@ to see is started again within seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import logging
 import os
@@ -39,12 +40,14 @@ from typing import Any, TypeVar
 
 import redis
 from rq import SimpleWorker, Worker
+from rq.callbacks import execute_failure_callback
 from rq.defaults import UNSERIALIZABLE_RETURN_VALUE_PAYLOAD as UNSERIALIZABLE
-from rq.exceptions import InvalidJobOperation, StopRequested
+from rq.exceptions import AbandonedJobError, InvalidJobOperation, NoSuchJobError, StopRequested
 from rq.executions import Execution
 from rq.job import Job, JobStatus
 from rq.job_lifecycle import call_exception_handlers, record_job_failure
 from rq.queue import Queue
+from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from rq.timeouts import HorseMonitorTimeoutException
 from rq.utils import now
@@ -373,9 +376,14 @@ class EquipmentWorkerMixin:
         one error line, and the cleaning goes on: RQ would end the worker at each cleaning
         (the first one at start) while the job stays started.
 
-        The job is the last one the cleaning handed to the exception handlers (it calls them
-        for each such job just before that job's failure handling), if it is still started:
-        the raise dropped what the cleaning had written."""
+        A job whose retry RQ cannot time (a NaN, infinite or huge interval) is failed first,
+        before RQ's cleaning: RQ handles a queue's abandoned jobs in one transaction, which
+        the raise dropped, so the ones handled before it were handled again by the next
+        cleaning (their failure callbacks and lines twice). For any other raise, the job is
+        the last one the cleaning handed to the exception handlers (it calls them for each
+        such job just before that job's failure handling), if it is still started: the raise
+        dropped what the cleaning had written."""
+        self._fail_unretriable_abandoned()
         failed: set[str] = set()
         handed: list[Job] = []
 
@@ -405,6 +413,43 @@ class EquipmentWorkerMixin:
                         queue.release_maintenance_lock()
             finally:
                 self.pop_exc_handler()  # type: ignore[attr-defined]
+
+    def _fail_unretriable_abandoned(self) -> None:
+        """Fail the jobs a dead worker left started whose retry RQ's cleaning could not time,
+        as the cleaning would (failure callback, exception handlers), with one error line
+        each, under the queue's maintenance lock, as RQ's cleaning is."""
+        abandoned = "AbandonedJobError: its worker died while it ran"
+        for queue in self.queues:  # type: ignore[attr-defined]
+            if not queue.acquire_maintenance_lock():
+                continue  # another worker is cleaning it
+            try:
+                registry = StartedJobRegistry(
+                    queue.name,
+                    connection=queue.connection,
+                    job_class=queue.job_class,
+                    serializer=queue.serializer,
+                )
+                for job_id in registry.get_expired_job_ids():
+                    try:
+                        job = queue.job_class.fetch(
+                            job_id, connection=queue.connection, serializer=queue.serializer
+                        )
+                    except NoSuchJobError:
+                        continue
+                    if job.get_status(refresh=False) != JobStatus.STARTED:
+                        continue
+                    problem = _retry_problem(job)
+                    if problem is None:
+                        continue
+                    exc_info = (AbandonedJobError, AbandonedJobError(), None)
+                    try:
+                        execute_failure_callback(job, self.death_penalty_class, *exc_info)  # type: ignore[attr-defined]
+                    except Exception:  # noqa: BLE001 - as RQ's cleaning: it must not stop it
+                        self.log.exception("failure callback for job %s raised", job.id)  # type: ignore[attr-defined]
+                    call_exception_handlers(self._exc_handlers, job, *exc_info)  # type: ignore[attr-defined]
+                    self._fail_unhandled(job, problem, abandoned)
+            finally:
+                queue.release_maintenance_lock()
 
     def _fail_unhandled(
         self, job: Job, exc: Exception, exc_string: str, execution: Execution | None = None
@@ -772,6 +817,20 @@ def log_leftovers(log: AbstractLogger, extra: dict[str, Any], ended: Ended, when
 
 def _pids(pids: tuple[int, ...]) -> str:
     return ", ".join(map(str, pids))
+
+
+def _retry_problem(job: Job) -> Exception | None:
+    """Why RQ cannot time the job's next retry (`Job.retry`), if it has one left: the
+    error it would raise (NaN: ValueError; infinity, 1e12 s: OverflowError), else None."""
+    if not job.retries_left or job.retries_left <= 0:
+        return None
+    try:
+        interval = job.get_retry_interval()
+        if interval:
+            now() + dt.timedelta(seconds=interval)
+    except (TypeError, ValueError, OverflowError, IndexError) as exc:
+        return exc
+    return None
 
 
 def _started_ids(job: Job) -> dict[str, list[str]]:

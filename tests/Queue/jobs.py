@@ -113,3 +113,8 @@ def start_children(key: str, seconds: float = 0.0) -> None:
         os._exit(0)
     _redis().rpush(key, popen.pid, process.pid, pid)
     time.sleep(seconds)
+
+
+def count_failure(job, connection, *exc_info) -> None:
+    """An `on_failure` callback: records one line per call under `job.meta["key"]`."""
+    _redis().rpush(job.meta["key"], "failure callback")

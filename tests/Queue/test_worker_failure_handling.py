@@ -11,7 +11,7 @@ import signal
 import time
 
 import pytest
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.job import JobStatus
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
@@ -110,3 +110,28 @@ def test_such_a_job_left_started_by_a_dead_worker_is_failed_at_start(
     FailedJobRegistry(queue_name, connection=redis_conn).remove(other)
     assert_failed_alone(redis_conn, queue_name, job, key)
     assert not redis_conn.exists(queue.registry_cleaning_key)  # the lock was given back
+
+
+@pytest.mark.parametrize("simple", [False, True], ids=["forking", "simple"])
+def test_a_job_abandoned_before_such_a_job_in_the_same_cleaning_is_failed_once(
+    log, redis_conn, queue_name, key, simple
+):
+    """The cleaning handles the dead worker's jobs in one pipeline: the raise at the poison
+    job dropped what it had written for the one before it, which the next cleaning then
+    handled again (its failure line, its on_failure callback, twice)."""
+    queue = Queue(queue_name, connection=redis_conn)
+    started = StartedJobRegistry(queue_name, connection=redis_conn)
+    other = queue.enqueue(jobs.fail, on_failure=Callback(jobs.count_failure), meta={"key": key})
+    job = raw_push(redis_conn, queue_name, float("nan"))
+    for left, ago in ((other, 6), (job, 5)):  # the abandoned one is handled first
+        queue.remove(left)
+        left.set_status(JobStatus.STARTED)
+        redis_conn.zadd(started.key, {f"{left.id}:dead0execution": time.time() - ago})
+
+    redis = QueueSettings.from_config(redis_config(queue_name)).redis
+    assert run_worker(redis, log, burst=True, simple=simple) == 0
+    assert len(log.find(other.id, logging.ERROR)) == 1, log.messages(logging.ERROR)
+    assert recorded(redis_conn, key) == ["failure callback"]
+    assert other.get_status() == JobStatus.FAILED
+    assert len(log.find(job.id, logging.ERROR)) == 1
+    assert StartedJobRegistry(queue_name, connection=redis_conn).get_job_ids(cleanup=False) == []
