@@ -64,6 +64,8 @@ def _intervals(value: Any) -> tuple[int, ...]:
             if isinstance(v, (bool, str, bytes)):
                 raise TypeError
             number = float(v)
+        except OverflowError:  # a whole number too large for a float (10**400): too long
+            number = math.inf
         except (TypeError, ValueError):
             raise ValueError(f"retry intervals must be seconds, got {value!r}") from None
         if not 0 <= number <= MAX_INTERVAL_SECONDS:  # also false for NaN and infinity

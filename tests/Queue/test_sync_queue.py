@@ -2,6 +2,7 @@ import asyncio
 import datetime as dt
 import logging
 import threading
+from fractions import Fraction
 
 import pytest
 
@@ -173,6 +174,14 @@ def test_a_retry_interval_no_worker_could_schedule_refuses_the_push(queue, log):
     assert calls == []
     [refused] = log.find("Refused to run", logging.ERROR)
     assert "retry intervals must be from 0 to 315360000 seconds" in refused.message
+
+
+def test_a_retry_interval_too_large_for_a_float_refuses_the_push(queue, log):
+    # float(10**400) raises OverflowError, which escaped push() (it never raises).
+    assert queue.push(remember, retry={"max": 1, "interval": 10**400}) is False
+    assert queue.push(remember, retry={"max": 1, "intervals": [10, Fraction(10**400)]}) is False
+    assert calls == []
+    assert len(log.find("retry intervals must be from 0 to 315360000 seconds")) == 2
 
 
 def test_retry_zero_runs_the_job_once(queue, log):

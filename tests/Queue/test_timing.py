@@ -54,7 +54,7 @@ def test_retry_specs():
 def test_retry_intervals_a_worker_could_not_schedule_are_refused_at_push():
     # RQ computes `now + timedelta(seconds=interval)` only when the job fails, in the worker:
     # NaN, infinity or 1e12 crashed the worker there (exit 1), so they are refused up front.
-    for intervals in ([float("nan")], [float("inf")], [1e12], [10, -1], [True], ["10"]):
+    for intervals in ([float("nan")], [float("inf")], [1e12], [10**400], [10, -1], [True], ["10"]):
         with pytest.raises(ValueError, match="retry intervals"):
             Retry(max=1, intervals=intervals)
         with pytest.raises(ValueError, match="retry intervals"):
