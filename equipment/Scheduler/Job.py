@@ -101,6 +101,9 @@ class Job(schedule.Job):
         self._next_run_at: dt.datetime | None = None
         super().__init__(interval, scheduler)
         self.trigger: Trigger | None = None
+        #: The trigger as defined, before an anchor completed it (a day job without
+        #: `.at()` takes its time of day from its anchor): set at the first resume.
+        self.defined_trigger: Trigger | None = None
         self.last_run_at: dt.datetime | None = None
         self.last_record: RunRecord | None = None
         # Tuples, grown on the rare job that has them: a job costs little at 100,000 jobs.
@@ -442,6 +445,14 @@ class Job(schedule.Job):
             self.next_run_at = self.trigger.anchored(now).first(now)
         else:
             self.next_run_at = Occurrences.next_run(self.trigger, self._next_run_at, now)
+
+    def grid(self, anchor: dt.datetime) -> Trigger:
+        """The job's trigger on the grid anchored at `anchor`: from its definition, not
+        from the anchor this process first gave it (another process may have anchored the
+        grid first, and a day job without `.at()` takes its time of day from the anchor)."""
+        trigger = self.defined_trigger or self.trigger
+        assert trigger is not None
+        return trigger.anchored(anchor)
 
     def left_out_because(self, now: dt.datetime) -> str:
         """Why a job left out for its `until()` deadline has no run, for the operator views:

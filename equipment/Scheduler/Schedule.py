@@ -302,7 +302,9 @@ class Schedule(schedule.Scheduler):
         horizon = now if job.deadline is None else min(now, job.deadline)
         if horizon < now:  # what fell due before the deadline is missed: none can run now
             late, rule = dt.timedelta(0), CatchUp()
-        plan = Occurrences.resume(job.trigger, job.fingerprint, stored, horizon, rule, late)
+        if job.defined_trigger is None:
+            job.defined_trigger = job.trigger  # before an anchor completes it, below
+        plan = Occurrences.resume(job.defined_trigger, job.fingerprint, stored, horizon, rule, late)
         if plan.redefined and self.describing:
             self.log.warning(
                 "Job %s is defined here as %s, unlike the state a scheduler stored: a "
@@ -323,7 +325,7 @@ class Schedule(schedule.Scheduler):
                 extra={"job_id": job.id},
             )
         job.anchor = plan.anchor
-        job.trigger = job.trigger.anchored(plan.anchor)
+        job.trigger = job.grid(plan.anchor)
         job.epoch = stored.epoch if stored is not None and not plan.redefined else ""
         job.backlog = plan.backlog
         job.missed = plan.missed
@@ -510,7 +512,7 @@ def _in_window(job: Job, stored: JobState | None, opened: dt.datetime) -> JobSta
     (`Schedule._miss_closed_window`)."""
     if stored is None or stored.fingerprint != job.fingerprint:
         return stored
-    trigger = job.trigger.anchored(stored.anchor)
+    trigger = job.grid(stored.anchor)
     first = trigger.first(stored.anchor)
     if first >= opened:
         return stored

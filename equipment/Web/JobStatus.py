@@ -71,7 +71,8 @@ def _row(
     return {
         "id": job.id,
         "registered": True,
-        "schedule": job.describe(),
+        # On the stored grid: a day job without .at() has the time of day of its anchor.
+        "schedule": job.grid(stored.anchor if stored else now).describe(),
         "zone": zone_name(zone),
         "next_run": _next_run_text(job, stored, next_at, windows),
         "last_run": format_instant(last, zone) if last else "never",
@@ -125,8 +126,8 @@ def upcoming(job: Any, stored: JobState | None, now: dt.datetime) -> dt.datetime
     with none stored yet, the first a scheduler started now would make (this long-running
     process registered the job when it started, and that first run falls into the past)."""
     if stored is None:
-        return job.trigger.anchored(now).first(now)
-    trigger = job.trigger.anchored(stored.anchor)
+        return job.grid(now).first(now)
+    trigger = job.grid(stored.anchor)
     base = stored.last_scheduled or trigger.first(stored.anchor)
     if stored.last_scheduled is None and base > now:
         return base

@@ -253,3 +253,20 @@ def test_a_takeover_counts_nothing_missed_past_the_jobs_own_deadline(catch_up):
         (4, "skipped", "until() deadline")
     ]
     assert standby.schedule.jobs == []
+
+
+def test_a_day_job_without_at_follows_the_grid_another_process_anchored_first():
+    """`every().day` takes its time of day from its anchor. A process that registered it
+    before any was stored, then found another's anchor (the first store wins), kept its
+    own time of day: its runs (and run IDs) moved to when it happened to start."""
+    state = MemoryStateStore()
+    late = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"}, state=state)
+    late.schedule.every().day.name("daily").do(jobs.cleanup)
+    earlier = START - dt.timedelta(hours=3)
+    process(state, earlier, lambda s: s.every().day.name("daily").do(jobs.cleanup))
+
+    late.schedule.sync_state()  # the earlier process's anchor, 09:00:00.25, is the one stored
+
+    job = late.schedule.get_job("daily")
+    # Not 12:00:00.25 today (this process's start, so a run now): the grid's 09:00 tomorrow.
+    assert job.next_run_at == dt.datetime(2026, 1, 6, 9, 0, 0, 250_000, tzinfo=UTC)

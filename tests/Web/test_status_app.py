@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from equipment.Scheduler.Clock import FakeClock  # noqa: E402
 from equipment.Scheduler.Scheduler import Scheduler  # noqa: E402
+from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore  # noqa: E402
 from equipment.Scheduler.State.StateStore import ProcessInfo  # noqa: E402
 from equipment.Scheduler.Testing import run_until  # noqa: E402
 from equipment.Web.StatusApp import status_app  # noqa: E402
@@ -65,6 +66,31 @@ def test_before_any_scheduler_ran_the_next_run_is_a_start_nows_and_moves_with_ti
     [row] = client.get("/scheduler/api/jobs").json()["jobs"]
 
     assert row["next_run"] == "2026-03-28 14:10:00 UTC (2026-03-28T14:10:00Z) if started now"
+
+
+def test_a_day_job_without_at_is_shown_on_the_stored_grid_not_the_pages_start() -> None:
+    """`every().day` takes its time of day from its anchor: the page's process registered
+    it at its own start (09:00), and kept that time of day after a scheduler stored its
+    grid (15:00), or when telling what a start now would make."""
+    clock = FakeClock(dt.datetime(2026, 3, 28, 9, 0, tzinfo=dt.UTC))
+    state = MemoryStateStore()
+    page = Scheduler(clock=clock, settings={"timezone": "UTC"}, state=state)
+    page.schedule.every().day.name("daily").do(print)
+    client = TestClient(status_app(page))
+    clock.advance(dt.timedelta(hours=6))
+
+    [row] = client.get("/scheduler/api/jobs").json()["jobs"]
+    assert row["schedule"] == "every day at 15:00:00 (UTC)"
+    assert row["next_run"] == "2026-03-29 15:00:00 UTC (2026-03-29T15:00:00Z) if started now"
+
+    scheduler = Scheduler(clock=clock, settings={"timezone": "UTC"}, state=state)
+    scheduler.schedule.every().day.name("daily").do(print)
+    run_until(scheduler, dt.timedelta(minutes=1))  # anchored at 15:00
+    clock.advance(dt.timedelta(hours=1))
+
+    [row] = client.get("/scheduler/api/jobs").json()["jobs"]
+    assert row["schedule"] == "every day at 15:00:00 (UTC)"
+    assert row["next_run"] == "2026-03-29 15:00:00 UTC (2026-03-29T15:00:00Z)"
 
 
 def test_a_skip_is_told_with_its_reason_and_instant_not_as_the_last_runs_outcome(
