@@ -45,8 +45,8 @@ STOP_SIGNALS = tuple(
 AT_ONCE = 130
 #: A stop signal this soon after the first (seconds) is the same request, not a second one:
 #: GNU `timeout`, and supervisors that signal the process and then its group, send it twice
-#: within a millisecond. A person's second Ctrl-C comes later than this.
-SAME_STOP = 0.25
+#: within a millisecond. A person's quick second Ctrl-C (100 ms and more) is a second one.
+SAME_STOP = 0.05
 
 
 class ShutdownGraceExpired(BaseException):
