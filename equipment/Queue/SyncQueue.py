@@ -10,6 +10,7 @@ here is noticed before `QUEUE_CONNECTION=redis` is switched on.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -157,7 +158,8 @@ def _run_to_the_end(coroutine: Any) -> Any:
         except BaseException as error:  # re-raised in the caller's thread, below
             outcome["error"] = error
 
-    thread = threading.Thread(target=run, name="sync-queue-async-job")
+    context = contextvars.copy_context()  # the caller's context variables, as inline
+    thread = threading.Thread(target=context.run, args=(run,), name="sync-queue-async-job")
     thread.start()
     thread.join()
     if "error" in outcome:

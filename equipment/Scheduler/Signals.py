@@ -81,6 +81,7 @@ class StopSignals:
     def install(self) -> bool:
         if threading.current_thread() is not threading.main_thread():
             return False
+        self.received, self._first_at = 0, None  # a run after an earlier stop starts afresh
         for signum in STOP_SIGNALS:
             if signum == _SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
                 continue  # nohup: the user asked for hang-ups to be ignored

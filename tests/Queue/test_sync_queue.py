@@ -1,4 +1,5 @@
 import asyncio
+import contextvars
 import datetime as dt
 import logging
 import threading
@@ -151,6 +152,22 @@ def test_an_async_job_pushed_from_inside_an_event_loop_runs_too(queue, log):
 
     assert asyncio.run(handler()) is True
     assert calls == [(("from a loop",), {})]
+
+
+REQUEST: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="none")
+
+
+async def remember_the_request() -> None:
+    calls.append(REQUEST.get())
+
+
+def test_an_async_job_run_from_inside_an_event_loop_sees_the_callers_context(queue, log):
+    async def handler() -> bool:
+        REQUEST.set("request 7")  # as a web framework's middleware would
+        return queue.push(remember_the_request)
+
+    assert asyncio.run(handler()) is True
+    assert calls == ["request 7"]
 
 
 def test_retry_reruns_at_once(queue, log):

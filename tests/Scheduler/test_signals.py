@@ -369,3 +369,18 @@ def test_a_stop_signal_repeated_within_a_moment_is_the_same_stop_not_a_second_on
     now[0] += SAME_STOP
     signals._handle(signal.SIGTERM, None)  # a real second signal
     assert at_once == [signal.SIGTERM]
+
+
+def test_a_run_after_a_signal_stop_counts_its_first_signal_as_a_first():
+    """The same scheduler run again after a stop signal: its next signal asks for a
+    graceful stop, not an immediate exit."""
+    now = [100.0]
+    signals = StopSignals(on_stop=lambda name: None, monotonic=lambda: now[0])
+    signals._handle(signal.SIGTERM, None)  # the first run's stop
+    now[0] += 60
+
+    assert signals.install()
+    try:
+        assert (signals.received, signals._first_at) == (0, None)
+    finally:
+        signals.restore()
