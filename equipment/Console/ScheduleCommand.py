@@ -26,7 +26,7 @@ from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.State.StateFactory import as_an_operator
-from equipment.Scheduler.WindowedNextRun import IF_STARTED_NOW, a_scheduler_runs, windowed_next_run
+from equipment.Scheduler.WindowedNextRun import a_scheduler_runs, next_run_text
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
 
@@ -71,7 +71,14 @@ def list_command(app_spec: str) -> None:
                 states.get(job.id),
                 paused.get(job.id),
                 scheduler.state,
-                windowed_next_run(job, job.next_run_at, windows.get(job.id), running, now),
+                next_run_text(
+                    job,
+                    job.next_run_at,
+                    job.id in states,
+                    windows.get(job.id),
+                    running,
+                    now,
+                ),
             )
             for job in jobs
         ],
@@ -140,15 +147,11 @@ def _job_row(
     stored: Any,
     paused_since: dt.datetime | None,
     state: Any,
-    next_run: str | None = None,
+    next_run: str,
 ) -> tuple[str, ...]:
-    """The job's cells: ID, schedule, zone, next run (unless given), last run, last
-    outcome, paused."""
+    """The job's cells: ID, schedule, zone, next run (as given), last run, last outcome,
+    paused."""
     zone = job.trigger.zone
-    if next_run is None:
-        next_run = format_instant(job.next_run_at, zone)
-    if stored is None and not next_run.endswith(IF_STARTED_NOW):
-        next_run += IF_STARTED_NOW  # no scheduler has anchored its grid yet
     schedule = job.describe()
     if job.deadline is not None and job.window_opened is None:  # (a window: see next run)
         schedule += f", until {format_instant(job.deadline, zone)}"

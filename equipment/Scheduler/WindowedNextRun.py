@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from equipment.Scheduler.Health import stale_after
+from equipment.Scheduler.History import alive_now
 from equipment.Scheduler.State.StateStore import StateStore
 from equipment.Scheduler.Zones import format_instant
 
@@ -20,9 +20,27 @@ IF_STARTED_NOW = " if started now"
 
 
 def a_scheduler_runs(state: StateStore, max_sleep: float, now: dt.datetime) -> bool:
-    """Whether a scheduler of this project runs now, by its heartbeat."""
-    stale = stale_after(max_sleep)
-    return any(process.is_alive(now, stale) for process in state.processes())
+    """Whether a scheduler of this project runs now, by its heartbeat (`health`'s rule)."""
+    return bool(alive_now(state, now, max_sleep))
+
+
+def next_run_text(
+    job: Any,
+    next_at: dt.datetime | None,
+    anchored: bool,
+    window_end: dt.datetime | None,
+    running: bool,
+    now: dt.datetime,
+) -> str:
+    """The next-run cell of `job` in an operator's view (`schedule list`, the status page):
+    `next_at` on its grid, told in its `until(timedelta)` window if it has one, and `if
+    started now` while no scheduler has `anchored` its grid (it starts when one does)."""
+    text = windowed_next_run(job, next_at, window_end, running, now)
+    if text is None:
+        text = format_instant(next_at, job.trigger.zone)
+    if not anchored and not text.endswith(IF_STARTED_NOW):
+        text += IF_STARTED_NOW
+    return text
 
 
 def windowed_next_run(

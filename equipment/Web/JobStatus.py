@@ -16,11 +16,7 @@ from equipment.Scheduler.History import Occurrence
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Occurrences import next_run
 from equipment.Scheduler.State.StateStore import JobState, StateStore
-from equipment.Scheduler.WindowedNextRun import (
-    IF_STARTED_NOW,
-    a_scheduler_runs,
-    windowed_next_run,
-)
+from equipment.Scheduler.WindowedNextRun import a_scheduler_runs, next_run_text
 from equipment.Scheduler.Zones import format_instant, zone_name
 
 DAY = dt.timedelta(hours=24)
@@ -46,14 +42,16 @@ class _Windows:
         self._scheduler, self._now = scheduler, now
         self._read: tuple[dict[str, dt.datetime], bool] | None = None
 
-    def next_run(self, job: Any, next_at: dt.datetime | None) -> str | None:
-        if job.window_opened is None:
-            return None
-        if self._read is None:
-            state, max_sleep = self._scheduler.state, self._scheduler.settings.max_sleep
-            self._read = (state.windows(), a_scheduler_runs(state, max_sleep, self._now))
-        ends, running = self._read
-        return windowed_next_run(job, next_at, ends.get(job.id), running, self._now)
+    def next_run(self, job: Any, stored: JobState | None, next_at: dt.datetime | None) -> str:
+        """The job's next-run cell (`WindowedNextRun.next_run_text`)."""
+        end, running = None, False
+        if job.window_opened is not None:
+            if self._read is None:
+                state, max_sleep = self._scheduler.state, self._scheduler.settings.max_sleep
+                self._read = (state.windows(), a_scheduler_runs(state, max_sleep, self._now))
+            ends, running = self._read
+            end = ends.get(job.id)
+        return next_run_text(job, next_at, stored is not None, end, running, self._now)
 
 
 def _row(
@@ -74,7 +72,7 @@ def _row(
         # On the stored grid: a day job without .at() has the time of day of its anchor.
         "schedule": job.grid(stored.anchor if stored else now).describe(),
         "zone": zone_name(zone),
-        "next_run": _next_run_text(job, stored, next_at, windows),
+        "next_run": windows.next_run(job, stored, next_at),
         "last_run": format_instant(last, zone) if last else "never",
         "last_outcome": (stored.last_outcome if stored else None) or "",
         "last_error": (stored.last_error if stored else None) or "",
@@ -84,15 +82,6 @@ def _row(
         "paused": paused is not None,
         "paused_since": format_instant(paused, zone) if paused else "",
     }
-
-
-def _next_run_text(
-    job: Any, stored: JobState | None, next_at: dt.datetime | None, windows: _Windows
-) -> str:
-    text = windows.next_run(job, next_at) or format_instant(next_at, job.trigger.zone)
-    if stored is None and not text.endswith(IF_STARTED_NOW):
-        text += IF_STARTED_NOW  # no scheduler has anchored its grid yet
-    return text
 
 
 def job_row(scheduler: Any, job: Any, now: dt.datetime) -> dict[str, Any]:
