@@ -153,6 +153,8 @@ class Dispatcher:
         past them: a start after this one does not take them for a downtime. (During a
         stop, those due from its beginning on are left for the next start, as no new run
         starts then: see `Handover`.)"""
+        if self.clock.now() - scheduled < Occurrences.SHORTEST_SPACING:
+            return  # the usual run, over before its next occurrence could be due
         following, lifecycle = job.next_run_at, self.lifecycle
         if job.backlog or following is None:
             return
@@ -161,13 +163,15 @@ class Dispatcher:
                 return
             following = min(following, lifecycle.stop_began)
         first = job.trigger.next_after(scheduled)
-        if first >= following:
-            return
-        moments = Occurrences.newest_in(
-            job.trigger, first, following - Occurrences.TICK, LISTED_PER_GAP
-        )
+        if first < following:
+            self._keep_skipped(job, first, following - Occurrences.TICK, CATCH_UP)
+
+    def _keep_skipped(self, job: Any, first: dt.datetime, last: dt.datetime, reason: str) -> None:
+        """Records of `job`'s skipped occurrences in [first, last] (`first` on its grid),
+        the newest few: as many as a history lists one by one (a log line counts them)."""
+        moments = Occurrences.newest_in(job.trigger, first, last, LISTED_PER_GAP)
         self._keep(*[
-            RunRecord.skipped(job.id, at, job.epoch, SKIPPED, CATCH_UP, self.replica)
+            RunRecord.skipped(job.id, at, job.epoch, SKIPPED, reason, self.replica)
             for at in moments
         ])
 
@@ -175,21 +179,15 @@ class Dispatcher:
         """The loop came to `job` late: of its occurrences from `first` on, only `latest`
         runs. The ones before it are skipped (catch-up policy): one line counts them, and
         the newest few get records, so that history shows them."""
-        trigger = job.trigger
         before = latest - Occurrences.TICK  # the skipped ones: [first, latest)
-        # As many as a history lists one by one; the log line counts them all.
-        moments = Occurrences.newest_in(trigger, first, before, LISTED_PER_GAP)
         paused = self.pauses is not None and self.pauses.is_paused(job.id)
-        reason = PAUSED if paused else CATCH_UP  # (paused, none of them would have run)
-        self._keep(*[
-            RunRecord.skipped(job.id, at, job.epoch, SKIPPED, reason, self.replica)
-            for at in moments
-        ])
+        # (Paused: none of them would have run.) The log line below counts them all.
+        self._keep_skipped(job, first, before, PAUSED if paused else CATCH_UP)
         if paused:
             return
         # Counted only where that is arithmetic: on the loop's path, a cron grid is not
         # walked through a week of suspend.
-        fixed = trigger.fixed_period()
+        fixed = job.trigger.fixed_period()
         count = (before - first) // fixed + 1 if fixed is not None else None
         self.log.info(
             "Job %s: %s from %s to %s fell due before the loop could run them (a long inline "

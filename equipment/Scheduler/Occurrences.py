@@ -26,6 +26,9 @@ CATCH_UP_LIMIT = 100
 COUNT_CAP = 100_000
 #: The smallest step between two instants: `x - TICK` is the last instant before `x`.
 TICK = dt.timedelta(microseconds=1)
+#: The closest two occurrences of any grid are (intervals are whole seconds, cron has no
+#: finer field): a run shorter than this cannot have overrun.
+SHORTEST_SPACING = dt.timedelta(seconds=1)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from equipment.Queue.PushBatch import DeferredPush, PushBatch
 from equipment.Queue.RunContext import PushScope, enter_run, leave_run
 from equipment.Scheduler.Clock import Clock
 from equipment.Scheduler.Lifecycle import Lifecycle
+from equipment.Scheduler.Occurrences import SHORTEST_SPACING
 from equipment.Scheduler.RunRecord import FAILURE, SUCCESS, RunRecord
 from equipment.Scheduler.Signals import ShutdownGraceExpired
 
@@ -33,6 +34,9 @@ PUSH_RETURNED_FALSE = (
     "push returned False: the work was not queued, or with the sync queue it failed "
     "(the queue's log says why)"
 )
+
+
+_SHORTEST_SPACING = SHORTEST_SPACING.total_seconds()  # (compared with every run's duration)
 
 
 class QueuePushFailed(Exception):
@@ -177,10 +181,9 @@ class Runner:
                 exc_info=(type(error), error, error.__traceback__) if error else None,
                 extra=record.log_fields(),
             )
-        # Grids are whole seconds apart at the least: a shorter run cannot have overrun. A
-        # manual run (`schedule run`) is off the grid and holds no scheduler up.
+        # A manual run (`schedule run`) is off the grid and holds no scheduler up.
         if (
-            record.duration >= 1.0
+            record.duration >= _SHORTEST_SPACING
             and not record.manual
             and record.duration > job.trigger.period().total_seconds()
         ):
