@@ -126,6 +126,10 @@ class EquipmentScheduler(RQScheduler):
             self.log.debug("Scheduler lost Redis (%s); the worker restarts it", name)
 
 
+#: What a job a dead worker left started failed with, as its failure record says.
+_ABANDONED = "AbandonedJobError: its worker died while it ran"
+
+
 class EquipmentWorkerMixin:
     app_log: AbstractLogger = NullLogger()
     stop_signalled = False
@@ -407,7 +411,7 @@ class EquipmentWorkerMixin:
                 ):
                     raise
                 failed.add(job.id)
-                self._fail_unhandled(job, exc, "AbandonedJobError: its worker died while it ran")
+                self._fail_unhandled(job, exc, _ABANDONED)
                 for queue in self.queues:  # type: ignore[attr-defined]
                     if queue.name == job.origin:  # the cleaning that raised kept its lock
                         queue.release_maintenance_lock()
@@ -418,7 +422,6 @@ class EquipmentWorkerMixin:
         """Fail the jobs a dead worker left started whose retry RQ's cleaning could not time,
         as the cleaning would (failure callback, exception handlers), with one error line
         each, under the queue's maintenance lock, as RQ's cleaning is."""
-        abandoned = "AbandonedJobError: its worker died while it ran"
         for queue in self.queues:  # type: ignore[attr-defined]
             if not queue.acquire_maintenance_lock():
                 continue  # another worker is cleaning it
@@ -446,8 +449,8 @@ class EquipmentWorkerMixin:
                         execute_failure_callback(job, self.death_penalty_class, *exc_info)  # type: ignore[attr-defined]
                     except Exception:  # noqa: BLE001 - as RQ's cleaning: it must not stop it
                         self.log.exception("failure callback for job %s raised", job.id)  # type: ignore[attr-defined]
-                    call_exception_handlers(self._exc_handlers, job, *exc_info)  # type: ignore[attr-defined]
-                    self._fail_unhandled(job, problem, abandoned)
+                    self.handle_exception(job, *exc_info)
+                    self._fail_unhandled(job, problem, _ABANDONED)
             finally:
                 queue.release_maintenance_lock()
 
