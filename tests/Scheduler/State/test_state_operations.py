@@ -149,56 +149,44 @@ def test_a_span_ends_at_a_goodbye_and_opens_again_with_a_later_beat(store: State
     assert [span.stopped for span in running + stopped + store.spans()] == [False, True, False]
 
 
-def test_a_version_3_file_gets_the_spans_stopped_column(tmp_path: Path) -> None:
+def reopened_as_of_an_older_version(tmp_path: Path, script: str) -> SqliteStateStore:
+    """A state file of ours turned back into an older version's by `script`, opened again
+    (and so migrated)."""
     path = tmp_path / "state.sqlite3"
     SqliteStateStore(path).close()
     db = sqlite3.connect(path)
-    db.executescript(
+    db.executescript(script)
+    db.close()
+    return SqliteStateStore(path)
+
+
+def test_a_version_3_file_gets_the_spans_stopped_column(tmp_path: Path) -> None:
+    store = reopened_as_of_an_older_version(
+        tmp_path,
         """
         ALTER TABLE spans DROP COLUMN stop_began;
         ALTER TABLE spans DROP COLUMN stopped;
         INSERT INTO spans VALUES ('p', '2026-03-01T12:00:00+00:00', '2026-03-01T12:05:00+00:00');
         PRAGMA user_version = 3;
-        """
+        """,
     )
-    db.close()
-
-    store = SqliteStateStore(path)
 
     assert [(span.process_id, span.stopped) for span in store.spans()] == [("p", False)]
     store.close()
 
 
 def test_a_version_4_file_gets_the_spans_stop_began_column(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite3"
-    SqliteStateStore(path).close()
-    db = sqlite3.connect(path)
-    db.executescript(
+    store = reopened_as_of_an_older_version(
+        tmp_path,
         """
         ALTER TABLE spans DROP COLUMN stop_began;
         INSERT INTO spans VALUES ('p', '2026-03-01T12:00:00+00:00', '2026-03-01T12:05:00+00:00', 1);
         PRAGMA user_version = 4;
-        """
+        """,
     )
-    db.close()
-
-    store = SqliteStateStore(path)
 
     assert [(span.stopped, span.stop_began) for span in store.spans()] == [(True, None)]
     store.close()
-
-
-def test_a_goodbye_keeps_when_the_stop_began_with_the_span(store: StateStore) -> None:
-    began = T0 + dt.timedelta(seconds=3)
-    store.heartbeat(ProcessInfo("host", 1, T0, T0))
-    assert [span.stop_began for span in store.spans()] == [None]
-    bye = T0 + dt.timedelta(seconds=9)
-    store.heartbeat(ProcessInfo("host", 1, T0, bye, next_beat_by=bye, stopping_since=began))
-
-    [span] = store.spans()
-
-    assert (span.stopped, span.stop_began, span.last_beat) == (True, began, bye)
-    assert [process.stopping_since for process in store.processes()] == [None]
 
 
 def test_heartbeat_carries_the_running_job_and_leadership(store: StateStore) -> None:
