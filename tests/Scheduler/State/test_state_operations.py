@@ -189,6 +189,19 @@ def test_a_version_4_file_gets_the_spans_stop_began_column(tmp_path: Path) -> No
     store.close()
 
 
+def test_a_goodbye_keeps_when_the_stop_began_with_the_span(store: StateStore) -> None:
+    began = T0 + dt.timedelta(seconds=3)
+    store.heartbeat(ProcessInfo("host", 1, T0, T0))
+    assert [span.stop_began for span in store.spans()] == [None]
+    bye = T0 + dt.timedelta(seconds=9)
+    store.heartbeat(ProcessInfo("host", 1, T0, bye, next_beat_by=bye, stopping_since=began))
+
+    [span] = store.spans()
+
+    assert (span.stopped, span.stop_began, span.last_beat) == (True, began, bye)
+    assert [process.stopping_since for process in store.processes()] == [None]
+
+
 def test_heartbeat_carries_the_running_job_and_leadership(store: StateStore) -> None:
     process = ProcessInfo("host", 1, T0, T0, running_job="a", running_run_id="a@x",
                           running_since=T0, leader=False)
