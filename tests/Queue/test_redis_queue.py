@@ -275,7 +275,7 @@ def test_on_pushes_to_another_queue_that_its_own_workers_serve(
     reports = queue.on(other_queue_name)
     assert queue.on(other_queue_name) is reports and queue.on(queue_name) is queue
     assert reports.push(jobs.record, key, "slow") is True
-    assert reports.push_in(0, jobs.record, key, "slow later") is True
+    assert reports.push_in(3600, jobs.record, key, "slow later") is True  # still waiting below
     assert queue.push(jobs.record, key, "fast") is True
 
     [slow] = Queue(other_queue_name, connection=redis_conn).job_ids
