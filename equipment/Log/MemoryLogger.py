@@ -92,13 +92,16 @@ def _formatted(msg: str, args: tuple[Any, ...]) -> str:
     never raises into the code that logged it: the real loggers print a logging error and
     go on, so a job must not fail in a test for what production only reports. One mapping
     as the only argument fills `%(name)s` fields, as in the stdlib's `LogRecord`."""
-    if len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
-        args = args[0]  # type: ignore[assignment]
+    if len(args) == 1 and type(args[0]) not in _SCALARS and isinstance(args[0], Mapping):
+        args = args[0] or args  # type: ignore[assignment]
     try:
         return msg % args
     except (TypeError, ValueError, KeyError) as error:
         return f"{msg} {args!r} (not formatted: {type(error).__name__}: {error})"
 
+
+#: What a line's only argument usually is: no mapping, known without the ABC's check.
+_SCALARS = frozenset({str, int, float})
 
 #: Builds a LogRecord from a ready tuple without the named tuple's Python-level __new__.
 _as_record = tuple.__new__

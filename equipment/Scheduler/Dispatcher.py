@@ -21,7 +21,7 @@ alone, and the loop goes on.
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -72,8 +72,9 @@ class Dispatcher:
         self.coordinator = coordinator or SingleProcess()
         self.runner = Runner(clock, log, self.lifecycle)
         self.background = BackgroundPool()
-        self.completed: list[RunRecord] = []  # handled since the last drain()
-        self._completed_lock = threading.Lock()
+        # Handled since the last drain(), from any thread: a deque's appends and pops are
+        # atomic, so no run takes a lock to file its record.
+        self.completed: deque[RunRecord] = deque()
         # Claims made ahead by prepare(): job ID -> (run ID, granted). One per job, so an
         # occurrence claimed but never fired (the job was paused or removed meanwhile)
         # is replaced by the job's next claim rather than kept for ever.
@@ -228,11 +229,11 @@ class Dispatcher:
             raise interrupted
 
     def drain(self) -> list[RunRecord]:
-        if not self.completed:  # a record appended meanwhile is drained next time
+        completed = self.completed
+        if not completed:  # a record appended meanwhile is drained next time
             return []
-        with self._completed_lock:
-            records, self.completed = self.completed, []
-        return records
+        # As many as are there now, each popped on its own: one filed meanwhile waits.
+        return [completed.popleft() for _ in range(len(completed))]
 
     def prepare(self, jobs: Iterable[Any]) -> None:
         """Claim the due (or next) occurrences of `jobs` in one batch (a pass's claims in
@@ -262,13 +263,12 @@ class Dispatcher:
         return records
 
     def _complete(self, job: Any, record: RunRecord) -> None:
-        self._keep(record)
+        self.completed.append(record)
         job.remember(record)
 
     def _keep(self, *records: RunRecord) -> None:
         """File finished records for the next `drain()` (from any thread)."""
-        with self._completed_lock:
-            self.completed.extend(records)
+        self.completed.extend(records)
 
     def _occurrence(self, job: Any, now: dt.datetime, peek: bool = False) -> dt.datetime:
         if job.backlog:

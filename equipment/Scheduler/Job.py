@@ -75,7 +75,7 @@ class Job(schedule.Job):
         "cron_expression",
         "_name",
         "_id",
-        "_cancel_after_at",
+        "deadline",
         "window_opened",
         "epoch",
         "pushes_to_queue",
@@ -114,7 +114,8 @@ class Job(schedule.Job):
         self.cron_expression: str | None = None
         self._name: str | None = None
         self._id: str | None = None
-        self._cancel_after_at: dt.datetime | None = None
+        #: The `until()` deadline as an aware UTC instant, or None.
+        self.deadline: dt.datetime | None = None
         #: `until(timedelta)`: when this registration opened the job's window (its
         #: occurrences before then are another window's, see `Schedule._resume`), else None.
         self.window_opened: dt.datetime | None = None
@@ -188,11 +189,6 @@ class Job(schedule.Job):
 
     def _sort_key(self) -> dt.datetime:
         return self._next_run_at or dt.datetime.max.replace(tzinfo=dt.UTC)
-
-    @property
-    def deadline(self) -> dt.datetime | None:
-        """The `until()` deadline as an aware UTC instant, or None."""
-        return self._cancel_after_at
 
     # -- identity --------------------------------------------------------------------------
 
@@ -324,9 +320,9 @@ class Job(schedule.Job):
         now = self._clock().now()
         # The scheduler's zone, not the job's: `.at("03:00", "Asia/Tokyo")` before or after
         # `.until(...)` must not move the deadline (and `schedule` reads it in local time).
-        self._cancel_after_at = parse_until(until_time, now, self._scheduler_zone())
+        self.deadline = parse_until(until_time, now, self._scheduler_zone())
         self.window_opened = now if isinstance(until_time, dt.timedelta) else None
-        self.cancel_after = to_local(self._cancel_after_at, local_zone())
+        self.cancel_after = to_local(self.deadline, local_zone())
         return self
 
     def do(self, job_func: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
@@ -457,7 +453,7 @@ class Job(schedule.Job):
     def left_out_because(self, now: dt.datetime) -> str:
         """Why a job left out for its `until()` deadline has no run, for the operator views:
         the deadline and what `never_runs` says of it now."""
-        deadline = format_instant(self._cancel_after_at, self._zone())
+        deadline = format_instant(self.deadline, self._zone())
         return f"its until() deadline, {deadline}, {self.never_runs(now) or 'has passed'}"
 
     def never_runs(self, now: dt.datetime) -> str | None:
@@ -492,11 +488,11 @@ class Job(schedule.Job):
 
     def is_overdue(self, when: dt.datetime) -> bool:
         """Whether `when` is past the job's `until()` deadline."""
-        if self._cancel_after_at is None:
+        if self.deadline is None:
             return False
         if when.tzinfo is None:
             when = wall_to_utc(when, local_zone())
-        return when > self._cancel_after_at
+        return when > self.deadline
 
     def run(self) -> Any:
         """Run the due occurrence now and reschedule, through the scheduler's dispatcher."""

@@ -17,14 +17,22 @@ class Lifecycle:
     """Where the scheduler is in its life; one object, read by every part that must know."""
 
     def __init__(self) -> None:
+        #: Whether a due occurrence may start: until a stop is requested. An attribute kept
+        #: with the phase rather than a property, as every run reads it.
+        self.accepts_runs = True
         self.phase = Phase.COLLECTING
         #: When the stop of this run began (its signal, `stop()`), else None: no run starts
         #: from then on, and the goodbye says so (see `Handover`).
         self.stop_began: dt.datetime | None = None
 
     @property
-    def accepts_runs(self) -> bool:
-        return self.phase is not Phase.HALTED
+    def phase(self) -> Phase:
+        return self._phase
+
+    @phase.setter
+    def phase(self, phase: Phase) -> None:
+        self._phase = phase
+        self.accepts_runs = phase is not Phase.HALTED
 
     @property
     def loop_over(self) -> bool:

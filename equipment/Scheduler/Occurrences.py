@@ -97,7 +97,8 @@ def latest_due(trigger: Trigger, first_due: dt.datetime, now: dt.datetime) -> dt
 
 def next_run(trigger: Trigger, scheduled: dt.datetime, now: dt.datetime) -> dt.datetime:
     """The first occurrence after `scheduled` that is strictly after `now`."""
-    return trigger.first_at_or_after(scheduled, max(now + TICK, scheduled))
+    after_now = now + TICK
+    return trigger.first_at_or_after(scheduled, after_now if after_now > scheduled else scheduled)
 
 
 def first_after(trigger: Trigger, anchor: dt.datetime, moment: dt.datetime) -> dt.datetime:

@@ -167,7 +167,8 @@ class RunRecord:
     def log_fields(self) -> dict[str, Any]:
         """The `extra` fields of a run's end line: the occurrence and how it went."""
         fields = self.start_fields()
-        fields["duration_ms"] = round(self.duration * 1000, 3)
+        # In ms to the µs; round() to a whole number is the fast one (every run's end line).
+        fields["duration_ms"] = round(self.duration * 1_000_000) / 1000
         fields["outcome"] = self.outcome
         if self.reason:
             fields["reason"] = self.reason

@@ -39,6 +39,9 @@ PUSH_RETURNED_FALSE = (
 _SHORTEST_SPACING = SHORTEST_SPACING.total_seconds()  # (compared with every run's duration)
 
 
+_NO_TIME = "0.0 ms"
+
+
 class QueuePushFailed(Exception):
     """A `do(queue.push, ...)` job whose push returned False: the work was not queued."""
 
@@ -216,6 +219,8 @@ class Runner:
 
 
 def _seconds(value: float) -> str:
+    if not value:
+        return _NO_TIME  # every run on a fake clock: no float to format
     if value < 1:
         return f"{value * 1000:.1f} ms"
     return f"{value:.3f} s"

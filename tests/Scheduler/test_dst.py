@@ -278,7 +278,7 @@ def test_until_reads_a_naive_datetime_in_the_scheduler_zone():
     scheduler = make(dt.datetime(2026, 3, 28, 12, tzinfo=UTC), timezone="Europe/Madrid")
     job = scheduler.schedule.every().hour.until(dt.datetime(2026, 3, 29, 3, 30)).do(print)
 
-    assert job._cancel_after_at == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert job.deadline == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
 
 
 @pytest.mark.parametrize(
