@@ -67,9 +67,18 @@ class MemoryLogger(AbstractLogger):
 
     def _keep(self, level: int, msg: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         extra = kwargs.get("extra")
+        if not args:
+            message = msg
+        elif len(args) > 1 or type(args[0]) in _SCALARS:  # no mapping to fill: most lines
+            try:
+                message = msg % args
+            except (TypeError, ValueError, KeyError):
+                message = _formatted(msg, args)  # kept as given, with why
+        else:
+            message = _formatted(msg, args)
         record = (
             level,
-            _formatted(msg, args) if args else msg,
+            message,
             dict(extra) if extra else {},
             _traceback(kwargs) if "exc_info" in kwargs else None,
         )

@@ -16,6 +16,8 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
+from equipment.Log.MemoryLogger import MemoryLogger
+
 
 def describe(fn: Any) -> str:
     """The one name of a pushed callable, in the pusher's log lines and the worker's (it
@@ -51,8 +53,13 @@ def why_not_portable(fn: Any) -> str | None:
 
 
 def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
-    """None when the arguments pickle (what RQ stores); otherwise the reason."""
-    if _unpicklable((args, kwargs), "") is None:  # the usual case, in one pickling
+    """None when the arguments pickle (what RQ stores); otherwise the reason. Values of
+    the types that always pickle are not pickled to know it (a test's logger is pushed
+    along with every job of the template: see `_ALWAYS_PICKLE`)."""
+    unknown = [value for value in args if type(value) not in _ALWAYS_PICKLE]
+    if not unknown and not kwargs:
+        return None
+    if _unpicklable((unknown, kwargs), "") is None:  # the usual case, in one pickling
         return None
     for position, value in enumerate(args):
         problem = _unpicklable(value, f"argument {position + 1}")
@@ -63,6 +70,11 @@ def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | No
         if problem:
             return problem
     return None
+
+
+#: Types whose every value pickles: plain scalars, and a test's `MemoryLogger`, which
+#: pickles as its level (its `__reduce__`), wherever it goes.
+_ALWAYS_PICKLE = frozenset({str, int, float, bool, bytes, type(None), MemoryLogger})
 
 
 def why_result_not_stored(result: Any) -> str | None:

@@ -166,10 +166,14 @@ class RunRecord:
 
     def log_fields(self) -> dict[str, Any]:
         """The `extra` fields of a run's end line: the occurrence and how it went."""
-        fields = self.start_fields()
-        # In ms to the µs; round() to a whole number is the fast one (every run's end line).
-        fields["duration_ms"] = round(self.duration * 1_000_000) / 1000
-        fields["outcome"] = self.outcome
+        fields = {
+            "job_id": self.job_id,
+            "run_id": self.run_id,
+            "scheduled_at": self.scheduled_iso or self._scheduled_text(),
+            # In ms to the µs; round() to a whole number is the fast one (every run's end).
+            "duration_ms": round(self.duration * 1_000_000) / 1000,
+            "outcome": self.outcome,
+        }
         if self.reason:
             fields["reason"] = self.reason
         return fields

@@ -29,9 +29,12 @@ def test_a_line_whose_arguments_do_not_fit_is_kept_not_raised() -> None:
     logger.info("report %s of %s", 7)
     logger.info("%(missing)s", {"other": 1})
     logger.info("report %(id)s", {"id": 7})
+    logger.info("total %d", "many", 2)
 
     assert logger.messages() == [
         "report %s of %s (7,) (not formatted: TypeError: not enough arguments for format string)",
         "%(missing)s {'other': 1} (not formatted: KeyError: 'missing')",
         "report 7",
+        "total %d ('many', 2) (not formatted: TypeError: %d format: a real number is required, "
+        "not str)",
     ]

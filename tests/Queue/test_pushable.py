@@ -1,5 +1,6 @@
 import threading
 
+from equipment.Log.MemoryLogger import MemoryLogger
 from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
 from tests.Queue import jobs
 
@@ -44,3 +45,18 @@ def test_unpicklable_arguments():
     assert why_not_picklable((1, "a"), {"b": [1]}) is None
     assert "argument 2 cannot be pickled" in why_not_picklable((1, threading.Lock()), {})
     assert "argument cb= cannot be pickled" in why_not_picklable((), {"cb": lambda: 1})
+
+
+def test_a_test_logger_among_the_arguments_is_taken_as_pickling_and_the_others_still_checked():
+    log = MemoryLogger()
+    assert why_not_picklable((log, "text", 3), {}) is None
+    problem = why_not_picklable((log, threading.Lock()), {})
+    assert problem is not None and problem.startswith("argument 2 cannot be pickled")
+
+
+def test_a_subclass_of_the_test_logger_is_pickled_to_check_it():
+    class Holding(MemoryLogger):
+        def __reduce__(self):  # state of its own that does not pickle
+            return (Holding, (threading.Lock(),))
+
+    assert "argument 1 cannot be pickled" in why_not_picklable((Holding(),), {})
