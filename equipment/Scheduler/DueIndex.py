@@ -84,6 +84,14 @@ class DueIndex:
         """Every job due at `now`, earliest first, taken out of the index (a run re-indexes
         it when it sets the next run)."""
         due: list[Any] = []
+        if not self._staged:  # nothing taken ahead: straight off the heap (most passes)
+            heap, current = self._heap, self._current
+            while heap and heap[0][0] <= now:
+                _, _, sequence, job = heapq.heappop(heap)
+                if current.get(id(job)) == sequence:  # (a stale entry is dropped)
+                    del current[id(job)]
+                    due.append(job)
+            return due
         while (entry := self._front()) is not None and entry[0] <= now:  # a live entry's time
             if self._staged and self._staged[0] is entry:
                 self._staged.popleft()

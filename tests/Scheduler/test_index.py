@@ -137,6 +137,19 @@ def _due_index_with(count: int):
     return index, entries
 
 
+def test_a_pass_takes_each_live_entry_once_past_re_timed_and_discarded_ones():
+    index, entries = _due_index_with(6)  # due at +0, +1, +2, +0, +1, +2 s
+    entries[0].next_run_at = START + dt.timedelta(seconds=1)  # re-timed: its +0 s entry is stale
+    index.push(entries[0])
+    index.discard(entries[3])
+
+    # (due together: in registration order, the re-timed first)
+    assert index.pop_due(START + dt.timedelta(seconds=1)) == [entries[0], entries[1], entries[4]]
+    assert not index.holds(entries[0])
+    assert index.pop_due(START + dt.timedelta(seconds=5)) == [entries[2], entries[5]]
+    assert index.peek() is None
+
+
 def test_staged_entries_come_out_in_order_merged_with_the_heap():
     index, entries = _due_index_with(9)
     index.stage(START + dt.timedelta(seconds=1))  # the six due at +0 s and +1 s
