@@ -355,8 +355,9 @@ class Scheduler:
         run outside a pass (`job.run()`, a background run) since the last one."""
         schedule, dispatcher = self.schedule, self.schedule.dispatcher
         self._clock_watch.check(schedule)
-        # Before a takeover reads the shared state (background runs finish in between).
-        earlier = self.store_finished() if dispatcher.completed else None
+        # Before a takeover reads the shared state: background runs finished since the last
+        # pass, and records a failing store kept.
+        earlier = self.store_finished() if dispatcher.completed or self._writer.pending else None
         self._follow_lead()
         if self._leading:
             # Only the leader writes definitions: in a rolling deploy, a standby of the new
