@@ -1,6 +1,12 @@
 """A simulated day in a generated project's test kit, next to plain `schedule` on a patched clock.
 
-    .venv/bin/python benchmarks/simulated_day.py
+    .venv/bin/python benchmarks/simulated_day.py               # times a day, about 30 s
+    .venv/bin/python benchmarks/simulated_day.py --bytecodes   # counts, about 40 s
+
+`--bytecodes` counts the Python bytecodes each of the four executes per run over one
+simulated hour instead of timing a day: the same on every machine and every run, where the
+wall time of this VM moves by half between runs of the same code. (Counted by a trace
+function, which makes the counted run some 30 times slower.)
 
 Ours: `equipment new` makes a project in a temporary folder; a test of its own `TestCase`
 runs `run_until(self.scheduler(), timedelta(days=1))`: its two jobs (a quote logged every
@@ -26,21 +32,52 @@ Prints the four and the ratios; medians of 3.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import logging
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-TEST = '''
+#: Each script's start: the window, and how it times (or counts) its runs and says so.
+PRELUDE = '''
+import os
+import sys
 import time
-import unittest
 from datetime import timedelta
+
+WINDOW = timedelta(seconds=float(os.environ["SIMULATED_SECONDS"]))
+COUNTS = os.environ.get("COUNT_BYTECODES") == "1"
+_bytecodes = [0]
+
+
+def _count(frame, event, arg):
+    frame.f_trace_opcodes = True
+    if event == "opcode":
+        _bytecodes[0] += 1
+    return _count
+
+
+def begin():
+    """Start the clock, or the count: of the caller's frame and of every call it makes."""
+    if COUNTS:
+        caller = sys._getframe(1)
+        caller.f_trace, caller.f_trace_opcodes = _count, True
+        sys.settrace(_count)
+    return time.perf_counter()
+
+
+def report(started, runs, records):
+    elapsed = time.perf_counter() - started
+    if COUNTS:
+        sys.settrace(None)
+        sys._getframe(1).f_trace = None
+    print(f"{elapsed} {runs} {records} {_bytecodes[0]}")
+'''
+
+
+TEST = PRELUDE + '''
+import unittest
 
 from equipment.Scheduler.Testing import run_until
 from tests.TestCase import TestCase
@@ -49,20 +86,18 @@ from tests.TestCase import TestCase
 class SimulatedDay(TestCase):
     def test_a_day(self) -> None:
         scheduler = self.scheduler()
-        started = time.perf_counter()
-        runs = run_until(scheduler, timedelta(days=1))
-        print(f"{time.perf_counter() - started} {len(runs)} {len(self.log.records)}")
+        started = begin()
+        runs = run_until(scheduler, WINDOW)
+        report(started, len(runs), len(self.log.records))
 
 
 unittest.main(argv=["day"], exit=False, verbosity=0)
 '''
 
 
-BARE = '''
+BARE = PRELUDE + '''
 import heapq
-import time
 import unittest
-from datetime import timedelta
 
 from equipment.Scheduler.CollectorPause import collector_paused
 from equipment.Scheduler.RunRecord import SUCCESS, RunRecord
@@ -73,11 +108,11 @@ class BareDay(TestCase):
     def test_a_day(self) -> None:
         jobs = self.scheduler().collect()
         log, clock = self.log, self.clock
-        end = clock.now() + timedelta(days=1)
+        end = clock.now() + WINDOW
         due = [(job.next_run_at, n, job.trigger.period(), job) for n, job in enumerate(jobs)]
         heapq.heapify(due)
         runs = []
-        started = time.perf_counter()
+        started = begin()
         with collector_paused():
             while due[0][0] < end:
                 at, n, period, job = heapq.heappop(due)
@@ -90,18 +125,16 @@ class BareDay(TestCase):
                 log.info("Job %s finished in %s", job.id, "0.0 ms", extra=record.log_fields())
                 runs.append(record)
                 heapq.heappush(due, (at + period, n, period, job))
-        print(f"{time.perf_counter() - started} {len(runs)} {len(log.records)}")
+        report(started, len(runs), len(log.records))
 
 
 unittest.main(argv=["day"], exit=False, verbosity=0)
 '''
 
 
-INLINED = '''
+INLINED = PRELUDE + '''
 import heapq
-import time
 import unittest
-from datetime import timedelta
 from logging import INFO
 
 from equipment.Queue.RunContext import PushScope, enter_run, leave_run
@@ -118,11 +151,11 @@ class InlinedDay(TestCase):
         jobs = scheduler.collect()
         scheduler.schedule.sync_state()
         log, clock, store = self.log, self.clock, scheduler.state
-        end = clock.now() + timedelta(days=1)
+        end = clock.now() + WINDOW
         due = [(job.next_run_at, n, job) for n, job in enumerate(jobs)]
         heapq.heapify(due)
         runs, paused, read_at = [], (), -1.0
-        started = time.perf_counter()
+        started = begin()
         with collector_paused():
             while due[0][0] < end:
                 at = due[0][0]
@@ -159,59 +192,93 @@ class InlinedDay(TestCase):
                     heapq.heappush(due, (job._next_run_at, n, job))
                 store.record(handled)
                 runs += handled
-        print(f"{time.perf_counter() - started} {len(runs)} {len(log.records)}")
+        report(started, len(runs), len(log.records))
 
 
 unittest.main(argv=["day"], exit=False, verbosity=0)
 '''
 
 
-def ours(project: Path, script: str = TEST) -> tuple[float, int, int]:
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=True
-    )
-    seconds, runs, records = done.stdout.split()
-    return float(seconds), int(runs), int(records)
+PLAIN = PRELUDE + '''
+import datetime as dt
+import logging
+import random
+
+import schedule
+
+now = [dt.datetime(2026, 1, 5, 12, 0)]
 
 
-def plain_schedule() -> float:
-    import schedule
+class Frozen(dt.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return now[0]
 
-    now = [dt.datetime(2026, 1, 5, 12, 0)]
 
-    class Frozen(dt.datetime):
-        @classmethod
-        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
-            return now[0]
+kept = []
 
-    kept: list[logging.LogRecord] = []
 
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            kept.append(record)
+class Keep(logging.Handler):
+    def emit(self, record):
+        kept.append(record)
 
+
+def a_day() -> None:
     log = logging.getLogger("simulated-day")
     log.handlers, log.propagate = [Keep()], False
     log.setLevel(logging.DEBUG)
     quotes = ["Keep going.", "One step at a time.", "Ship it."]
-    real = schedule.datetime.datetime
-    schedule.datetime.datetime = Frozen  # type: ignore[misc]
-    try:
-        jobs = schedule.Scheduler()
-        jobs.every(1).seconds.do(lambda: log.debug(random.choice(quotes)))
-        jobs.every(5).seconds.do(lambda: log.info(random.choice(quotes)))
-        end = now[0] + dt.timedelta(days=1)
-        started = time.perf_counter()
-        while now[0] < end:
-            jobs.run_pending()
-            now[0] = jobs.next_run  # type: ignore[assignment]
-        return time.perf_counter() - started
-    finally:
-        schedule.datetime.datetime = real  # type: ignore[misc]
+    schedule.datetime.datetime = Frozen  # the clock `schedule` reads
+    jobs = schedule.Scheduler()
+    jobs.every(1).seconds.do(lambda: log.debug(random.choice(quotes)))
+    jobs.every(5).seconds.do(lambda: log.info(random.choice(quotes)))
+    end = now[0] + WINDOW
+    started = begin()
+    while now[0] < end:
+        jobs.run_pending()
+        now[0] = jobs.next_run
+    report(started, len(kept), len(kept))
+
+
+a_day()
+'''
+
+#: The four, in the order printed.
+SCRIPTS = {
+    "generated project's TestCase, run_until": TEST,
+    "the same runs bare (records and lines only)": BARE,
+    "the same runs, our steps inlined in one loop": INLINED,
+    "plain schedule on a patched clock": PLAIN,
+}
+
+Measured = tuple[float, int, int, int]  # seconds, runs, log records, bytecodes
+
+
+def measure(project: Path, script: str, seconds: float, count: bool) -> Measured:
+    """Run one script in its own interpreter, in the generated project."""
+    env = {
+        **os.environ,
+        "SIMULATED_SECONDS": str(seconds),
+        "COUNT_BYTECODES": "1" if count else "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=env, capture_output=True, text=True,
+        check=True,
+    )
+    elapsed, runs, records, bytecodes = done.stdout.split()
+    return float(elapsed), int(runs), int(records), int(bytecodes)
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # no options
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bytecodes", action="store_true",
+                        help="count bytecodes per run over a simulated hour instead of timing")
+    parser.add_argument("--window", type=float,
+                        help="simulated seconds (default: a day; an hour with --bytecodes)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (median)")
+    args = parser.parse_args()
+    seconds = args.window or (3600.0 if args.bytecodes else 86400.0)
+    repeat = 1 if args.bytecodes else args.repeat
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "day"
         equipment = Path(sys.executable).with_name("equipment")
@@ -219,22 +286,33 @@ def main() -> None:
             [str(equipment), "new", "day", "--path", str(project)],
             check=True, capture_output=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
-        results = [ours(project) for _ in range(3)]
-        bare_results = [ours(project, BARE) for _ in range(3)]
-        inlined = statistics.median(ours(project, INLINED)[0] for _ in range(3))
-    mine = statistics.median(seconds for seconds, _, _ in results)
-    bare = statistics.median(seconds for seconds, _, _ in bare_results)
-    _, runs, records = results[0]
-    _, bare_runs, bare_records = bare_results[0]
-    plain = statistics.median(plain_schedule() for _ in range(3))
-    print(f"generated project's TestCase, run_until one day: {mine:.2f} s "
-          f"({runs:,} runs, {records:,} log records)")
-    print(f"the same runs bare (records and lines only):    {bare:.2f} s "
-          f"({bare_runs:,} runs, {bare_records:,} log records)")
-    print(f"the same runs, our steps inlined in one loop:   {inlined:.2f} s")
-    print(f"plain schedule on a patched clock, same day:     {plain:.2f} s")
-    print(f"ratio: {mine / plain:.2f}x the plain loop's time, {mine / bare:.2f}x the bare runs', "
-          f"{mine / inlined:.2f}x the inlined steps'; inlined: {inlined / plain:.2f}x plain")
+        results = {
+            name: [measure(project, script, seconds, args.bytecodes) for _ in range(repeat)]
+            for name, script in SCRIPTS.items()
+        }
+    print(_report(results, seconds, args.bytecodes))
+
+
+def _report(results: dict[str, list[Measured]], seconds: float, bytecodes: bool) -> str:
+    window = {86400: "one simulated day", 3600: "one simulated hour"}.get(
+        seconds, f"{seconds:g} simulated seconds"
+    )
+    if bytecodes:
+        values = {name: runs[0][3] / max(runs[0][1], 1) for name, runs in results.items()}
+        lines = [f"bytecodes per run over {window}:"]
+        lines += [f"  {name}: {value:,.0f} ({runs[0][1]:,} runs)"
+                  for (name, value), runs in zip(values.items(), results.values(), strict=True)]
+    else:
+        values = {name: statistics.median(r[0] for r in runs) for name, runs in results.items()}
+        lines = [f"seconds for {window}, medians of {len(next(iter(results.values())))}:"]
+        lines += [f"  {name}: {value:.2f} s ({runs[0][1]:,} runs, {runs[0][2]:,} log records)"
+                  for (name, value), runs in zip(values.items(), results.values(), strict=True)]
+    mine, bare, inlined, plain = values.values()
+    lines.append(
+        f"ratio: {mine / plain:.2f}x plain schedule's, {mine / bare:.2f}x the bare runs', "
+        f"{mine / inlined:.2f}x the inlined steps'; inlined: {inlined / plain:.2f}x plain"
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

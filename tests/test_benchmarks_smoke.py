@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,3 +81,19 @@ def test_the_report_is_written_from_the_results(results, tmp_path: Path) -> None
     assert "| (i) replicas: handover after SIGTERM (s) |" in text
     assert "no coordination: every replica runs every job" in text
     report.charts(report.Results(raw), plan.PLANS["tiny"], tmp_path)  # none without matplotlib
+
+
+@pytest.mark.parametrize("mode", [["--repeat", "1"], ["--bytecodes"]])
+def test_the_simulated_day_times_or_counts_the_same_runs_in_all_four(mode: list[str]) -> None:
+    """The bare runs and the inlined steps are references only while they run what the
+    test kit runs: the same number of runs and log records, over a tiny window."""
+    script = BENCHMARKS / "simulated_day.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--window", "60", *mode],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("60 simulated seconds:" if "--bytecodes" in mode else "of 1:")
+    counts = [line[line.rindex("(") :] for line in lines[1:5]]
+    assert counts[0] == counts[1] == counts[2] and counts[0].startswith("(70 runs"), lines
+    assert lines[5].startswith("ratio: "), lines
