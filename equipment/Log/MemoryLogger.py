@@ -67,15 +67,13 @@ class MemoryLogger(AbstractLogger):
 
     def _keep(self, level: int, msg: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         extra = kwargs.get("extra")
-        if not args:
-            message = msg
-        elif len(args) > 1 or type(args[0]) in _SCALARS:  # no mapping to fill: most lines
+        if args:
             try:
-                message = msg % args
+                message = msg % args  # (a mapping given alone: "%s" of it reads the same)
             except (TypeError, ValueError, KeyError):
-                message = _formatted(msg, args)  # kept as given, with why
+                message = _formatted(msg, args)  # named fields of a mapping, or why not
         else:
-            message = _formatted(msg, args)
+            message = msg
         record = (
             level,
             message,
@@ -101,16 +99,13 @@ def _formatted(msg: str, args: tuple[Any, ...]) -> str:
     never raises into the code that logged it: the real loggers print a logging error and
     go on, so a job must not fail in a test for what production only reports. One mapping
     as the only argument fills `%(name)s` fields, as in the stdlib's `LogRecord`."""
-    if len(args) == 1 and type(args[0]) not in _SCALARS and isinstance(args[0], Mapping):
+    if len(args) == 1 and isinstance(args[0], Mapping):
         args = args[0] or args  # type: ignore[assignment]
     try:
         return msg % args
     except (TypeError, ValueError, KeyError) as error:
         return f"{msg} {args!r} (not formatted: {type(error).__name__}: {error})"
 
-
-#: What a line's only argument usually is: no mapping, known without the ABC's check.
-_SCALARS = frozenset({str, int, float})
 
 #: Builds a LogRecord from a ready tuple without the named tuple's Python-level __new__.
 _as_record = tuple.__new__
