@@ -26,7 +26,7 @@ from dotenv import load_dotenv
 from dotenv.parser import parse_stream
 
 from equipment.Config.UniqueKeys import DuplicateKeyError, load_json, load_yaml
-from equipment.Errors import ConfigError
+from equipment.Errors import ConfigError, display_path
 
 _SUFFIXES = (".ini", ".yaml", ".yml", ".json")
 # `$${...}` is an escaped, literal `${...}`; group 1 marks it.
@@ -65,7 +65,7 @@ def load_env_file(path: Path, base: Path | None = None) -> None:
     reader of the file the first). The message names the file and line, never the line's
     text, since it may hold a secret.
     """
-    name = _display_name(path, base)
+    name = display_path(path, base)
     if path.is_dir():
         raise ConfigError(f"{name} is a folder; it must be a file of KEY=value lines")
     if not path.is_file():
@@ -111,7 +111,7 @@ def config_files(folder: Path) -> list[Path]:
 
 def load_file(path: Path, base: Path | None = None) -> dict[str, Any]:
     """One config file, parsed and then interpolated; its top level must be a mapping."""
-    name = _display_name(path, base)
+    name = display_path(path, base)
     suffix = path.suffix.lower()
     try:
         raw = path.read_text(encoding="utf-8")
@@ -297,15 +297,6 @@ def _merge(target: dict[str, Any], source: dict[str, Any]) -> None:
 
 def _at(line: int | None) -> str:
     return f":{line}" if line is not None else ""
-
-
-def _display_name(path: Path, base: Path | None) -> str:
-    if base is not None:
-        try:
-            return path.relative_to(base).as_posix()
-        except ValueError:
-            pass
-    return str(path)
 
 
 def _first_line(error: Exception) -> str:
