@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from equipment.Errors import at_caller
 from equipment.Queue.Errors import QueueError
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ class AbstractQueue(ABC):
 
 
 def queue_name(name: Any) -> str:
-    """`name` stripped; `QueueError` unless it is a non-empty string."""
+    """`name` stripped; `QueueError` unless it is a non-empty string, naming the line of
+    the user's code that gave it."""
     if not isinstance(name, str) or not name.strip():
-        raise QueueError(f"a queue name must be a non-empty string, got {name!r}")
+        raise QueueError(at_caller(f"a queue name must be a non-empty string, got {name!r}"))
     return name.strip()

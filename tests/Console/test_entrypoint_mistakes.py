@@ -50,6 +50,51 @@ def test_a_registration_mistake_is_one_line(project: Path, registration: str) ->
     assert_one_line(run_python(project, "scheduler.py"))
 
 
+CLI = "from equipment.Console.Cli import main; main()"
+
+
+@pytest.mark.parametrize("command", [("scheduler.py",), ("-c", CLI, "schedule", "list")])
+def test_a_bad_queue_name_in_run_is_one_line_naming_its_file_and_line(
+    project: Path, command: tuple[str, ...]
+) -> None:
+    with_scheduler(project, HEADER + (
+        "class Scheduler(Equipment):\n"
+        "    def run(self) -> None:\n"
+        "        self.schedule.every(5).seconds.do(self.queue.on('').push, print)\n"
+        "        super().run()\n"
+    ))
+
+    result = run_python(project, *command)
+
+    assert_one_line(result)
+    assert result.stderr == (
+        "error: app/Scheduler.py:6: a queue name must be a non-empty string, got ''\n"
+    )
+
+
+def test_a_bad_queue_name_in_main_py_is_one_line_naming_main_py(project: Path) -> None:
+    (project / "main.py").write_text(
+        "from equipment.Console.Entrypoint import entrypoint\n"
+        "\n"
+        "from app import app\n"
+        "\n"
+        "\n"
+        "@entrypoint\n"
+        "def main() -> None:\n"
+        "    app().queue().on(7).push(print)\n"
+        "\n"
+        "\n"
+        "main()\n"
+    )
+
+    result = run_python(project, "main.py", QUEUE_CONNECTION="redis", REDIS_DB="15")
+
+    assert_one_line(result)
+    assert result.stderr == (
+        "error: main.py:8: a queue name must be a non-empty string, got 7\n"
+    )
+
+
 def test_a_config_mistake_in_the_worker_is_one_line(project: Path) -> None:
     result = run_python(project, "queues.py", "--burst", SCHEDULER_TIMEZONE="Mars/Olympus")
 

@@ -289,7 +289,11 @@ def test_on_pushes_to_another_queue_that_its_own_workers_serve(
     assert recorded(redis_conn, key) == ["slow"]  # the fast one waits for its own workers
 
 
-def test_on_refuses_a_name_that_is_not_one(queue):
+def test_on_refuses_a_name_that_is_not_one_naming_the_line_that_asked(queue):
     for bad in ("", "  ", None, 7):
-        with pytest.raises(QueueError, match="a queue name must be a non-empty string"):
+        with pytest.raises(QueueError) as raised:
             queue.on(bad)
+        assert str(raised.value).endswith(
+            f"Queue/test_redis_queue.py:{raised.tb.tb_lineno}: "
+            f"a queue name must be a non-empty string, got {bad!r}"
+        )

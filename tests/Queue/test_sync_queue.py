@@ -236,3 +236,13 @@ def test_on_another_queue_name_still_runs_at_once(queue):
     assert calls == [((3,), {})]
     with pytest.raises(QueueError, match="a queue name must be a non-empty string, got ''"):
         queue.on("")
+
+
+def test_a_bad_queue_name_names_the_line_that_asked_for_it(queue):
+    with pytest.raises(QueueError) as raised:
+        queue.on("")
+
+    assert str(raised.value).endswith(
+        f"Queue/test_sync_queue.py:{raised.tb.tb_lineno}: "
+        "a queue name must be a non-empty string, got ''"
+    )

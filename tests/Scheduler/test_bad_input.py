@@ -7,6 +7,7 @@ import pytest
 from equipment.Errors import ConfigError, EquipmentError
 from equipment.Scheduler.Errors import IntervalError, ScheduleValueError
 from equipment.Scheduler.Scheduler import Scheduler
+from equipment.Scheduler.Testing import run_until
 from tests.Scheduler import jobs
 
 
@@ -163,3 +164,15 @@ def test_at_given_twice_is_refused_where_schedule_kept_the_last(scheduler):
     assert str(caught.value) == (
         "at('04:00') on every(1).days: at() is given once per job (register a job for each time)"
     )
+
+
+def test_a_bad_queue_name_given_by_a_job_run_names_the_job_not_a_line_of_the_caller(
+    scheduler, log
+):
+    # Equipment calls queue.on here, not a line of the test: the run's line names the job.
+    scheduler.schedule.every(1).seconds.name("bad-queue").do(scheduler.queue.on, "")
+
+    [record] = run_until(scheduler, dt.timedelta(seconds=1, microseconds=1))
+
+    assert str(record.error) == "a queue name must be a non-empty string, got ''"
+    assert log.find("Job bad-queue failed", logging.ERROR)
