@@ -25,7 +25,7 @@ from rq import Retry as RQRetry
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
 
-from equipment.Errors import ConfigError
+from equipment.Errors import ConfigError, at_caller
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue, queue_name
@@ -170,9 +170,10 @@ class RedisQueue(AbstractQueue):
         except Exception as error:  # not an outage (OOM, READONLY, no such db): one line
             problem = missing_db(error, self.settings.redis)
             if problem:
-                return self.refuse(fn, problem)
+                return self._refused(fn, problem)
             reason = f"{type(error).__name__}: {error}"
-            return self.refuse(fn, f"Redis at {self.settings.redis.display} refused it ({reason})")
+            redis_at = self.settings.redis.display
+            return self._refused(fn, f"Redis at {redis_at} refused it ({reason})")
         if not ok or outcome is None:
             return False
         job, fresh = outcome
@@ -303,6 +304,11 @@ class RedisQueue(AbstractQueue):
         )
 
     def refuse(self, fn: Any, reason: str) -> bool:
+        """One line: the push of `fn` is refused for a mistake in the call, `reason`, named
+        with the line of the user's code that made it (Redis's own refusals are not)."""
+        return self._refused(fn, at_caller(reason))
+
+    def _refused(self, fn: Any, reason: str) -> bool:
         self.log.error(
             f"Refused to queue {describe(fn)}: {scrub(reason, self.settings.redis.secrets)}",
             extra={"function": describe(fn), "run_id": get_run_id(), "queue": self.name},

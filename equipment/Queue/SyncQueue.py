@@ -17,6 +17,7 @@ from collections.abc import Callable
 from logging import DEBUG
 from typing import Any
 
+from equipment.Errors import at_caller
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue
@@ -134,7 +135,9 @@ class SyncQueue(AbstractQueue):
         self.log.warning(f"{describe(fn)} {what}: {problem}", extra=self._extra(fn))
 
     def _refuse(self, fn: Any, reason: str) -> bool:
-        self.log.error(f"Refused to run {describe(fn)}: {reason}", extra=self._extra(fn))
+        """One line: the push of `fn` is refused for a mistake in the call, `reason`, named
+        with the line of the user's code that made it."""
+        self.log.error(f"Refused to run {describe(fn)}: {at_caller(reason)}", extra=self._extra(fn))
         return False
 
     def _extra(self, fn: Any, what: str | None = None, **more: Any) -> dict[str, Any]:

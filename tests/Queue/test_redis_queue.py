@@ -1,5 +1,6 @@
 import datetime as dt
 import functools
+import inspect
 import logging
 import threading
 import time
@@ -125,9 +126,13 @@ def test_retry_spec_maps_to_rq(queue, redis_conn, queue_name):
     assert (job.retries_left, job.retry_intervals, job.timeout) == (3, [10, 60], 30)
 
 
-def test_bad_retry_is_refused(queue, log, redis_conn, queue_name):
+def test_bad_retry_is_refused_naming_the_line_that_pushed(queue, log, redis_conn, queue_name):
     assert queue.push(jobs.noop, retry="twice") is False
-    assert "Refused to queue" in log.messages(logging.ERROR)[0]
+    line = inspect.currentframe().f_lineno - 1
+
+    [refused] = log.messages(logging.ERROR)
+    assert refused.startswith("Refused to queue tests.Queue.jobs.noop: ")
+    assert f"Queue/test_redis_queue.py:{line}: retry must be a count" in refused
     assert Queue(queue_name, connection=redis_conn).count == 0
 
 

@@ -1,6 +1,7 @@
 import asyncio
 import contextvars
 import datetime as dt
+import inspect
 import logging
 import threading
 from fractions import Fraction
@@ -246,3 +247,23 @@ def test_a_bad_queue_name_names_the_line_that_asked_for_it(queue):
         f"Queue/test_sync_queue.py:{raised.tb.tb_lineno}: "
         "a queue name must be a non-empty string, got ''"
     )
+
+
+@pytest.mark.parametrize(
+    ("push", "reason"),
+    [
+        (lambda q: q.push(remember, job_timeout=0), "job_timeout must be whole seconds"),
+        (lambda q: q.push(remember, retry={"max": 0}), "retry max must be a whole number"),
+        (lambda q: q.push_in(-1, remember), "push_in needs a delay from 0"),
+        (lambda q: q.push_at("noon", remember), "push_at needs a datetime"),
+        (lambda q: q.push(None), "None is not callable"),
+    ],
+)
+def test_a_refused_push_names_the_line_that_made_it(queue, log, push, reason):
+    line = inspect.getsourcelines(push)[1]
+
+    assert push(queue) is False
+
+    [refused] = log.messages(logging.ERROR)
+    assert refused.startswith("Refused to run ")
+    assert f"Queue/test_sync_queue.py:{line}: {reason}" in refused

@@ -176,3 +176,17 @@ def test_a_bad_queue_name_given_by_a_job_run_names_the_job_not_a_line_of_the_cal
 
     assert str(record.error) == "a queue name must be a non-empty string, got ''"
     assert log.find("Job bad-queue failed", logging.ERROR)
+
+
+def test_a_push_a_job_run_makes_is_refused_naming_its_run_not_a_line(scheduler, log):
+    job = scheduler.schedule.every(1).seconds.name("no-time")
+    job.do(scheduler.queue.push, print, job_timeout=0)
+
+    run_until(scheduler, dt.timedelta(seconds=1, microseconds=1))
+
+    [refused] = log.find("Refused to run", logging.ERROR)
+    assert refused.message == (
+        "Refused to run builtins.print: job_timeout must be whole seconds from 1 to 604800 "
+        "(a week), got 0"
+    )
+    assert refused.extra["run_id"].startswith("no-time@")
