@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from equipment.Queue.Errors import RetryError
+
 #: The longest wait before a retry: as long as the longest `push_in` delay (3650 days).
 MAX_INTERVAL_SECONDS = 3650 * 86400
 
@@ -29,14 +31,14 @@ class Retry:
 
     def __post_init__(self) -> None:
         if isinstance(self.max, bool) or not isinstance(self.max, int) or self.max < 1:
-            raise ValueError(f"retry max must be a whole number of at least 1, got {self.max!r}")
+            raise RetryError(f"retry max must be a whole number of at least 1, got {self.max!r}")
         object.__setattr__(self, "intervals", _intervals(self.intervals))
 
 
 def as_retry(spec: Any) -> Retry | None:
     """Normalise what a caller may pass as `retry=`: None, an int (0: no retries), a Retry,
-    an `rq.Retry`, or a mapping with `max` and `interval`/`intervals`. Raises ValueError
-    saying what is wrong."""
+    an `rq.Retry`, or a mapping with `max` and `interval`/`intervals`. Raises RetryError (a
+    ValueError) saying what is wrong."""
     if spec is None or spec is False or (type(spec) is int and spec == 0):
         return None  # retry=0: no more tries, as a count from config may well say
     if isinstance(spec, Retry):
@@ -48,15 +50,15 @@ def as_retry(spec: Any) -> Retry | None:
         return Retry(max=spec.get("max"), intervals=_intervals(intervals))
     if hasattr(spec, "max") and hasattr(spec, "intervals"):  # rq.Retry
         return Retry(max=spec.max, intervals=_intervals(spec.intervals))
-    raise ValueError(
+    raise RetryError(
         f"retry must be a count (retry=3) or Retry(max=3, intervals=[10, 60]), got {spec!r}"
     )
 
 
 def _intervals(value: Any) -> tuple[int, ...]:
-    """Whole seconds, rounded up; ValueError for anything but numbers from 0 to the limit."""
+    """Whole seconds, rounded up; RetryError for anything but numbers from 0 to the limit."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (int, float, Iterable)):
-        raise ValueError(f"retry intervals must be seconds, got {value!r}")
+        raise RetryError(f"retry intervals must be seconds, got {value!r}")
     values = [value] if isinstance(value, (int, float)) else list(value) or [0]
     seconds = []
     for v in values:
@@ -67,9 +69,9 @@ def _intervals(value: Any) -> tuple[int, ...]:
         except OverflowError:  # a whole number too large for a float (10**400): too long
             number = math.inf
         except (TypeError, ValueError):
-            raise ValueError(f"retry intervals must be seconds, got {value!r}") from None
+            raise RetryError(f"retry intervals must be seconds, got {value!r}") from None
         if not 0 <= number <= MAX_INTERVAL_SECONDS:  # also false for NaN and infinity
-            raise ValueError(
+            raise RetryError(
                 f"retry intervals must be from 0 to {MAX_INTERVAL_SECONDS} seconds "
                 f"(3650 days), got {value!r}"
             )

@@ -72,6 +72,20 @@ def test_a_bad_queue_name_in_run_is_one_line_naming_its_file_and_line(
     )
 
 
+def test_a_retry_spec_built_wrong_in_run_is_one_line(project: Path) -> None:
+    with_scheduler(project, HEADER + (
+        "from equipment.Queue.Retry import Retry\n"
+        "class Scheduler(Equipment):\n"
+        "    def run(self) -> None:\n"
+        "        self.schedule.every(5).seconds.do(self.queue.push, print, retry=Retry(max=0))\n"
+        "        super().run()\n"
+    ))
+
+    result = run_python(project, "scheduler.py")
+
+    assert_one_line(result, "retry max must be a whole number of at least 1, got 0")
+
+
 def test_a_bad_queue_name_in_main_py_is_one_line_naming_main_py(project: Path) -> None:
     (project / "main.py").write_text(
         "from equipment.Console.Entrypoint import entrypoint\n"
