@@ -55,6 +55,16 @@ def as_retry(spec: Any) -> Retry | None:
     )
 
 
+def is_interval(value: Any) -> bool:
+    """Whether `value` is a wait `Retry` accepts: seconds from 0 to `MAX_INTERVAL_SECONDS`
+    (so not NaN, infinity, nor a number too large for a float)."""
+    try:
+        _intervals([value])
+    except ValueError:
+        return False
+    return True
+
+
 def _intervals(value: Any) -> tuple[int, ...]:
     """Whole seconds, rounded up; RetryError for anything but numbers from 0 to the limit."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (int, float, Iterable)):

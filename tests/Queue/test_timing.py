@@ -5,7 +5,7 @@ import pytest
 from equipment.Errors import EquipmentError
 from equipment.Queue.Errors import DelayError
 from equipment.Queue.Options import split_options
-from equipment.Queue.Retry import Retry, as_retry
+from equipment.Queue.Retry import Retry, as_retry, is_interval
 from equipment.Queue.Timing import after, to_utc
 
 UTC = dt.UTC
@@ -64,6 +64,12 @@ def test_retry_intervals_a_worker_could_not_schedule_are_refused_at_push():
     # Whole seconds, rounded up, as a tuple: what rq.Retry and the job's timing expect.
     assert Retry(max=2, intervals=[0.5, 10]).intervals == (1, 10)
     assert Retry(max=1, intervals=[3650 * 86400]).intervals == (3650 * 86400,)
+
+
+def test_is_interval_is_the_rule_retry_applies_to_one_wait():
+    assert all(is_interval(v) for v in (0, 0.5, 10, 3650 * 86400))
+    for bad in (float("nan"), float("inf"), 1e12, 10**400, -1, True, "10", None, [10]):
+        assert not is_interval(bad)
 
 
 def test_split_options_keeps_the_functions_kwargs():
