@@ -124,8 +124,11 @@ def build_worker(
     )
 
     cls = EquipmentSimpleWorker if simple else EquipmentWorker
-    rq_queues = [
-        Queue(name, connection=connection, default_timeout=settings.job_timeout) for name in queues
+    rq_queues = [  # their registry cleaning loads jobs with the queue's class
+        Queue(
+            name, connection=connection, default_timeout=settings.job_timeout, job_class=WorkedJob
+        )
+        for name in queues
     ]
     # RQ's own lines name a job by its description, which holds the call's arguments unless
     # the pusher gave one (ours give the function's name): they name it by its ID instead.

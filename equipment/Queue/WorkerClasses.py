@@ -27,7 +27,6 @@ to see is started again within seconds.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import logging
 import os
@@ -40,14 +39,12 @@ from typing import Any, TypeVar
 
 import redis
 from rq import SimpleWorker, Worker
-from rq.callbacks import execute_failure_callback
 from rq.defaults import UNSERIALIZABLE_RETURN_VALUE_PAYLOAD as UNSERIALIZABLE
-from rq.exceptions import AbandonedJobError, InvalidJobOperation, NoSuchJobError, StopRequested
+from rq.exceptions import InvalidJobOperation, StopRequested
 from rq.executions import Execution
 from rq.job import Job, JobStatus
-from rq.job_lifecycle import call_exception_handlers, record_job_failure
+from rq.job_lifecycle import call_exception_handlers
 from rq.queue import Queue
-from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 from rq.timeouts import HorseMonitorTimeoutException
 from rq.utils import now
@@ -59,6 +56,7 @@ from equipment.Queue.Leftovers import GRACE_SECONDS, Ended, end_group
 from equipment.Queue.ParentDeath import die_with_parent
 from equipment.Queue.Pushable import describe, why_result_not_stored
 from equipment.Queue.RedisConnection import CaughtOutage, is_outage
+from equipment.Queue.Retry import MAX_INTERVAL_SECONDS, is_interval
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
 
@@ -124,10 +122,6 @@ class EquipmentScheduler(RQScheduler):
         if outage.caught:
             name = type(outage.error).__name__
             self.log.debug("Scheduler lost Redis (%s); the worker restarts it", name)
-
-
-#: What a job a dead worker left started failed with, as its failure record says.
-_ABANDONED = "AbandonedJobError: its worker died while it ran"
 
 
 class EquipmentWorkerMixin:
@@ -351,139 +345,10 @@ class EquipmentWorkerMixin:
         sup = super()
         self._when_redis_answers(lambda: sup.handle_job_retry(*args, **kwargs))  # type: ignore[misc]
 
-    def handle_job_failure(
-        self,
-        job: Job,
-        queue: Queue,
-        started_job_registry: Any = None,
-        exc_string: str = "",
-        execution: Execution | None = None,
-    ) -> None:
-        """RQ's failure handling, waiting for Redis first (RQ logs and swallows a failed write
-        of the failure itself). Should it raise (say RQ cannot work out a retry's time: a
-        NaN or infinite interval pushed by other code), the job is failed here, with one
-        error line, and the worker goes on: RQ would end the worker, leaving the job started,
-        to end it again at each start (`clean_registries`)."""
+    def handle_job_failure(self, *args: Any, **kwargs: Any) -> None:
+        # RQ logs (and swallows) a failed write of the failure itself; wait for Redis first.
         sup = super()
-        try:
-            self._when_redis_answers(
-                lambda: sup.handle_job_failure(  # type: ignore[misc]
-                    job, queue, started_job_registry, exc_string, execution
-                )
-            )
-        except Exception as exc:
-            self._fail_unhandled(job, exc, exc_string, execution)
-
-    def clean_registries(self) -> None:
-        """RQ's cleaning of the queues' registries, which fails (or retries) the jobs a dead
-        worker left started. A job whose failure handling raises there is failed here, with
-        one error line, and the cleaning goes on: RQ would end the worker at each cleaning
-        (the first one at start) while the job stays started.
-
-        A job whose retry RQ cannot time (a NaN, infinite or huge interval) is failed first,
-        before RQ's cleaning: RQ handles a queue's abandoned jobs in one transaction, which
-        the raise dropped, so the ones handled before it were handled again by the next
-        cleaning (their failure callbacks and lines twice). For any other raise, the job is
-        the last one the cleaning handed to the exception handlers (it calls them for each
-        such job just before that job's failure handling), if it is still started: the raise
-        dropped what the cleaning had written."""
-        self._fail_unretriable_abandoned()
-        failed: set[str] = set()
-        handed: list[Job] = []
-
-        def note(job: Job, *exc_info: Any) -> bool:
-            handed.append(job)
-            return True
-
-        while True:
-            handed.clear()
-            self.push_exc_handler(note)  # type: ignore[attr-defined]
-            try:
-                super().clean_registries()  # type: ignore[misc]
-                return
-            except Exception as exc:
-                job = handed[-1] if handed else None
-                if (
-                    isinstance(exc, REDIS_ERROR)
-                    or job is None
-                    or job.id in failed
-                    or job.id not in _started_ids(job)
-                ):
-                    raise
-                failed.add(job.id)
-                self._fail_unhandled(job, exc, _ABANDONED)
-                for queue in self.queues:  # type: ignore[attr-defined]
-                    if queue.name == job.origin:  # the cleaning that raised kept its lock
-                        queue.release_maintenance_lock()
-            finally:
-                self.pop_exc_handler()  # type: ignore[attr-defined]
-
-    def _fail_unretriable_abandoned(self) -> None:
-        """Fail the jobs a dead worker left started whose retry RQ's cleaning could not time,
-        as the cleaning would (failure callback, exception handlers), with one error line
-        each, under the queue's maintenance lock, as RQ's cleaning is."""
-        for queue in self.queues:  # type: ignore[attr-defined]
-            if not queue.acquire_maintenance_lock():
-                continue  # another worker is cleaning it
-            try:
-                registry = StartedJobRegistry(
-                    queue.name,
-                    connection=queue.connection,
-                    job_class=queue.job_class,
-                    serializer=queue.serializer,
-                )
-                for job_id in registry.get_expired_job_ids():
-                    try:
-                        job = queue.job_class.fetch(
-                            job_id, connection=queue.connection, serializer=queue.serializer
-                        )
-                    except NoSuchJobError:
-                        continue
-                    if job.get_status(refresh=False) != JobStatus.STARTED:
-                        continue
-                    problem = _retry_problem(job)
-                    if problem is None:
-                        continue
-                    exc_info = (AbandonedJobError, AbandonedJobError(), None)
-                    try:
-                        execute_failure_callback(job, self.death_penalty_class, *exc_info)  # type: ignore[attr-defined]
-                    except Exception:  # noqa: BLE001 - as RQ's cleaning: it must not stop it
-                        self.log.exception("failure callback for job %s raised", job.id)  # type: ignore[attr-defined]
-                    self.handle_exception(job, *exc_info)
-                    self._fail_unhandled(job, problem, _ABANDONED)
-            finally:
-                queue.release_maintenance_lock()
-
-    def _fail_unhandled(
-        self, job: Job, exc: Exception, exc_string: str, execution: Execution | None = None
-    ) -> None:
-        """Log the job's failure that RQ could not handle, and record it as RQ does a job
-        without a worker (`record_job_failure`: failed status, failed job registry, failure
-        result), without retries; its started entries go."""
-        extra = job_extra(job)
-        reason = f"{type(exc).__name__}: {exc}"
-        self.app_log.error(
-            f"Job {job.id} failed: {extra['function']} (run {extra['run_id'] or '-'}): RQ "
-            f"could not handle the failure ({reason}); kept in the failed job registry of "
-            f"{job.origin}, not retried",
-            extra={**extra, "reason": reason},
-            exc_info=(type(exc), exc, exc.__traceback__),
-        )
-        text = f"{exc_string.rstrip()}\n\nRQ could not handle this failure: {reason}\n"
-
-        def record() -> None:
-            with self.connection.pipeline() as pipeline:  # type: ignore[attr-defined]
-                record_job_failure(job, text, pipeline)
-                if execution is not None:
-                    self.cleanup_execution(job, pipeline, execution)  # type: ignore[attr-defined]
-                for execution_id in _started_ids(job).get(job.id, ()):
-                    if execution_id:
-                        Execution(execution_id, job.id, job.connection).delete(job, pipeline)
-                    else:  # an entry without an execution (written by an older RQ)
-                        job.started_job_registry.remove(job.id, pipeline=pipeline)
-                pipeline.execute()
-
-        self._when_redis_answers(record)
+        self._when_redis_answers(lambda: sup.handle_job_failure(*args, **kwargs))  # type: ignore[misc]
 
     # -- stopping, with or without Redis --------------------------------------------------
 
@@ -627,10 +492,24 @@ class EquipmentWorkerMixin:
 
 
 class WorkedJob(Job):
-    """RQ's job as our worker runs it: it notes why its return value could not be stored
-    (`perform` is RQ's public hook for running a job; `job_class` brings the class)."""
+    """RQ's job as our worker loads and runs it (`job_class` brings the class, to the worker
+    and its queues): it notes why its return value could not be stored (`perform`, RQ's
+    public hook for running a job), and a retry RQ could not time is no retry (`restore`)."""
 
     unstorable: str | None = None
+    unretriable: str | None = None
+
+    def restore(self, raw_data: Any) -> None:
+        """RQ's loading of the job from Redis. A job queued by other code (raw RQ, an older
+        push of ours) may hold a next retry interval RQ cannot turn into a time (NaN,
+        infinity, too large for a float), or one our push refuses (beyond 3650 days): RQ's
+        failure handling would raise on it, in the worker or in its registry cleaning, and
+        end the worker. Such a job has no retry left: RQ fails it as any other, once (its
+        callback, failure line, failed registry, dependents), and `unretriable` says why."""
+        super().restore(raw_data)
+        self.unretriable = _retry_problem(self)
+        if self.unretriable:
+            self.retries_left = 0
 
     def perform(self) -> Any:
         result = super().perform()
@@ -767,7 +646,7 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
             log.warning(f"{base}{reason}; {retries_left} retries left", extra=extra)
         else:
             log.error(
-                f"{base}{reason}; kept in the failed job registry of {job.origin}",
+                f"{base}{reason}; {_kept(job)}",
                 extra=extra,
                 exc_info=(exc_type, exc_value, tb),
             )
@@ -800,7 +679,15 @@ def log_horse_death(log: AbstractLogger, job: Job, status: int | None) -> None:
     if retries_left > 0:
         log.warning(f"{base}; {retries_left} retries left", extra=extra)
     else:
-        log.error(f"{base}; kept in the failed job registry of {job.origin}", extra=extra)
+        log.error(f"{base}; {_kept(job)}", extra=extra)
+
+
+def _kept(job: Job) -> str:
+    """Where a failed job is kept, and why it was not retried if its retries could not be
+    timed (a `WorkedJob`'s `unretriable`)."""
+    reason = getattr(job, "unretriable", None)
+    kept = f"kept in the failed job registry of {job.origin}"
+    return f"{kept}, not retried: {reason}" if reason else kept
 
 
 def log_leftovers(log: AbstractLogger, extra: dict[str, Any], ended: Ended, when: str) -> None:
@@ -822,26 +709,21 @@ def _pids(pids: tuple[int, ...]) -> str:
     return ", ".join(map(str, pids))
 
 
-def _retry_problem(job: Job) -> Exception | None:
-    """Why RQ cannot time the job's next retry (`Job.retry`), if it has one left: the
-    error it would raise (NaN: ValueError; infinity, 1e12 s: OverflowError), else None."""
-    if not job.retries_left or job.retries_left <= 0:
+def _retry_problem(job: Job) -> str | None:
+    """Why the job's next retry cannot be timed, if it has one left, else None. A falsy
+    interval is none (RQ retries at once); any other must be one `Retry` accepts."""
+    if not job.should_retry:
         return None
     try:
         interval = job.get_retry_interval()
-        if interval:
-            now() + dt.timedelta(seconds=interval)
-    except (TypeError, ValueError, OverflowError, IndexError) as exc:
-        return exc
-    return None
-
-
-def _started_ids(job: Job) -> dict[str, list[str]]:
-    """The execution IDs of each job in the started registry of `job`'s queue."""
-    ids: dict[str, list[str]] = {}
-    for job_id, execution_id in job.started_job_registry.get_job_and_execution_ids(cleanup=False):
-        ids.setdefault(job_id, []).append(execution_id)
-    return ids
+    except (TypeError, IndexError, KeyError):  # not a list of intervals, or an empty one
+        return f"its retry intervals {job.retry_intervals!r} give no wait for its next retry"
+    if not interval or is_interval(interval):
+        return None
+    return (
+        f"its next retry interval {interval!r} is not seconds from 0 to "
+        f"{MAX_INTERVAL_SECONDS} (3650 days)"
+    )
 
 
 def job_extra(job: Job) -> dict[str, Any]:

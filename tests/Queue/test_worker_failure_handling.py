@@ -1,9 +1,9 @@
-"""A job whose failure handling raises inside RQ fails alone; the worker goes on.
+"""A job whose retry RQ cannot time fails alone, as a job without retries; the worker goes on.
 
 Other producers (raw RQ, older versions of our code) can queue a retry interval that RQ
-cannot turn into a time (NaN, infinity): RQ's retry then raises inside its failure handling,
+cannot turn into a time (NaN, infinity): RQ's retry then raised inside its failure handling,
 which ended the worker, left the job started, and ended the next worker too (at its first
-registry cleaning), a poison job.
+registry cleaning), a poison job. The worker's job class loads such a job with no retry left.
 """
 
 import logging
@@ -12,11 +12,12 @@ import time
 
 import pytest
 from rq import Callback, Queue, Retry
-from rq.job import JobStatus
-from rq.registry import FailedJobRegistry, StartedJobRegistry
+from rq.job import Dependency, JobStatus
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from equipment.Queue.Settings import QueueSettings
 from equipment.Queue.Worker import run_worker
+from equipment.Queue.WorkerClasses import WorkedJob
 from tests.Queue import jobs
 from tests.Queue.helpers import recorded, wait_for, worker_process
 from tests.Queue.test_worker import redis_config
@@ -24,11 +25,11 @@ from tests.Queue.test_worker import redis_config
 RUN_ID = "nightly@2026-12-01T03:00:00Z"
 
 
-def raw_push(redis_conn, queue_name, interval: float):
+def raw_push(redis_conn, queue_name, interval: float, func=jobs.fail, *args):
     """What RQ itself (or an older version of our push) queues: our push refuses this."""
     queue = Queue(queue_name, connection=redis_conn)
     return queue.enqueue(
-        jobs.fail, retry=Retry(max=1, interval=[interval]), meta={"run_id": RUN_ID}
+        func, *args, retry=Retry(max=1, interval=[interval]), meta={"run_id": RUN_ID}
     )
 
 
@@ -36,15 +37,21 @@ def assert_failed_alone(redis_conn, queue_name, job, key) -> None:
     assert recorded(redis_conn, key) == ["done"]  # the next job ran
     assert FailedJobRegistry(queue_name, connection=redis_conn).get_job_ids() == [job.id]
     assert StartedJobRegistry(queue_name, connection=redis_conn).get_job_ids(cleanup=False) == []
+    assert ScheduledJobRegistry(queue_name, connection=redis_conn).get_job_ids() == []
     assert job.get_status() == JobStatus.FAILED
-    assert "RQ could not handle this failure" in (job.latest_result().exc_string or "")
 
 
-def unhandled_line(job, reason: str) -> str:
+def failed_line(job, reason: str, queue_name: str, interval: str) -> str:
     return (
-        f"Job {job.id} failed: tests.Queue.jobs.fail (run {RUN_ID}): RQ could not handle the "
-        f"failure ({reason}"
+        f"Job {job.id} failed: tests.Queue.jobs.fail (run {RUN_ID}): {reason}; kept in the "
+        f"failed job registry of {queue_name}, not retried: its next retry interval "
+        f"{interval} is not seconds from 0 to 315360000 (3650 days)"
     )
+
+
+def lines_naming(log, job) -> list[str]:
+    """The warnings and errors naming the job (a failure line says `Job <id> failed`)."""
+    return [r.message for r in log.find(f"Job {job.id} failed") if r.level >= logging.WARNING]
 
 
 def test_a_worker_process_fails_the_job_and_goes_on(tmp_path, redis_conn, queue_name, key):
@@ -61,24 +68,43 @@ def test_a_worker_process_fails_the_job_and_goes_on(tmp_path, redis_conn, queue_
             proc.kill()
     assert ran and proc.returncode == 0, output
     errors = [line for line in output.splitlines() if line.startswith("ERROR ")]
-    assert len(errors) == 1, output
-    expected = unhandled_line(job, "ValueError: cannot convert float NaN to integer")
-    assert errors[0].startswith(f"ERROR {expected})"), output
-    assert f"kept in the failed job registry of {queue_name}, not retried" in errors[0]
+    named = [line for line in output.splitlines() if f"Job {job.id} failed" in line]
+    expected = f"ERROR {failed_line(job, 'RuntimeError: boom', queue_name, 'nan')}"
+    assert errors == named == [expected], output
     assert_failed_alone(redis_conn, queue_name, job, key)
 
 
 def test_the_in_process_worker_fails_the_job_and_goes_on(log, redis_conn, queue_name, key):
+    """One failure line: it was a warning that the job had "1 retries left", then an error
+    that RQ could not handle the failure."""
     job = raw_push(redis_conn, queue_name, float("inf"))
     Queue(queue_name, connection=redis_conn).enqueue(jobs.record, key)
     redis = QueueSettings.from_config(redis_config(queue_name)).redis
     assert run_worker(redis, log, burst=True, simple=True) == 0
-    [error] = log.messages(logging.ERROR)
-    assert error.startswith(unhandled_line(job, "OverflowError"))
+    [error] = lines_naming(log, job)
+    assert error == failed_line(job, "RuntimeError: boom", queue_name, "inf")
+    assert log.messages(logging.ERROR) == [error]
     [record] = log.find(error, logging.ERROR)
     assert record.extra["rq_job_id"] == job.id and record.extra["run_id"] == RUN_ID
     assert record.extra["function"] == "tests.Queue.jobs.fail"
-    assert "OverflowError" in (record.traceback or "")
+    assert "RuntimeError: boom" in (record.traceback or "")
+    assert_failed_alone(redis_conn, queue_name, job, key)
+    assert "RuntimeError: boom" in (job.latest_result().exc_string or "")
+
+
+def test_such_a_job_whose_work_horse_dies_has_one_failure_line(log, redis_conn, queue_name, key):
+    """The horse's death was a warning ("1 retries left"), then RQ's retry raised."""
+    job = raw_push(redis_conn, queue_name, float("nan"), jobs.exit_hard, 3)
+    Queue(queue_name, connection=redis_conn).enqueue(jobs.record, key)
+    redis = QueueSettings.from_config(redis_config(queue_name)).redis
+    assert run_worker(redis, log, burst=True) == 0
+    [error] = lines_naming(log, job)
+    assert error.startswith(f"Job {job.id} failed: tests.Queue.jobs.exit_hard (run {RUN_ID}): ")
+    assert error.endswith(
+        "exited with code 3 before the job returned (os._exit()?); kept in the failed job "
+        f"registry of {queue_name}, not retried: its next retry interval nan is not seconds "
+        "from 0 to 315360000 (3650 days)"
+    )
     assert_failed_alone(redis_conn, queue_name, job, key)
 
 
@@ -100,8 +126,9 @@ def test_such_a_job_left_started_by_a_dead_worker_is_failed_at_start(
 
     redis = QueueSettings.from_config(redis_config(queue_name)).redis
     assert run_worker(redis, log, burst=True, simple=simple) == 0
-    [error] = log.find(job.id, logging.ERROR)
-    assert error.message.startswith(unhandled_line(job, "ValueError: cannot convert float NaN"))
+    [error] = lines_naming(log, job)  # it was a warning ("1 retries left"), then an error
+    assert error == failed_line(job, "AbandonedJobError: ", queue_name, "nan")
+    assert [r.message for r in log.find(job.id, logging.ERROR)] == [error]
     [abandoned] = log.find(other.id, logging.ERROR)  # its failure line, by the failure logger
     assert "AbandonedJobError" in abandoned.message
     assert len(log.messages(logging.ERROR)) == 2
@@ -135,3 +162,77 @@ def test_a_job_abandoned_before_such_a_job_in_the_same_cleaning_is_failed_once(
     assert other.get_status() == JobStatus.FAILED
     assert len(log.find(job.id, logging.ERROR)) == 1
     assert StartedJobRegistry(queue_name, connection=redis_conn).get_job_ids(cleanup=False) == []
+
+
+@pytest.mark.parametrize("abandoned", [False, True], ids=["failed", "abandoned"])
+def test_its_callback_and_dependents_are_handled_as_for_any_failed_job(
+    log, redis_conn, queue_name, key, abandoned
+):
+    """RQ enqueues the dependents that allow their dependency's failure (and leaves the
+    others deferred); a job failed beside RQ's failure handling left them all deferred."""
+    queue = Queue(queue_name, connection=redis_conn)
+    job = queue.enqueue(
+        jobs.fail,
+        retry=Retry(max=1, interval=[float("nan")]),
+        on_failure=Callback(jobs.count_failure),
+        meta={"key": f"{key}:calls"},
+    )
+    allowing = queue.enqueue(jobs.record, key, depends_on=Dependency([job], allow_failure=True))
+    waiting = queue.enqueue(jobs.record, key, "never", depends_on=job)
+    if abandoned:  # left started by a dead worker: RQ's registry cleaning fails it
+        queue.remove(job)
+        job.set_status(JobStatus.STARTED)
+        started = StartedJobRegistry(queue_name, connection=redis_conn)
+        redis_conn.zadd(started.key, {f"{job.id}:dead0execution": time.time() - 5})
+
+    redis = QueueSettings.from_config(redis_config(queue_name)).redis
+    assert run_worker(redis, log, burst=True, simple=True) == 0
+    assert job.get_status() == JobStatus.FAILED
+    assert recorded(redis_conn, f"{key}:calls") == ["failure callback"]
+    assert allowing.get_status() == JobStatus.FINISHED
+    assert recorded(redis_conn, key) == ["done"]
+    assert waiting.get_status() == JobStatus.DEFERRED
+
+
+@pytest.mark.parametrize(
+    ("intervals", "shown"),
+    [
+        ([float("nan")], "nan"),
+        ([float("inf")], "inf"),
+        ([10**400], str(10**400)),  # too large for a float
+        ([4000 * 86400], str(4000 * 86400)),  # RQ could time it; our push refuses it
+    ],
+    ids=["nan", "inf", "10**400", "4000 days"],
+)
+def test_the_worker_loads_a_retry_it_cannot_time_as_none_left(
+    redis_conn, queue_name, intervals, shown
+):
+    job = Queue(queue_name, connection=redis_conn).enqueue(
+        jobs.fail, retry=Retry(max=2, interval=intervals)
+    )
+    loaded = WorkedJob.fetch(job.id, connection=redis_conn)
+    assert loaded.retries_left == 0 and not loaded.should_retry
+    reason = f"its next retry interval {shown} is not seconds from 0 to 315360000 (3650 days)"
+    assert loaded.unretriable == reason
+    assert repr(loaded.retry_intervals) == repr(job.retry_intervals)  # kept as stored (NaN)
+
+
+def test_the_worker_loads_an_empty_list_of_intervals_as_no_retry_left(redis_conn, queue_name):
+    queue = Queue(queue_name, connection=redis_conn)
+    job = queue.enqueue(jobs.fail, retry=Retry(max=1, interval=[]))
+    loaded = WorkedJob.fetch(job.id, connection=redis_conn)
+    assert loaded.retries_left == 0
+    assert loaded.unretriable == "its retry intervals [] give no wait for its next retry"
+
+
+@pytest.mark.parametrize(
+    "intervals", [[0], [10], [3650 * 86400], [float("nan"), 10]], ids=repr
+)
+def test_the_worker_loads_a_retry_it_can_time_as_stored(redis_conn, queue_name, intervals):
+    """Only the next retry's interval counts (RQ's pick: with 1 retry left of [nan, 10], 10);
+    a later one RQ cannot time is seen when the retried job is loaded again."""
+    job = Queue(queue_name, connection=redis_conn).enqueue(
+        jobs.fail, retry=Retry(max=1, interval=intervals)
+    )
+    loaded = WorkedJob.fetch(job.id, connection=redis_conn)
+    assert (loaded.retries_left, loaded.unretriable) == (1, None)
