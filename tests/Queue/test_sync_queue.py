@@ -3,7 +3,9 @@ import contextvars
 import datetime as dt
 import inspect
 import logging
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import pytest
@@ -267,3 +269,34 @@ def test_a_refused_push_names_the_line_that_made_it(queue, log, push, reason):
     [refused] = log.messages(logging.ERROR)
     assert refused.startswith("Refused to run ")
     assert f"Queue/test_sync_queue.py:{line}: {reason}" in refused
+
+
+def test_a_push_the_standard_library_calls_names_no_line_of_it(queue, log):
+    """A thread's target, an executor's task: the line that called is the standard
+    library's, never a mistake of the user's; the refusal names no line, as a scheduled
+    push's does (and as it did before refusals named lines)."""
+    thread = threading.Thread(target=queue.push, args=(remember,), kwargs={"job_timeout": 0})
+    thread.start()
+    thread.join()
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(queue.push, remember, job_timeout=0).result() is False
+        with pytest.raises(QueueError) as raised:
+            pool.submit(queue.on, "").result()
+
+    assert str(raised.value) == "a queue name must be a non-empty string, got ''"
+    refused = log.messages(logging.ERROR)
+    assert refused == [
+        "Refused to run tests.Queue.test_sync_queue.remember: job_timeout must be whole "
+        "seconds from 1 to 604800 (a week), got 0"
+    ] * 2
+
+
+def test_only_the_standard_library_itself_is_taken_for_it():
+    """An installed package under the standard library's folder (a Python without a venv
+    keeps its site-packages there) may be the user's own code."""
+    from equipment.Errors import _is_stdlib
+
+    assert _is_stdlib(threading.__file__) and _is_stdlib("<frozen runpy>")
+    assert not _is_stdlib(__file__)
+    lib = os.path.dirname(threading.__file__)
+    assert not _is_stdlib(os.path.join(lib, "site-packages", "app", "web.py"))
