@@ -97,3 +97,21 @@ def test_the_simulated_day_times_or_counts_the_same_runs_in_all_four(mode: list[
     counts = [line[line.rindex("(") :] for line in lines[1:5]]
     assert counts[0] == counts[1] == counts[2] and counts[0].startswith("(70 runs"), lines
     assert lines[5].startswith("ratio: "), lines
+
+
+def test_the_simulated_day_counts_the_same_bytecodes_in_every_run(tmp_path: Path) -> None:
+    """What the README promises of `--bytecodes`: the quotes' random draws (and hash
+    orders) made every run's count differ by a few hundred."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        day = importlib.import_module("simulated_day")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    project = tmp_path / "day"
+    equipment = Path(sys.executable).with_name("equipment")
+    subprocess.run(
+        [str(equipment), "new", "day", "--path", str(project)], check=True, capture_output=True
+    )
+    for script in (day.TEST, day.PLAIN):
+        counts = {day.measure(project, script, 120, True)[3] for _ in range(3)}
+        assert len(counts) == 1, counts
