@@ -232,8 +232,16 @@ class Dispatcher:
         completed = self.completed
         if not completed:  # a record appended meanwhile is drained next time
             return []
-        # As many as are there now, each popped on its own: one filed meanwhile waits.
-        return [completed.popleft() for _ in range(len(completed))]
+        # As many as are there now, each popped on its own: one filed meanwhile waits. Another
+        # drain may take some meanwhile (a stop at once drains in a thread of its own while
+        # the main thread may be draining): each record goes to one of them, none is lost.
+        records = []
+        try:
+            for _ in range(len(completed)):
+                records.append(completed.popleft())
+        except IndexError:
+            pass
+        return records
 
     def prepare(self, jobs: Iterable[Any]) -> None:
         """Claim the due (or next) occurrences of `jobs` in one batch (a pass's claims in

@@ -351,3 +351,31 @@ def test_leaving_at_once_the_waiting_runs_are_cancelled_though_a_pool_thread_hol
     finally:
         holder.join()
         gate.open.set()
+
+
+def test_two_drains_at_once_take_each_record_once_and_lose_none(scheduler, clock):
+    """A stop at once drains in a thread of its own (`equipment-last-records`) while the
+    main thread may be draining: each record goes to one of them, and neither raises."""
+    from collections import deque
+
+    dispatcher = scheduler.schedule.dispatcher
+    scheduler.schedule.every(1).seconds.do(quick)
+    scheduler.schedule.every(1).seconds.do(failing)
+    clock.advance(1)
+    scheduler.schedule.tick()  # two records filed, not drained
+    other: list = []
+
+    class Interleaved(deque):
+        def popleft(self):  # the other drain runs between this drain's first two pops
+            record = super().popleft()
+            if not other:
+                other.append(None)
+                other.append(dispatcher.drain())
+            return record
+
+    dispatcher.completed = Interleaved(dispatcher.completed)
+    mine = dispatcher.drain()
+
+    drained = mine + other[1]
+    assert sorted(r.job_id for r in drained) == ["failing:every-second", "quick:every-second"]
+    assert not dispatcher.completed
