@@ -335,7 +335,8 @@ class Schedule(schedule.Scheduler):
         """Store the anchors of newly registered jobs (insert-if-absent, one batch); a job
         another process anchored first follows that process's grid. And where the
         `until(timedelta)` windows of the jobs this process runs now close."""
-        self._store_windows()
+        if self._unstored_windows:
+            self._store_windows()
         if not self._unsynced:
             return
         jobs, self._unsynced = self._unsynced, []
