@@ -95,6 +95,9 @@ def test_worker_rides_out_a_redis_outage_and_stops_cleanly_during_one(tmp_path, 
         key = f"outage-key-{uuid.uuid4().hex[:8]}"
         assert queue.push_in(1, jobs.record, key) is True
         assert wait_for(lambda: server.client().lrange(key, 0, -1), 10), out.text()
+        # ...and its end is recorded (a job still being recorded when Redis goes holds the
+        # stop below until Redis answers: a warm shutdown, as docs/queue.md says).
+        assert wait_for(lambda: out.count("finished: tests.Queue.jobs.record"), 10), out.text()
 
         # 3. Redis goes away again; SIGTERM during the outage is a clean stop.
         server.stop()
