@@ -637,19 +637,8 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
     """An RQ exception handler: one line per failed attempt, the traceback attached."""
 
     def log_failure(job: Job, exc_type: type, exc_value: BaseException, tb: Any) -> bool:
-        run_id = job.meta.get("run_id")
-        retries_left = job.retries_left or 0
-        extra = {**job_extra(job), "retries_left": retries_left}
-        base = f"Job {job.id} failed: {extra['function']} (run {run_id or '-'}): "
-        reason = f"{exc_type.__name__}: {exc_value}"
-        if retries_left > 0:
-            log.warning(f"{base}{reason}; {retries_left} retries left", extra=extra)
-        else:
-            log.error(
-                f"{base}{reason}; {_kept(job)}",
-                extra=extra,
-                exc_info=(exc_type, exc_value, tb),
-            )
+        how = f"{exc_type.__name__}: {exc_value}"
+        _log_failed(log, job, how, exc_info=(exc_type, exc_value, tb))
         return True
 
     return log_failure
@@ -673,13 +662,25 @@ def log_horse_death(log: AbstractLogger, job: Job, status: int | None) -> None:
     else:
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
         how = f"its work horse exited with code {code} before the job returned (os._exit()?)"
+    _log_failed(log, job, how, {"horse_status": status})
+
+
+def _log_failed(
+    log: AbstractLogger,
+    job: Job,
+    how: str,
+    more: dict[str, Any] | None = None,
+    exc_info: tuple[type, BaseException, Any] | None = None,
+) -> None:
+    """The line of a failed attempt of `job` (`how` it failed): a warning while it has
+    retries left, else an error saying where RQ keeps it (with the traceback, if any)."""
     retries_left = job.retries_left or 0
-    extra = {**job_extra(job), "retries_left": retries_left, "horse_status": status}
+    extra = {**job_extra(job), "retries_left": retries_left, **(more or {})}
     base = f"Job {job.id} failed: {extra['function']} (run {extra['run_id'] or '-'}): {how}"
     if retries_left > 0:
         log.warning(f"{base}; {retries_left} retries left", extra=extra)
-    else:
-        log.error(f"{base}; {_kept(job)}", extra=extra)
+    else:  # (exc_info None: no traceback, as the stdlib logger takes it)
+        log.error(f"{base}; {_kept(job)}", extra=extra, exc_info=exc_info)
 
 
 def _kept(job: Job) -> str:
