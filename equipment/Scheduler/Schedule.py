@@ -351,9 +351,8 @@ class Schedule(schedule.Scheduler):
 
     def _store_windows(self) -> None:
         """Store where the `until(timedelta)` windows this process opened close, over an
-        earlier scheduler's (`StateStore.open_windows`): it runs these jobs now."""
-        if not self._unstored_windows:
-            return
+        earlier scheduler's (`StateStore.open_windows`): it runs these jobs now. (Called
+        when some are unstored.)"""
         jobs, self._unstored_windows = self._unstored_windows, []
         ends = {job.id: job.deadline for job in jobs if job.deadline is not None}
         self.state.open_windows(ends)
