@@ -282,6 +282,13 @@ def main() -> None:
                         help="simulated seconds (default: a day; an hour with --bytecodes)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (median)")
     args = parser.parse_args()
+    if args.window is not None and not 0 < args.window <= 366 * 86400:
+        parser.error(
+            f"--window must be more than 0 and at most {366 * 86400} simulated seconds (a "
+            f"year), got {args.window:g}"
+        )
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, got {args.repeat}")
     seconds = args.window or (3600.0 if args.bytecodes else 86400.0)
     repeat = 1 if args.bytecodes else args.repeat
     with tempfile.TemporaryDirectory() as folder:

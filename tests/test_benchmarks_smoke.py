@@ -115,3 +115,14 @@ def test_the_simulated_day_counts_the_same_bytecodes_in_every_run(tmp_path: Path
     for script in (day.TEST, day.PLAIN):
         counts = {day.measure(project, script, 120, True)[3] for _ in range(3)}
         assert len(counts) == 1, counts
+
+
+@pytest.mark.parametrize("wrong", [["--window", "-5"], ["--window", "nan"], ["--repeat", "0"]])
+def test_the_simulated_day_refuses_a_window_or_repeat_it_cannot_run(wrong: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "simulated_day.py"), *wrong],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith("simulated_day.py: error: --")
+    assert "Traceback" not in done.stderr
