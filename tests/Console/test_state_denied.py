@@ -3,6 +3,7 @@ started: its line says so, never "start Redis" (Redis is up; the settings are wr
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -44,6 +45,7 @@ def test_credentials_revoked_after_start_up_are_a_refusal_not_start_redis(user) 
     store = RedisStateStore(client, prefix, f"redis redis://{name}:***@127.0.0.1:6379/15")
     store.load()  # started: the user may read its jobs
     redis_client().acl_deluser(name)  # its connections closed; the next one is refused
+    _wait_until_closed(name)
 
     with pytest.raises(StateStoreError) as caught:
         _reading_state(store.paused, store.location)
@@ -57,6 +59,17 @@ def test_credentials_revoked_after_start_up_are_a_refusal_not_start_redis(user) 
         "user, password or rights given; check scheduler.redis_url (the queue's Redis "
         "settings when it is not set)"
     )
+
+
+def _wait_until_closed(name: str) -> None:
+    """Redis answers ACL DELUSER before it closes that user's connections (it frees them
+    after the reply): a command sent in between is cut off mid-reply, a dropped connection
+    and not the refusal this test is about. Wait, at most 5 s, until none is left."""
+    admin = redis_client()
+    deadline = time.monotonic() + 5
+    while any(client.get("user") == name for client in admin.client_list()):
+        assert time.monotonic() < deadline, f"Redis kept {name}'s connections open for 5 s"
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("command", ["list", "health"])
