@@ -197,17 +197,9 @@ class RedisStateStore(StateStore):
         return {_text(job_id): _time(end) for job_id, end in rows.items()}
 
     def prune_history(self, older_than: dt.datetime, keep_per_job: int) -> None:
+        cutoff = _utc_text(older_than)
         for key in self.connection.scan_iter(match=f"{self.history_key('')}*", count=500):
-            values = self.connection.lrange(key, 0, max(keep_per_job, 0) - 1)
-            keep = 0
-            for value in values:  # newest first: stop at the first row too old
-                if _entry(value).scheduled_at < older_than:
-                    break
-                keep += 1
-            if keep:
-                self.connection.ltrim(key, 0, keep - 1)
-            else:
-                self.connection.delete(key)
+            self._prune_rows(key, cutoff, keep_per_job)
         ended = [span.process_id for span in self.spans() if span.last_beat < older_than]
         if ended:
             self.connection.hdel(self.first_beats_key, *ended)
@@ -216,6 +208,28 @@ class RedisStateStore(StateStore):
         closed = [job_id for job_id, end in self.windows().items() if end < older_than]
         if closed:
             self.connection.hdel(self.windows_key, *closed)
+
+    def _prune_rows(self, key: str, cutoff: str, keep_per_job: int) -> None:
+        """Keep the job's newest `keep_per_job` rows by occurrence (`scheduled_at`), none
+        before `cutoff`, in the order they were written. Rewritten under WATCH: a replica
+        that records meanwhile makes it read again, so no new row is lost."""
+        for _ in range(WATCH_ATTEMPTS):
+            with self.connection.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    values = pipe.lrange(key, 0, -1)
+                    kept = _newest_rows(values, cutoff, keep_per_job)
+                    if len(kept) == len(values):
+                        return
+                    pipe.multi()
+                    pipe.delete(key)
+                    if kept:
+                        pipe.rpush(key, *kept)
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue
+        raise redis.WatchError(f"{key} kept changing ({WATCH_ATTEMPTS} tries)")
 
     # -- processes ---------------------------------------------------------------------------
 
@@ -307,6 +321,15 @@ def _scheduled_text(row: bytes | str) -> str:
 
 
 _SCHEDULED_KEY = '"scheduled_at":"'
+
+
+def _newest_rows(values: list[bytes], cutoff: str, keep: int) -> list[bytes]:
+    """Of a history list's rows, those whose occurrence is at `cutoff` or after and among
+    the `keep` newest, in the list's order (UTC ISO-8601 texts sort as their instants)."""
+    recent = [(_scheduled_text(value), index) for index, value in enumerate(values)]
+    recent = [(scheduled, index) for scheduled, index in recent if scheduled >= cutoff]
+    newest = sorted(recent, reverse=True)[: max(keep, 0)]
+    return [values[index] for index in sorted(index for _, index in newest)]
 
 
 def _load(value: bytes | str, times: tuple[str, ...]) -> dict[str, Any]:

@@ -247,6 +247,21 @@ def test_prune_drops_old_rows_and_keeps_the_newest_per_job(store: StateStore) ->
     assert store.spans() == []
 
 
+def test_prune_keeps_rows_by_their_occurrence_not_by_when_they_were_written(
+    store: StateStore,
+) -> None:
+    # A background run that ends after later ones writes its row last: written order is
+    # 5, 7, 8, 2, 9 (newest written last), occurrence order is 9, 8, 7, 5, 2.
+    for minute in (5, 7, 8, 2, 9):
+        store.record([record("a", minute)])
+
+    store.prune_history(T0 + dt.timedelta(minutes=3), keep_per_job=3)
+
+    assert [row.scheduled_at.minute for row in store.history("a")] == [9, 8, 7]
+    store.prune_history(T0 + dt.timedelta(minutes=8), keep_per_job=3)
+    assert [row.scheduled_at.minute for row in store.history("a")] == [9, 8]
+
+
 def test_prune_drops_the_windows_that_closed_before_the_cutoff(store: StateStore) -> None:
     later = T0 + dt.timedelta(hours=2)
     store.open_windows({"closed": T0, "open": later})
