@@ -8,6 +8,7 @@ This module does not import rq, so the spec can be written anywhere.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,22 @@ def as_retry(spec: Any) -> Retry | None:
     raise RetryError(
         f"retry must be a count (retry=3) or Retry(max=3, intervals=[10, 60]), got {spec!r}"
     )
+
+
+def returned_retry(result: Any) -> Retry | None:
+    """The retry a job asked for by returning `Retry(...)` or `rq.Retry(...)`: RQ's way for
+    a job to be tried again without failing. None for any other result. Its intervals are
+    held to a push's rule; RetryError, naming the return, when they break it: RQ would
+    time the retry from them in the worker, where NaN or infinity raised inside RQ."""
+    if isinstance(result, Retry):
+        return result
+    rq_job = sys.modules.get("rq.job")  # an rq.Retry can only come from a loaded rq
+    if rq_job is None or not isinstance(result, rq_job.Retry):
+        return None
+    try:
+        return as_retry(result)
+    except RetryError as error:
+        raise RetryError(f"the job returned {result!r}: {error}") from None
 
 
 def is_interval(value: Any) -> bool:

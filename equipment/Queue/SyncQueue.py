@@ -29,6 +29,7 @@ from equipment.Queue.Pushable import (
     why_not_portable,
     why_result_not_stored,
 )
+from equipment.Queue.Retry import Retry, returned_retry
 from equipment.Queue.RunContext import get_run_id
 from equipment.Queue.Timing import as_delay_seconds, to_utc
 
@@ -84,32 +85,57 @@ class SyncQueue(AbstractQueue):
         kwargs: dict[str, Any],
         options: PushOptions,
     ) -> bool:
+        """Run `fn` as a worker would: again after a failure while the push's retries last,
+        and again while it returns `Retry(...)`, up to that retry's `max`; at once, since
+        the sync driver never sleeps in the caller's thread."""
         tries = 1 + (options.retry.max if options.retry else 0)
-        for attempt in range(1, tries + 1):
+        failures = retries = 0
+        while True:
             try:
-                result = fn(*args, **kwargs)
-                if asyncio.iscoroutine(result):  # an `async def` job: RQ runs it to the end too
-                    result = _run_to_the_end(result)
+                result = _call(fn, args, kwargs)
+                retry = None if result is None else returned_retry(result)
             except (Exception, SystemExit) as exc:  # sys.exit() fails the job, as in a worker
-                if attempt == tries:
+                failures += 1
+                if failures == tries:
                     self.log.exception(
                         f"{describe(fn)} failed: {type(exc).__name__}: {exc}",
-                        extra=self._extra(fn, attempts=attempt),
+                        extra=self._extra(fn, attempts=failures),
                     )
                     return False
                 self.log.warning(
                     f"{describe(fn)} failed ({type(exc).__name__}: {exc}); sync queue retries "
-                    f"at once, without the intervals ({attempt}/{tries - 1})",
-                    extra=self._extra(fn, attempts=attempt),
+                    f"at once, without the intervals ({failures}/{tries - 1})",
+                    extra=self._extra(fn, attempts=failures),
                 )
-            else:
+                continue
+            if retry is None:
                 if result is not None:
                     self._warn_if_result_lost(fn, result)
                 if self.log.is_enabled_for(DEBUG):
                     what = describe(fn)
                     self.log.debug(f"sync queue: ran {what}", extra=self._extra(fn, what))
                 return True
-        return False  # pragma: no cover - the loop always returns
+            retries += 1
+            if not self._retried(fn, retry, retries):
+                return False
+
+    def _retried(self, fn: Callable[..., Any], retry: Retry, retries: int) -> bool:
+        """The line for a run that returned `retry`, the `retries`-th such: whether the job
+        is run again (RQ fails it once it has had `max` retries)."""
+        extra = self._extra(fn, retries=retries)
+        if retries > retry.max:
+            self.log.error(
+                f"{describe(fn)} failed: it returned Retry(max={retry.max}) once more after "
+                f"{retry.max} retries",
+                extra=extra,
+            )
+            return False
+        self.log.info(
+            f"{describe(fn)} returned a retry; sync queue runs it again at once, without the "
+            f"intervals ({retries}/{retry.max})",
+            extra=extra,
+        )
+        return True
 
     def _warn_if_unportable(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -143,6 +169,13 @@ class SyncQueue(AbstractQueue):
     def _extra(self, fn: Any, what: str | None = None, **more: Any) -> dict[str, Any]:
         what = what or describe(fn)
         return {"function": what, "run_id": get_run_id(), "queue": "sync", **more}
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    result = fn(*args, **kwargs)
+    if asyncio.iscoroutine(result):  # an `async def` job: RQ runs it to the end too
+        result = _run_to_the_end(result)
+    return result
 
 
 def _run_to_the_end(coroutine: Any) -> Any:

@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import redis
+from rq import Retry as RQRetry
 from rq import SimpleWorker, Worker
 from rq.defaults import UNSERIALIZABLE_RETURN_VALUE_PAYLOAD as UNSERIALIZABLE
 from rq.exceptions import InvalidJobOperation, StopRequested
@@ -56,7 +57,7 @@ from equipment.Queue.Leftovers import GRACE_SECONDS, Ended, end_group
 from equipment.Queue.ParentDeath import die_with_parent
 from equipment.Queue.Pushable import describe, why_result_not_stored
 from equipment.Queue.RedisConnection import CaughtOutage, is_outage
-from equipment.Queue.Retry import MAX_INTERVAL_SECONDS, is_interval
+from equipment.Queue.Retry import MAX_INTERVAL_SECONDS, is_interval, returned_retry
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Settings import scrub
 
@@ -76,13 +77,18 @@ SCHEDULER_STOP_SECONDS = 3.0
 
 
 class _QuietRetries(logging.Filter):
-    """RQ's per-retry "could not connect to Redis instance" ERROR, lowered to DEBUG.
+    """RQ's lines that the worker says better itself, lowered to DEBUG: the per-try "could
+    not connect to Redis instance" ERROR (the worker logs the outage once, with summaries),
+    and the warning that a job returned `Retry` past its `max` (the worker's failure line
+    names the function and the run)."""
 
-    The worker logs the outage itself, once, with summaries; RQ's line comes once per try.
-    """
+    SAID_BY_US = (
+        "Worker %s: could not connect to Redis instance",
+        "Worker %s: job %s has exceeded maximum retry attempts",
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith("Worker %s: could not connect to Redis instance"):
+        if str(record.msg).startswith(self.SAID_BY_US):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True
 
@@ -471,11 +477,15 @@ class EquipmentWorkerMixin:
             ok = super().perform_job(job, queue, *args)  # type: ignore[misc]
         if ok:
             elapsed = time.monotonic() - started
-            self.app_log.info(
-                f"Job {job.id} finished: {extra['function']} in {elapsed:.3f}s "
-                f"(run {run_id or '-'})",
-                extra={**extra, "seconds": round(elapsed, 3)},
-            )
+            retry = getattr(job, "returned_retry", None)  # (a `WorkedJob`)
+            if retry is not None:
+                self._log_returned_retry(job, retry, extra, elapsed)
+            else:
+                self.app_log.info(
+                    f"Job {job.id} finished: {extra['function']} in {elapsed:.3f}s "
+                    f"(run {run_id or '-'})",
+                    extra={**extra, "seconds": round(elapsed, 3)},
+                )
             problem = getattr(job, "unstorable", None)  # (a `WorkedJob`)
             if problem:  # RQ stores a placeholder instead, and says nothing
                 self.app_log.warning(
@@ -485,6 +495,23 @@ class EquipmentWorkerMixin:
                     extra=extra,
                 )
         return ok
+
+    def _log_returned_retry(
+        self, job: Job, retry: RQRetry, extra: dict[str, Any], elapsed: float
+    ) -> None:
+        """A job that returned a `Retry` did not finish: RQ runs it again, or, once it has
+        had `max` retries, fails it (RQ's own warning names no function nor run)."""
+        if job.get_status(refresh=False) == JobStatus.FAILED:
+            how = f"it returned Retry(max={retry.max}) once more after {retry.max} retries"
+            _log_failed(self.app_log, job, how, final=True)
+            return
+        wait = getattr(job, "retry_wait", 0)
+        self.app_log.info(
+            f"Job {job.id} returned a retry: {extra['function']} in {elapsed:.3f}s (run "
+            f"{extra['run_id'] or '-'}); tried again {f'in {wait}s' if wait else 'at once'} "
+            f"(retry {job.number_of_retries} of {retry.max})",
+            extra={**extra, "seconds": round(elapsed, 3), "retry": job.number_of_retries},
+        )
 
     def handle_exception(self, job: Job, *exc_info: Any) -> None:
         """Our handler logs the failure with the run ID; RQ's own copy of it is skipped."""
@@ -498,6 +525,8 @@ class WorkedJob(Job):
 
     unstorable: str | None = None
     unretriable: str | None = None
+    returned_retry: RQRetry | None = None  # the job returned Retry(...): try it again
+    retry_wait: int = 0  # seconds until that retry
 
     def restore(self, raw_data: Any) -> None:
         """RQ's loading of the job from Redis. A job queued by other code (raw RQ, an older
@@ -513,6 +542,10 @@ class WorkedJob(Job):
 
     def perform(self) -> Any:
         result = super().perform()
+        retry = returned_retry(result)  # a RetryError here is the job's failure, saying why
+        if retry is not None:  # RQ's Retry (ours mapped to it), whole seconds as a push's
+            result = self.returned_retry = RQRetry(max=retry.max, interval=list(retry.intervals))
+            self.retry_wait = RQRetry.get_interval(self.number_of_retries or 0, result.intervals)
         self.unstorable = why_result_not_stored(result)
         return result
 
@@ -671,10 +704,13 @@ def _log_failed(
     how: str,
     more: dict[str, Any] | None = None,
     exc_info: tuple[type, BaseException, Any] | None = None,
+    *,
+    final: bool = False,
 ) -> None:
     """The line of a failed attempt of `job` (`how` it failed): a warning while it has
-    retries left, else an error saying where RQ keeps it (with the traceback, if any)."""
-    retries_left = job.retries_left or 0
+    retries left, else (or when RQ failed it outright, `final`) an error saying where RQ
+    keeps it (with the traceback, if any)."""
+    retries_left = 0 if final else job.retries_left or 0
     extra = {**job_extra(job), "retries_left": retries_left, **(more or {})}
     base = f"Job {job.id} failed: {extra['function']} (run {extra['run_id'] or '-'}): {how}"
     if retries_left > 0:

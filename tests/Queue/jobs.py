@@ -118,3 +118,16 @@ def start_children(key: str, seconds: float = 0.0) -> None:
 def count_failure(job, connection, *exc_info) -> None:
     """An `on_failure` callback: records one line per call under `job.meta["key"]`."""
     _redis().rpush(job.meta["key"], "failure callback")
+
+
+def asks_retry(key: str, times: int, most: int = 3, interval: object = 0, ours: bool = False):
+    """Return `rq.Retry(most, interval)` (or our `Retry`, `ours`) the first `times` calls,
+    then record success under `key`: a job asking to be tried again without failing."""
+    from rq import Retry as RQRetry
+
+    from equipment.Queue.Retry import Retry
+
+    calls = _redis().incr(f"{key}:calls")
+    if calls > times:
+        return record(key, f"ok after {calls}")
+    return Retry(most, intervals=interval) if ours else RQRetry(max=most, interval=interval)

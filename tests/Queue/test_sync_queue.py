@@ -9,8 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import pytest
+from rq import Retry as RQRetry
 
 from equipment.Queue.Errors import QueueError
+from equipment.Queue.Pushable import describe
 from equipment.Queue.Retry import Retry
 from equipment.Queue.RunContext import get_run_id, run_context
 from equipment.Queue.SyncQueue import SyncQueue
@@ -29,6 +31,7 @@ def explode() -> None:
 @pytest.fixture(autouse=True)
 def _reset():
     calls.clear()
+    returns.clear()
 
 
 @pytest.fixture
@@ -186,6 +189,49 @@ def test_retry_reruns_at_once(queue, log):
     assert len(log.find("retries at once", logging.WARNING)) == 1
     assert queue.push(explode, retry=1) is False
     assert len(log.find("bad report", logging.ERROR)) == 1
+
+
+returns: list[object] = []
+
+
+def asks_retry() -> object:
+    """Returns what `returns` holds, in turn (a `Retry`: RQ's way to be tried again)."""
+    calls.append("run")
+    return returns.pop(0) if returns else None
+
+
+@pytest.mark.parametrize(
+    "retry", [RQRetry(max=2, interval=60), Retry(max=2, intervals=[60])], ids=["rq", "ours"]
+)
+def test_a_job_returning_a_retry_runs_again_at_once_up_to_its_max(queue, log, retry):
+    returns[:] = [retry, retry]
+    assert queue.push(asks_retry) is True
+    assert calls == ["run"] * 3
+    assert [r.message for r in log.records if r.level >= logging.INFO] == [
+        f"{describe(asks_retry)} returned a retry; sync queue runs it again at once, "
+        f"without the intervals ({n}/2)"
+        for n in (1, 2)
+    ]
+
+
+def test_a_job_returning_a_retry_past_its_max_fails(queue, log):
+    returns[:] = [RQRetry(max=2)] * 5
+    assert queue.push(asks_retry, retry=3) is False  # (push's retries: 3)
+    assert calls == ["run"] * 3
+    [error] = log.messages(logging.ERROR)
+    assert error.endswith("failed: it returned Retry(max=2) once more after 2 retries")
+
+
+def test_a_job_returning_a_retry_no_worker_could_time_fails(queue, log):
+    # RQ would time it in the worker: NaN raised inside RQ, naming neither retry nor limit.
+    returns[:] = [RQRetry(max=2, interval=[float("nan")])]
+    assert queue.push(asks_retry) is False
+    assert calls == ["run"]
+    [error] = log.find("failed", logging.ERROR)
+    assert error.message.endswith(
+        "failed: RetryError: the job returned Retry(max=2, interval=nan, enqueue_at_front=False)"
+        ": retry intervals must be from 0 to 315360000 seconds (3650 days), got [nan]"
+    )
 
 
 def test_a_retry_interval_no_worker_could_schedule_refuses_the_push(queue, log):
