@@ -76,6 +76,20 @@ def worker_process(folder, config) -> subprocess.Popen:
     )
 
 
+def work_until(folder, config, done: Callable[[], Any], seconds: float = 15) -> tuple:
+    """`queues.py work` until `done()` (or its exit; at most `seconds`), then SIGTERM, a
+    warm stop: what the wait gave, the exit code and the output."""
+    proc = worker_process(folder, config)
+    try:
+        ran = wait_for(lambda: done() or proc.poll() is not None, seconds)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return ran, proc.returncode, output
+
+
 def alive(pid: int) -> bool:
     """Whether `pid` runs (a zombie nobody reaped yet has ended)."""
     try:

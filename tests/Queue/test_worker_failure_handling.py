@@ -7,7 +7,6 @@ registry cleaning), a poison job. The worker's job class loads such a job with n
 """
 
 import logging
-import signal
 import time
 
 import pytest
@@ -19,7 +18,7 @@ from equipment.Queue.Settings import QueueSettings
 from equipment.Queue.Worker import run_worker
 from equipment.Queue.WorkerClasses import WorkedJob
 from tests.Queue import jobs
-from tests.Queue.helpers import recorded, wait_for, worker_process
+from tests.Queue.helpers import recorded, work_until
 from tests.Queue.test_worker import redis_config
 
 RUN_ID = "nightly@2026-12-01T03:00:00Z"
@@ -58,15 +57,9 @@ def test_a_worker_process_fails_the_job_and_goes_on(tmp_path, redis_conn, queue_
     """`queues.py work` exited 1 on such a job. Bounded: a worker's start, two jobs, a stop."""
     job = raw_push(redis_conn, queue_name, float("nan"))
     Queue(queue_name, connection=redis_conn).enqueue(jobs.record, key)
-    proc = worker_process(tmp_path, redis_config(queue_name))
-    try:
-        ran = wait_for(lambda: recorded(redis_conn, key) or proc.poll() is not None, 15)
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert ran and proc.returncode == 0, output
+    config = redis_config(queue_name)
+    ran, code, output = work_until(tmp_path, config, lambda: recorded(redis_conn, key))
+    assert ran and code == 0, output
     errors = [line for line in output.splitlines() if line.startswith("ERROR ")]
     named = [line for line in output.splitlines() if f"Job {job.id} failed" in line]
     expected = f"ERROR {failed_line(job, 'RuntimeError: boom', queue_name, 'nan')}"

@@ -3,7 +3,6 @@ per run saying what happens to it, the worker's failure line once it has had `ma
 retries, and a retry RQ could not time is the job's failure, saying so."""
 
 import logging
-import signal
 
 import pytest
 from rq import Queue
@@ -13,7 +12,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from equipment.Queue.Settings import QueueSettings
 from equipment.Queue.Worker import run_worker
 from tests.Queue import jobs
-from tests.Queue.helpers import recorded, wait_for, worker_process
+from tests.Queue.helpers import recorded, work_until
 from tests.Queue.test_worker import redis_config
 
 RUN_ID = "nightly@2026-12-01T03:00:00Z"
@@ -105,15 +104,9 @@ def test_a_worker_process_says_the_same(tmp_path, redis_conn, queue_name, key):
     """`queues.py work` runs the job in a forked work horse. Bounded: a start, two jobs."""
     bad = push(redis_conn, queue_name, f"{key}:bad", 1, interval=[float("inf")])
     good = push(redis_conn, queue_name, key, 1, most=1)
-    proc = worker_process(tmp_path, redis_config(queue_name))
-    try:
-        ran = wait_for(lambda: recorded(redis_conn, key) or proc.poll() is not None, 15)
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert ran and proc.returncode == 0, output
+    config = redis_config(queue_name)
+    ran, code, output = work_until(tmp_path, config, lambda: recorded(redis_conn, key))
+    assert ran and code == 0, output
     [error] = [line for line in output.splitlines() if line.startswith("ERROR ")]
     assert error.startswith(f"ERROR Job {bad.id} failed: {NAME} (run {RUN_ID}): RetryError: ")
     assert f"INFO Job {good.id} returned a retry: {NAME} in " in output
