@@ -101,7 +101,7 @@ class MemoryStateStore(StateStore):
         with self._lock:
             rows = [
                 HistoryEntry(*row)
-                for row in self._history.get(job_id, [])
+                for row in reversed(self._history.get(job_id, ()))  # last written first
                 if (before is None or row[_SCHEDULED] < before)
                 and (after is None or row[_SCHEDULED] >= after)
             ]

@@ -325,11 +325,13 @@ _SCHEDULED_KEY = '"scheduled_at":"'
 
 def _newest_rows(values: list[bytes], cutoff: str, keep: int) -> list[bytes]:
     """Of a history list's rows, those whose occurrence is at `cutoff` or after and among
-    the `keep` newest, in the list's order (UTC ISO-8601 texts sort as their instants)."""
-    recent = [(_scheduled_text(value), index) for index, value in enumerate(values)]
-    recent = [(scheduled, index) for scheduled, index in recent if scheduled >= cutoff]
+    the `keep` newest, in the list's order (UTC ISO-8601 texts sort as their instants). Of
+    rows with the same occurrence, the last written (first in the list) ranks newer, as in
+    `history` and the other stores."""
+    recent = [(_scheduled_text(value), -index) for index, value in enumerate(values)]
+    recent = [(scheduled, rank) for scheduled, rank in recent if scheduled >= cutoff]
     newest = sorted(recent, reverse=True)[: max(keep, 0)]
-    return [values[index] for index in sorted(index for _, index in newest)]
+    return [values[index] for index in sorted(-rank for _, rank in newest)]
 
 
 def _load(value: bytes | str, times: tuple[str, ...]) -> dict[str, Any]:

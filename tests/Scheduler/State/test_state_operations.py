@@ -262,6 +262,20 @@ def test_prune_keeps_rows_by_their_occurrence_not_by_when_they_were_written(
     assert [row.scheduled_at.minute for row in store.history("a")] == [9, 8]
 
 
+def test_prune_keeps_the_last_written_of_rows_with_the_same_occurrence(
+    store: StateStore,
+) -> None:
+    # The same occurrence recorded twice (a new epoch after the clock stepped back): the
+    # row written last is the one `history` shows first, and the one a prune keeps.
+    store.record([record("a", 5, FAILURE)])
+    store.record([record("a", 5, SUCCESS, epoch="e1")])
+    assert [row.outcome for row in store.history("a", limit=1)] == [SUCCESS]
+
+    store.prune_history(T0, keep_per_job=1)
+
+    assert [row.outcome for row in store.history("a")] == [SUCCESS]
+
+
 def test_prune_drops_the_windows_that_closed_before_the_cutoff(store: StateStore) -> None:
     later = T0 + dt.timedelta(hours=2)
     store.open_windows({"closed": T0, "open": later})
