@@ -544,7 +544,10 @@ class WorkedJob(Job):
         result = super().perform()
         retry = returned_retry(result)  # a RetryError here is the job's failure, saying why
         if retry is not None:  # RQ's Retry (ours mapped to it), whole seconds as a push's
-            result = self.returned_retry = RQRetry(max=retry.max, interval=list(retry.intervals))
+            front = getattr(result, "enqueue_at_front", False) is True  # (an rq.Retry's)
+            result = self.returned_retry = RQRetry(
+                max=retry.max, interval=list(retry.intervals), enqueue_at_front=front
+            )
             self.retry_wait = RQRetry.get_interval(self.number_of_retries or 0, result.intervals)
         self.unstorable = why_result_not_stored(result)
         return result

@@ -120,7 +120,14 @@ def count_failure(job, connection, *exc_info) -> None:
     _redis().rpush(job.meta["key"], "failure callback")
 
 
-def asks_retry(key: str, times: int, most: int = 3, interval: object = 0, ours: bool = False):
+def asks_retry(
+    key: str,
+    times: int,
+    most: int = 3,
+    interval: object = 0,
+    ours: bool = False,
+    front: bool = False,
+):
     """Return `rq.Retry(most, interval)` (or our `Retry`, `ours`) the first `times` calls,
     then record success under `key`: a job asking to be tried again without failing."""
     from rq import Retry as RQRetry
@@ -130,4 +137,6 @@ def asks_retry(key: str, times: int, most: int = 3, interval: object = 0, ours: 
     calls = _redis().incr(f"{key}:calls")
     if calls > times:
         return record(key, f"ok after {calls}")
-    return Retry(most, intervals=interval) if ours else RQRetry(max=most, interval=interval)
+    if ours:
+        return Retry(most, intervals=interval)
+    return RQRetry(max=most, interval=interval, enqueue_at_front=front)

@@ -111,3 +111,16 @@ def test_a_worker_process_says_the_same(tmp_path, redis_conn, queue_name, key):
     assert error.startswith(f"ERROR Job {bad.id} failed: {NAME} (run {RUN_ID}): RetryError: ")
     assert f"INFO Job {good.id} returned a retry: {NAME} in " in output
     assert f"(run {RUN_ID}); tried again at once (retry 1 of 1)" in output
+
+
+def test_a_retry_asked_at_the_front_of_the_queue_runs_before_the_next_job(
+    log, redis_conn, queue_name, key
+):
+    """rq.Retry(enqueue_at_front=True): the job is requeued at the front (it went last)."""
+    push(redis_conn, queue_name, key, 1, most=1, front=True)
+    Queue(queue_name, connection=redis_conn).enqueue(jobs.record, key, "next")
+
+    work(log, queue_name)
+
+    assert recorded(redis_conn, key) == ["ok after 2", "next"]
+
