@@ -126,7 +126,7 @@ class SyncQueue(AbstractQueue):
         if retries > retry.max:
             self.log.error(
                 f"{describe(fn)} failed: it returned Retry(max={retry.max}) once more after "
-                f"{retry.max} retries",
+                f"{retries - 1} retries",
                 extra=extra,
             )
             return False

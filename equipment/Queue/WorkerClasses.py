@@ -502,7 +502,8 @@ class EquipmentWorkerMixin:
         """A job that returned a `Retry` did not finish: RQ runs it again, or, once it has
         had `max` retries, fails it (RQ's own warning names no function nor run)."""
         if job.get_status(refresh=False) == JobStatus.FAILED:
-            how = f"it returned Retry(max={retry.max}) once more after {retry.max} retries"
+            had = job.number_of_retries or 0  # (RQ compares it with this return's max)
+            how = f"it returned Retry(max={retry.max}) once more after {had} retries"
             _log_failed(self.app_log, job, how, final=True)
             return
         wait = getattr(job, "retry_wait", 0)

@@ -123,13 +123,14 @@ def count_failure(job, connection, *exc_info) -> None:
 def asks_retry(
     key: str,
     times: int,
-    most: int = 3,
+    most: int | list[int] = 3,
     interval: object = 0,
     ours: bool = False,
     front: bool = False,
 ):
     """Return `rq.Retry(most, interval)` (or our `Retry`, `ours`) the first `times` calls,
-    then record success under `key`: a job asking to be tried again without failing."""
+    then record success under `key`: a job asking to be tried again without failing. A
+    list `most` gives each call's max in turn (its last for the calls after)."""
     from rq import Retry as RQRetry
 
     from equipment.Queue.Retry import Retry
@@ -137,6 +138,8 @@ def asks_retry(
     calls = _redis().incr(f"{key}:calls")
     if calls > times:
         return record(key, f"ok after {calls}")
+    if isinstance(most, list):
+        most = most[min(calls, len(most)) - 1]
     if ours:
         return Retry(most, intervals=interval)
     return RQRetry(max=most, interval=interval, enqueue_at_front=front)

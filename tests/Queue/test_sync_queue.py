@@ -222,6 +222,14 @@ def test_a_job_returning_a_retry_past_its_max_fails(queue, log):
     assert error.endswith("failed: it returned Retry(max=2) once more after 2 retries")
 
 
+def test_past_a_smaller_max_the_line_counts_the_retries_it_had(queue, log):
+    returns[:] = [RQRetry(max=3), RQRetry(max=3), RQRetry(max=1)]
+    assert queue.push(asks_retry) is False
+    assert calls == ["run"] * 3
+    [error] = log.messages(logging.ERROR)
+    assert error.endswith("failed: it returned Retry(max=1) once more after 2 retries")
+
+
 def test_a_job_returning_a_retry_no_worker_could_time_fails(queue, log):
     # RQ would time it in the worker: NaN raised inside RQ, naming neither retry nor limit.
     returns[:] = [RQRetry(max=2, interval=[float("nan")])]

@@ -124,3 +124,13 @@ def test_a_retry_asked_at_the_front_of_the_queue_runs_before_the_next_job(
 
     assert recorded(redis_conn, key) == ["ok after 2", "next"]
 
+
+def test_past_a_smaller_max_the_line_counts_the_retries_it_had(log, redis_conn, queue_name, key):
+    """RQ fails it once its retries reach the max it returns this time."""
+    job = push(redis_conn, queue_name, key, 5, most=[3, 3, 1])
+
+    work(log, queue_name)
+
+    [error] = log.messages(logging.ERROR)
+    assert "it returned Retry(max=1) once more after 2 retries; kept in" in error
+    assert job.get_status() == JobStatus.FAILED
