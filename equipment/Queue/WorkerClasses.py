@@ -347,9 +347,17 @@ class EquipmentWorkerMixin:
         sup = super()
         self._when_redis_answers(lambda: sup.handle_job_success(*args, **kwargs))  # type: ignore[misc]
 
-    def handle_job_retry(self, *args: Any, **kwargs: Any) -> None:
+    def handle_job_retry(self, job: Job, *args: Any, **kwargs: Any) -> None:
+        """RQ counts the retry on the job (`number_of_retries`) before it writes it: an
+        attempt an outage cut short (nothing written) must not count it again."""
         sup = super()
-        self._when_redis_answers(lambda: sup.handle_job_retry(*args, **kwargs))  # type: ignore[misc]
+        counted = job.number_of_retries, job.enqueue_at_front_on_retry
+
+        def attempt() -> None:
+            job.number_of_retries, job.enqueue_at_front_on_retry = counted
+            sup.handle_job_retry(job, *args, **kwargs)  # type: ignore[misc]
+
+        self._when_redis_answers(attempt)
 
     def handle_job_failure(self, *args: Any, **kwargs: Any) -> None:
         # RQ logs (and swallows) a failed write of the failure itself; wait for Redis first.

@@ -134,3 +134,41 @@ def test_past_a_smaller_max_the_line_counts_the_retries_it_had(log, redis_conn, 
     [error] = log.messages(logging.ERROR)
     assert "it returned Retry(max=1) once more after 2 retries; kept in" in error
     assert job.get_status() == JobStatus.FAILED
+
+
+def test_an_outage_while_recording_a_retry_does_not_count_it_twice(
+    log, redis_conn, queue_name, key, monkeypatch
+):
+    """The first write of the retry fails (Redis went away): the worker waits and writes
+    it again, and the job still gets its `max` retries."""
+    import redis
+    from rq.worker.base import BaseWorker
+
+    cut = {"armed": False, "done": False}
+    handle_job_retry = BaseWorker.handle_job_retry
+
+    def cut_once(self, *args, **kwargs):
+        cut["armed"] = not cut["done"]
+        try:
+            return handle_job_retry(self, *args, **kwargs)
+        finally:
+            cut["armed"] = False
+
+    execute = redis.client.Pipeline.execute
+
+    def cut_execute(self, *args, **kwargs):
+        if cut["armed"]:
+            cut["armed"], cut["done"] = False, True
+            raise redis.exceptions.ConnectionError("Redis went away")
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseWorker, "handle_job_retry", cut_once)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", cut_execute)
+    job = push(redis_conn, queue_name, key, 2, most=2)
+
+    work(log, queue_name)
+
+    assert cut["done"]
+    assert recorded(redis_conn, key) == ["ok after 3"]
+    said = [message for _, message in lines(log, job) if "returned a retry" in message]
+    assert [message.split("; ")[-1] for message in said] == [retried(job, n, 2) for n in (1, 2)]
