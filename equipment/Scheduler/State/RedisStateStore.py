@@ -229,7 +229,7 @@ class RedisStateStore(StateStore):
                     return
                 except redis.WatchError:
                     continue
-        raise redis.WatchError(f"{key} kept changing ({WATCH_ATTEMPTS} tries)")
+        # Written to all along: left as it is until the next prune, and the others pruned.
 
     # -- processes ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from equipment.Scheduler.RunRecord import FAILURE, SKIPPED, SUCCESS, RunRecord, 
 from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
 from equipment.Scheduler.State.SqliteStateStore import SqliteStateStore
 from equipment.Scheduler.State.StateStore import JobState, ProcessInfo, StateStore
+from tests.Scheduler.replicas.redis_fixtures import redis_client
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -274,6 +275,30 @@ def test_prune_keeps_the_last_written_of_rows_with_the_same_occurrence(
     store.prune_history(T0, keep_per_job=1)
 
     assert [row.outcome for row in store.history("a")] == [SUCCESS]
+
+
+def test_a_history_written_to_all_through_a_prune_is_left_and_the_rest_pruned(
+    redis_store, monkeypatch
+) -> None:
+    """Its rewrite lost every WATCH race: the prune raised, and pruned nothing after it."""
+    from equipment.Scheduler.State import RedisStateStore as module
+
+    redis_store.record([record("busy", minute) for minute in range(3)])
+    redis_store.record([record("calm", minute) for minute in range(3)])
+    redis_store.open_windows({"closed": T0})
+    busy_key, writer = redis_store.history_key("busy"), redis_client()
+    choose = module._newest_rows
+
+    def chosen_while_a_replica_records(values, cutoff, keep):
+        writer.lpush(busy_key, values[0])  # (the WATCHed key changes: the rewrite fails)
+        return choose(values, cutoff, keep)
+
+    monkeypatch.setattr(module, "_newest_rows", chosen_while_a_replica_records)
+    redis_store.prune_history(T0 + dt.timedelta(minutes=1), keep_per_job=3)
+
+    assert [row.scheduled_at.minute for row in redis_store.history("calm")] == [2, 1]
+    assert redis_store.windows() == {}
+    assert len(redis_store.history("busy", limit=100)) > 3  # left for the next prune
 
 
 def test_prune_drops_the_windows_that_closed_before_the_cutoff(store: StateStore) -> None:
