@@ -25,6 +25,7 @@ from equipment.Console.ScheduleCommand import (
     _load_scheduler,
     _parse_count,
     _reading_state,
+    _state_errors,
     _table,
     schedule,
 )
@@ -34,6 +35,7 @@ from equipment.Scheduler.State.StateStore import (
     HistoryEntry,
     ProcessInfo,
     StateNotOurs,
+    StateStoreError,
     StateUnreachable,
 )
 from equipment.Scheduler.Zones import UTC, format_instant, wall_to_utc
@@ -68,13 +70,13 @@ def run_command(app_spec: str, job_id: str) -> None:
     dispatcher = scheduler.schedule.dispatcher
     dispatcher.replica = ProcessInfo.this_process(scheduler.clock.now()).process_id
     try:
-        with _ctrl_c_stops(scheduler):
+        with _ctrl_c_stops(scheduler), _state_errors(scheduler.state.location):
             record = dispatcher.run_now(job)
     except KeyboardInterrupt:
-        scheduler.state.record(dispatcher.drain())  # the run, cut short: history says so
+        _store_manual_run(scheduler)  # the run, cut short: history says so
         click.echo(f"{job.id}: interrupted (Ctrl-C)", err=True)
         raise SystemExit(INTERRUPTED) from None
-    scheduler.state.record(dispatcher.drain())
+    _store_manual_run(scheduler)
     took = f" in {record.duration * 1000:.1f} ms" if record.started_at else ""
     if record.succeeded:
         click.echo(f"{job.id}: success{took} (run {record.run_id})")
@@ -84,6 +86,17 @@ def run_command(app_spec: str, job_id: str) -> None:
     # The command's answer, as a success's is (the exit code tells them apart).
     click.echo(f"{job.id}: {record.outcome}{took}: {what} (run {record.run_id})")
     raise SystemExit(FAILED)
+
+
+def _store_manual_run(scheduler: Any) -> None:
+    """The manual run's history row. The run happened whatever the store says now (Redis
+    gone since the command loaded): a row it cannot take is a note, and the run's outcome
+    stays the command's answer and exit code, since a retry would run the job again."""
+    try:
+        with _state_errors(scheduler.state.location):
+            scheduler.state.record(scheduler.schedule.dispatcher.drain())
+    except StateStoreError as error:
+        click.echo(f"note: the run is not in the history: {error}", err=True)
 
 
 @contextlib.contextmanager
@@ -112,12 +125,13 @@ def pause_command(app_spec: str, job_id: str) -> None:
     """Stop starting a job's occurrences, on every running scheduler, until `resume`."""
     scheduler = _load_scheduler(app_spec, writes=True)
     job = find_job(scheduler, job_id)
-    scheduler.state.set_paused(job.id, True, scheduler.clock.now())
-    click.echo(
-        f"{job.id} paused: running schedulers skip its occurrences from within a second "
-        f"(equipment schedule resume {job.id} undoes it)"
-    )
-    _warn_if_no_scheduler_ran(scheduler)
+    with _state_errors(scheduler.state.location):
+        scheduler.state.set_paused(job.id, True, scheduler.clock.now())
+        click.echo(
+            f"{job.id} paused: running schedulers skip its occurrences from within a second "
+            f"(equipment schedule resume {job.id} undoes it)"
+        )
+        _warn_if_no_scheduler_ran(scheduler)
 
 
 def _warn_if_no_scheduler_ran(scheduler: Any) -> None:
@@ -141,15 +155,16 @@ def resume_command(app_spec: str, job_id: str) -> None:
     """Let a paused job run again from its next occurrence."""
     scheduler = _load_scheduler(app_spec, writes=True)
     job = find_job(scheduler, job_id)
-    was = job.id in scheduler.state.paused()
-    scheduler.state.set_paused(job.id, False, scheduler.clock.now())
-    zone = job.trigger.zone
-    if job.id in scheduler.schedule.left_out:
-        next_run = f"no run left: {job.left_out_because(scheduler.clock.now())}"
-    else:
-        next_run = f"next run {format_instant(job.next_run_at, zone)}"
-    click.echo(f"{job.id} resumed: {next_run}" if was else f"{job.id} was not paused")
-    _warn_if_no_scheduler_ran(scheduler)
+    with _state_errors(scheduler.state.location):
+        was = job.id in scheduler.state.paused()
+        scheduler.state.set_paused(job.id, False, scheduler.clock.now())
+        zone = job.trigger.zone
+        if job.id in scheduler.schedule.left_out:
+            next_run = f"no run left: {job.left_out_because(scheduler.clock.now())}"
+        else:
+            next_run = f"next run {format_instant(job.next_run_at, zone)}"
+        click.echo(f"{job.id} resumed: {next_run}" if was else f"{job.id} was not paused")
+        _warn_if_no_scheduler_ran(scheduler)
 
 
 @schedule.command(name="health")
@@ -204,18 +219,19 @@ def history_command(app_spec: str, job_id: str, limit_text: str | None, as_json:
     limit = _parse_count(limit_text, "--limit", 20, minimum=1)
     scheduler = _load_scheduler(app_spec)
     job = scheduler.schedule.job_named(job_id)
-    if job is None:  # removed from the code, perhaps: its rows stay for history_days
-        lines = _stored_lines(scheduler, job_id, limit)
-        zone = scheduler.schedule.zone
-        if not as_json:
-            click.echo(f"{job_id} is not a job of this project's code now; its stored runs:")
-    else:
-        settings = scheduler.settings
-        lines = History.timeline(
-            job, scheduler.state, scheduler.clock.now(), settings.max_sleep, limit,
-            settings.history_days,
-        )
-        zone = job.trigger.zone  # as `list` and the status page show the job's times
+    with _state_errors(scheduler.state.location):
+        if job is None:  # removed from the code, perhaps: its rows stay for history_days
+            lines = _stored_lines(scheduler, job_id, limit)
+            zone = scheduler.schedule.zone
+            if not as_json:
+                click.echo(f"{job_id} is not a job of this project's code now; its stored runs:")
+        else:
+            settings = scheduler.settings
+            lines = History.timeline(
+                job, scheduler.state, scheduler.clock.now(), settings.max_sleep, limit,
+                settings.history_days,
+            )
+            zone = job.trigger.zone  # as `list` and the status page show the job's times
     if as_json:
         for line in lines:
             click.echo(json.dumps(_as_json(line)))
@@ -243,7 +259,7 @@ def why_command(app_spec: str, job_id: str, at_text: str) -> None:
     typed = _parse_at(at_text)
     scheduler = _load_scheduler(app_spec)
     job = find_job(scheduler, job_id)
-    zone = scheduler.schedule.zone
+    zone, where = scheduler.schedule.zone, scheduler.state.location
     wall = typed if typed.tzinfo is None else None
     at = wall_to_utc(typed, zone) if wall is not None else typed.astimezone(UTC)
     question = Why.Question(
@@ -257,7 +273,7 @@ def why_command(app_spec: str, job_id: str, at_text: str) -> None:
         coordination=scheduler.schedule.dispatcher.coordinator.mode,
         shutdown_grace=scheduler.settings.shutdown_grace,
     )
-    click.echo(Why.explain(question, scheduler.state))
+    click.echo(_reading_state(lambda: Why.explain(question, scheduler.state), where))
 
 
 def _parse_at(text: str) -> dt.datetime:

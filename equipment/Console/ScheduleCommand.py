@@ -10,6 +10,7 @@ not started and Redis is not needed. Mistakes are one line on stderr and exit co
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import math
@@ -94,8 +95,16 @@ def _reading_state(read: Callable[[], Any], location: str) -> Any:
     """`read()`, with a Redis (coordination's state) that does not answer, or refuses, as
     one line naming where the state is (`location`), as the scheduler's own line does: "start
     Redis" only when it is down, the credentials when it refused them."""
-    try:
+    with _state_errors(location):
         return read()
+
+
+@contextlib.contextmanager
+def _state_errors(location: str) -> Iterator[None]:
+    """What `_reading_state` does for one read, for a whole command's reads and writes: a
+    Redis that goes down between two of them is one line too, not a traceback."""
+    try:
+        yield
     except Exception as error:
         if not type(error).__module__.startswith("redis"):
             raise
