@@ -41,11 +41,18 @@ function showHealth(health) {
   el.textContent = (health.ok ? 'healthy: ' : 'unhealthy: ') + health.reason;
   el.className = health.ok ? 'ok' : 'bad';
 }
+async function showUnreadable(response) {
+  // A 503 names what cannot be read (the scheduler state's Redis down, say).
+  const body = await response.json().catch(() => ({}));
+  const el = document.getElementById('health');
+  el.textContent = 'cannot read the status (' + response.status + ')' +
+    (typeof body.detail === 'string' ? ': ' + body.detail : '');
+  el.className = 'bad';
+}
 async function refresh() {
   try {
     const response = await fetch(withToken(API));
-    if (!response.ok) { document.getElementById('health').textContent =
-      'cannot read the status (' + response.status + ')'; return; }
+    if (!response.ok) { await showUnreadable(response); return; }
     draw(await response.json());
     document.getElementById('updated').textContent = 'updated ' +
       new Date().toLocaleTimeString();

@@ -10,16 +10,22 @@ route wants it: `?token=...` in the address (the pages pass it on) or an
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from equipment.Scheduler import Health
+from equipment.Scheduler.State.StateStore import StateStoreError
 from equipment.Web import JobStatus
 from equipment.Web.Pages import JOB_PAGE, LIST_PAGE
 
 HISTORY_LIMIT = 50
+#: A state store that cannot be read now (coordination's Redis down): not a server error.
+UNAVAILABLE = 503
+
+T = TypeVar("T")
 
 
 def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
@@ -47,7 +53,7 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
         now = scheduler.clock.now()
         return {
             "health": _health(scheduler).as_dict(),
-            "jobs": JobStatus.job_rows(scheduler, now),
+            "jobs": _reading(scheduler, lambda: JobStatus.job_rows(scheduler, now)),
         }
 
     @app.get("/scheduler/health", dependencies=guard)
@@ -57,22 +63,27 @@ def status_app(scheduler: Any, token: str | None = None) -> FastAPI:
 
     @app.get("/scheduler/api/jobs/{job_id:path}/history", dependencies=guard)
     def job_history(job_id: str) -> dict[str, Any]:
-        job = scheduler.schedule.job_named(job_id)  # registered, or left out for until()
-        if job is None:
-            return _removed_job(scheduler, job_id)
-        now = scheduler.clock.now()
-        if job.id in scheduler.schedule.left_out:
-            row = JobStatus.left_out_row(scheduler, job, now)
-        else:
-            row = JobStatus.job_row(scheduler, job, now)
-        return {"job": row, "history": JobStatus.history_rows(scheduler, job, now, HISTORY_LIMIT)}
+        return _reading(scheduler, lambda: _job_history(scheduler, job_id))
 
     @app.get("/scheduler/jobs/{job_id:path}", response_class=HTMLResponse, dependencies=guard)
     def job_page(job_id: str) -> str:
-        _known(scheduler, job_id)
+        _reading(scheduler, lambda: _known(scheduler, job_id))
         return JOB_PAGE
 
     return app
+
+
+def _job_history(scheduler: Any, job_id: str) -> dict[str, Any]:
+    """The job's row and its history (a job removed from the code: its stored runs)."""
+    job = scheduler.schedule.job_named(job_id)  # registered, or left out for until()
+    if job is None:
+        return _removed_job(scheduler, job_id)
+    now = scheduler.clock.now()
+    if job.id in scheduler.schedule.left_out:
+        row = JobStatus.left_out_row(scheduler, job, now)
+    else:
+        row = JobStatus.job_row(scheduler, job, now)
+    return {"job": row, "history": JobStatus.history_rows(scheduler, job, now, HISTORY_LIMIT)}
 
 
 def _removed_job(scheduler: Any, job_id: str) -> dict[str, Any]:
@@ -99,5 +110,29 @@ def _no_job(job_id: str) -> HTTPException:
 
 
 def _health(scheduler: Any) -> Health.Health:
+    """The health check; a store it cannot read is unhealthy, as `schedule health` says."""
     max_age = max(60.0, 3 * scheduler.settings.max_sleep)
-    return Health.check(scheduler.state, scheduler.clock.now(), max_age)
+    try:
+        return _reading(
+            scheduler, lambda: Health.check(scheduler.state, scheduler.clock.now(), max_age)
+        )
+    except HTTPException as error:
+        return Health.Health(False, str(error.detail))
+
+
+def _reading(scheduler: Any, read: Callable[[], T]) -> T:
+    """`read()` of the state store. One it cannot read (coordination's Redis down, a file
+    no longer a state database) is a 503 with the line `equipment schedule list` would
+    print, not a 500 with a traceback in the server's log."""
+    try:
+        return read()
+    except StateStoreError as error:
+        raise HTTPException(status_code=UNAVAILABLE, detail=str(error)) from None
+    except Exception as error:
+        if not type(error).__module__.startswith("redis"):
+            raise
+        from equipment.Scheduler.State.RedisStateStore import unreadable
+
+        raise HTTPException(
+            status_code=UNAVAILABLE, detail=str(unreadable(error, scheduler.state.location))
+        ) from None

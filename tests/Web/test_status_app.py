@@ -304,3 +304,41 @@ def test_an_until_timedelta_jobs_next_run_is_in_the_running_schedulers_window() 
     assert row["next_run"] == (
         "none: its until() window closed at 2026-03-28 12:30:00 UTC (2026-03-28T12:30:00Z)"
     )
+
+
+@pytest.fixture
+def redis_gone(scheduler: Scheduler) -> Scheduler:
+    """The page's scheduler, its state now in a Redis that went down (coordination's: a
+    port where nothing listens)."""
+    import socket
+
+    redis = pytest.importorskip("redis")
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from equipment.Scheduler.State.RedisStateStore import RedisStateStore
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = redis.Redis(port=port, retry=Retry(NoBackoff(), 0))
+    where = f"redis redis://127.0.0.1:{port}/0 (test:*)"
+    scheduler.state = RedisStateStore(client, "test:", where)
+    return scheduler
+
+
+def test_a_redis_gone_is_an_unhealthy_503_with_its_reason_not_a_500(redis_gone) -> None:
+    client = TestClient(status_app(redis_gone), raise_server_exceptions=False)
+
+    health = client.get("/scheduler/health")
+    jobs = client.get("/scheduler/api/jobs")
+    history = client.get("/scheduler/api/jobs/flaky/history")
+
+    assert health.status_code == 503
+    assert health.json()["ok"] is False
+    assert health.json()["reason"].startswith(
+        "the scheduler state in Redis cannot be read (ConnectionError"
+    )
+    for response in (jobs, history):
+        assert response.status_code == 503
+        assert response.json()["detail"] == health.json()["reason"]
