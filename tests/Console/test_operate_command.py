@@ -389,6 +389,22 @@ def test_commands_that_read_make_nothing_on_disk(
     assert not missing.parent.exists()
 
 
+def test_commands_that_read_leave_a_current_state_file_as_it_was(history: Path) -> None:
+    """They read, and open the file without writing to it: a probe or a status page with
+    the storage volume mounted read-only can read it (a write there is "attempt to write a
+    readonly database", and every command failed with it)."""
+    state = history / "state.sqlite3"
+    before = state.read_bytes()
+
+    for args in (
+        ["list"], ["health"], ["history", "nightly"], ["plan", "--hours", "1"],
+        ["why", "nightly", "--at", "2026-03-29 02:30"],
+    ):
+        result = invoke(*args)
+        assert "readonly" not in result.output, result.output
+        assert state.read_bytes() == before, f"{args[0]} wrote to the state file"
+
+
 def test_commands_report_a_file_that_is_not_a_store_and_leave_it_where_it_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

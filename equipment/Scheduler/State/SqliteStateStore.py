@@ -9,6 +9,7 @@ application, is moved aside under a timestamped name and the scheduler starts af
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -142,6 +143,9 @@ PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 
+#: The tables and indexes SCHEMA makes.
+_SCHEMA_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", SCHEMA))
+
 Warn = Callable[[str], None]
 
 
@@ -227,8 +231,9 @@ class SqliteStateStore(StateStore):
                 raise _Foreign("a database without our schema")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            _migrate(db)
-            db.executescript(SCHEMA)
+            if not _up_to_date(db, tables):
+                _migrate(db)
+                db.executescript(SCHEMA)
         except BaseException:
             db.close()
             raise
@@ -489,6 +494,14 @@ def _time(value: str | None) -> dt.datetime | None:
 _ADVANCES = (
     "? = 0 AND (last_scheduled IS NULL OR epoch != ? OR ? >= last_scheduled)"
 )
+
+
+def _up_to_date(db: sqlite3.Connection, names: set[str]) -> bool:
+    """Whether the file has every table and index of SCHEMA, at its version: then opening
+    it writes nothing, so an operator's command or a status page can read it from a
+    read-only volume (its CREATE ... IF NOT EXISTS and PRAGMA lines are writes)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    return version == SCHEMA_VERSION and _SCHEMA_NAMES <= names
 
 
 def _migrate(db: sqlite3.Connection) -> None:
