@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import fnmatch
 import math
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.State.StateFactory import as_an_operator
+from equipment.Scheduler.State.StateStore import StateStoreError
 from equipment.Scheduler.WindowedNextRun import a_scheduler_runs, next_run_text
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
@@ -102,9 +104,13 @@ def _reading_state(read: Callable[[], Any], location: str) -> Any:
 @contextlib.contextmanager
 def _state_errors(location: str) -> Iterator[None]:
     """What `_reading_state` does for one read, for a whole command's reads and writes: a
-    Redis that goes down between two of them is one line too, not a traceback."""
+    Redis that goes down between two of them is one line too, not a traceback; and so is a
+    SQLite file that refuses a write (this user may not write it, a read-only volume, a
+    lock held longer than a write waits)."""
     try:
         yield
+    except sqlite3.Error as error:
+        raise StateStoreError(f"scheduler state: cannot use {location}: {error}") from None
     except Exception as error:
         if not type(error).__module__.startswith("redis"):
             raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -507,3 +508,38 @@ def test_health_says_a_settings_mistake_is_an_error_not_an_unhealthy_scheduler(
 
     assert health.exit_code == 2, health.output
     assert "names a database that Redis does not have" in health.output
+
+
+@pytest.fixture
+def state_locked(history: Path) -> Iterator[Path]:
+    """Another process holds the state file's write lock for longer than a write waits
+    (a scheduler's long transaction; a file this user may not write fails the same way)."""
+    import sqlite3
+
+    holder = sqlite3.connect(history / "state.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    yield history / "state.sqlite3"
+    holder.execute("ROLLBACK")
+    holder.close()
+
+
+@pytest.mark.parametrize("command", ["pause", "resume"])
+def test_a_state_that_cannot_be_written_is_one_line_naming_it(state_locked, command) -> None:
+    result = invoke(command, "sync")
+
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output == (
+        f"error: scheduler state: cannot use {state_locked}: database is locked\n"
+    )
+
+
+def test_a_manual_run_whose_row_cannot_be_written_keeps_its_outcome(state_locked) -> None:
+    result = invoke("run", "nightly")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("nightly: success in ")
+    assert result.stderr == (
+        f"note: the run is not in the history: scheduler state: cannot use {state_locked}: "
+        "database is locked\n"
+    )
