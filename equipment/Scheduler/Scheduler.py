@@ -284,6 +284,7 @@ class Scheduler:
             if self._leading:  # a replica stores its definitions once it leads (see tick)
                 self.schedule.sync_state()
             self._log_startup(installed)
+            self._serve_metrics()  # before the first heartbeat: a port in use leaves no span
             self._presence.announce()
             self.coordinator.start(self._wake.set)
             self._start_operations()
@@ -535,7 +536,7 @@ class Scheduler:
             )
 
     def _undo_start(self) -> None:
-        """A start that failed (the metrics port in use) leaves nothing running, for an app
+        """A start that failed (the coordinator's) leaves nothing running, for an app
         that goes on after it: no lease held with no loop to run the jobs (a standby leads
         at once), no threads, no heartbeat of a running replica, the signal handlers as they
         were. No goodbye: its span must not tell the next start that the scheduler before
@@ -549,28 +550,34 @@ class Scheduler:
         self.lifecycle.phase = Phase.STOPPED
 
     def _start_operations(self) -> None:
-        """Name this process in its records, watch long runs, prune history, serve metrics."""
+        """Name this process in its records, watch long runs, prune history."""
         me = self._presence.me
         self.schedule.dispatcher.replica = me.process_id if me is not None else None
         self._presence.watch(
             lambda: self.schedule.dispatcher.runner.current, self._collector.collect_due
         )
         self._retention.maybe_prune()
-        port = self.settings.metrics_port
-        if port:
-            from equipment.Scheduler.Metrics import Metrics
 
-            self._metrics = Metrics()
-            try:
-                self._metrics.serve(self.settings.metrics_host, port)
-            except OSError as error:
-                raise SchedulerError(
-                    f"scheduler.metrics_port: cannot listen on {self.settings.metrics_host}:"
-                    f"{port} ({error.strerror}); choose a free port or unset metrics_port"
-                ) from None
-            self.log.info(
-                "Scheduler metrics on http://%s:%d/metrics", self.settings.metrics_host, port
-            )
+    def _serve_metrics(self) -> None:
+        """Listen on metrics_port, if set. Before the first heartbeat: a start refused for a
+        port in use ran nothing, and a heartbeat span of it would read in `history` and `why`
+        as a scheduler that ran and died without a stop ("it may have started")."""
+        port = self.settings.metrics_port
+        if not port:
+            return
+        from equipment.Scheduler.Metrics import Metrics
+
+        self._metrics = Metrics()
+        try:
+            self._metrics.serve(self.settings.metrics_host, port)
+        except OSError as error:
+            raise SchedulerError(
+                f"scheduler.metrics_port: cannot listen on {self.settings.metrics_host}:"
+                f"{port} ({error.strerror}); choose a free port or unset metrics_port"
+            ) from None
+        self.log.info(
+            "Scheduler metrics on http://%s:%d/metrics", self.settings.metrics_host, port
+        )
 
     def _sleep_until_due(self) -> None:
         if not self._leading:  # a standby: the coordinator wakes it when it may lead

@@ -104,3 +104,21 @@ def test_a_port_in_use_is_one_clear_error() -> None:
         scheduler.should_exit = True
         with pytest.raises(SchedulerError, match=f"cannot listen on 127.0.0.1:{port}"):
             scheduler.run()
+
+
+def test_a_start_refused_for_its_port_leaves_no_heartbeat_span() -> None:
+    """It ran nothing. A span of it (begun, never ended with a goodbye) made `history` and
+    `why` tell what fell due in the next 10 s + max_sleep as "missed: the scheduler running
+    then died without a stop (a kill -9, a crash): it may have started", and the next start
+    take it for a crash."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = {"timezone": "UTC", "metrics_port": taken.getsockname()[1]}
+        scheduler = Scheduler(log=MemoryLogger(), clock=FakeClock(START), settings=settings)
+        scheduler.schedule.every(10).seconds.name("sync").do(lambda: None)
+        with pytest.raises(SchedulerError, match="cannot listen"):
+            scheduler.run()
+
+    assert scheduler.state.spans() == []
+    assert scheduler.state.processes() == []

@@ -284,28 +284,30 @@ def test_a_leader_whose_last_records_were_not_stored_keeps_its_claims(replica, c
 def test_a_replica_whose_start_fails_hands_the_lead_over_at_once(
     make_coordinator, client, prefix, clock
 ):
-    """run() raising at its start (the metrics port in use) in a process that goes on (an
-    app that embeds the scheduler and retries): the lease it had taken is released and its
-    renewal thread stopped, or it would hold the lead for ever with no loop to run jobs."""
-    import socket
-
+    """run() raising at its start, after it took the lease, in a process that goes on (an
+    app that embeds the scheduler and retries): the lease is released and its renewal
+    thread stopped, or it would hold the lead for ever with no loop to run jobs. (A
+    metrics port in use is refused before the lease and the first heartbeat.)"""
     from equipment.Scheduler.Errors import SchedulerError
 
     coordinator = make_coordinator("a:1")
     state = RedisStateStore(client, prefix, "redis test", "a:1")
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        a = Scheduler(
-            log=MemoryLogger(),
-            clock=clock,
-            settings={"timezone": "UTC", "metrics_port": taken.getsockname()[1]},
-            state=state,
-            coordinator=coordinator,
-        )
-        a.schedule.every(10).seconds.do(lambda: None)
-        with pytest.raises(SchedulerError, match="cannot listen"):
-            a.run()
+    a = Scheduler(
+        log=MemoryLogger(),
+        clock=clock,
+        settings={"timezone": "UTC"},
+        state=state,
+        coordinator=coordinator,
+    )
+    a.schedule.every(10).seconds.do(lambda: None)
+
+    def fails() -> None:
+        assert coordinator.holder() is not None  # it leads by now
+        raise SchedulerError("its operations cannot start")
+
+    a._start_operations = fails  # type: ignore[method-assign]
+    with pytest.raises(SchedulerError, match="cannot start"):
+        a.run()
 
     assert coordinator.holder() is None  # a standby leads at its next round
     assert a.lifecycle.phase.value == "stopped"  # its loop is not running
