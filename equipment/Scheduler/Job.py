@@ -216,7 +216,7 @@ class Job(schedule.Job):
             raise ScheduleValueError(f"name() needs a non-empty string, got {job_id!r}")
         if self.job_func is not None:
             raise SchedulerError(f"name({job_id!r}) must come before .do()")
-        self._name = job_id.strip()
+        self._name = _printable_id(job_id.strip())
         return self
 
     # -- extensions of the builder -----------------------------------------------------------
@@ -519,3 +519,16 @@ class Job(schedule.Job):
         target = callable_name(self.job_func.func) if self.job_func else "[None]"
         return f"{self.describe()} do {target}()"
 
+
+def _printable_id(job_id: str) -> str:
+    """A name() without control or invisible characters. An ID is in every log line, in the
+    commands' tables and in the status page's addresses: a newline in one forges a log line
+    and breaks the table, a right-to-left override shows it reversed, and neither can be
+    typed back to `equipment schedule pause`."""
+    bad = next((char for char in job_id if not char.isprintable()), None)
+    if bad is not None:
+        raise ScheduleValueError(
+            f"name({job_id!r}) has a character that is not printable ({bad!r}): a job ID is "
+            "shown in log lines, tables and addresses; use letters, digits and punctuation"
+        )
+    return job_id

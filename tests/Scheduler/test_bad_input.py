@@ -34,6 +34,15 @@ from tests.Scheduler import jobs
         ),
         (lambda s: s.every().hour.do(jobs.cleanup()), "needs a callable, got None"),
         (lambda s: s.every(3).do(jobs.cleanup), "choose a unit"),
+        (
+            lambda s: s.every().hour.name("report\nERROR forged line").do(jobs.cleanup),
+            "name('report\\nERROR forged line') has a character that is not printable "
+            "('\\n'): a job ID is shown in log lines",
+        ),
+        (
+            lambda s: s.every().hour.name("\u202ereport").do(jobs.cleanup),
+            "name('\\u202ereport') has a character that is not printable ('\\u202e')",
+        ),
     ],
 )
 def test_bad_schedules_are_refused_at_registration_with_a_clear_message(
