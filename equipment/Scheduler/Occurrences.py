@@ -29,6 +29,9 @@ TICK = dt.timedelta(microseconds=1)
 #: The closest two occurrences of any grid are (intervals are whole seconds, cron has no
 #: finer field): a run shorter than this cannot have overrun.
 SHORTEST_SPACING = dt.timedelta(seconds=1)
+#: A stored grid at most this far ahead of the clock is not a clock set back: a leader
+#: claims the occurrences of the coming second ahead, and replicas' clocks differ a little.
+AHEAD_TOLERANCE = dt.timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ class Resumption:
     missed: Missed | None = None
     #: The job had a stored grid for another definition: this one starts afresh.
     redefined: bool = False
+    #: How far the stored grid was ahead of the clock (a clock set back since, or another
+    #: host's ahead), when it was; an elapsed-time grid is then moved back with the clock.
+    ahead: dt.timedelta | None = None
+    #: The epoch of a grid moved back (None: the stored one goes on).
+    epoch: str | None = None
 
 
 def latest_due(trigger: Trigger, first_due: dt.datetime, now: dt.datetime) -> dt.datetime:
@@ -161,6 +169,9 @@ def resume(
         due = anchored.first(stored.anchor)
     else:
         due = anchored.next_after(stored.last_scheduled)
+    ahead = (stored.last_scheduled or stored.anchor) - now
+    if ahead > AHEAD_TOLERANCE:  # a clock ahead of this one stored it: nothing is missed
+        return _set_back(anchored, due, now, ahead, stored.anchor)
     cutoff = now - late  # an occurrence from here on is due, not missed
     if due >= cutoff and (due > now or anchored.next_after(due) > now):
         return Resumption(stored.anchor, due)  # none missed: at most one due, and in time
@@ -175,6 +186,27 @@ def resume(
         backlog.append(due_now)
     after = next_run(anchored, last, now)
     return Resumption(stored.anchor, backlog[0] if backlog else after, backlog or (), missed)
+
+
+def _set_back(
+    trigger: Trigger, due: dt.datetime, now: dt.datetime, ahead: dt.timedelta, anchor: dt.datetime
+) -> Resumption:
+    """The stored grid is `ahead` of `now`: a clock ahead of this one handled it. As after
+    a backward step in a running process (`Job.shift`), a clock-time job keeps its next
+    time (none runs twice), and an elapsed-time one moves back with the clock, by whole
+    periods (its phase stays), on a grid of its own epoch (its run IDs stay apart from
+    those already used), instead of going silent until the clock gets there again."""
+    if trigger.follows_wall_clock:
+        return Resumption(anchor, due, ahead=ahead)
+    moved = trigger.realign(due - _ceil_periods(ahead, trigger.period()))
+    while moved <= now:  # (a mark moved by an offset change)
+        moved = trigger.next_after(moved)
+    return Resumption(anchor, moved, ahead=ahead, epoch=f"{due.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}")
+
+
+def _ceil_periods(span: dt.timedelta, period: dt.timedelta) -> dt.timedelta:
+    """The shortest whole number of `period`s that covers `span`."""
+    return -((-span) // period) * period
 
 
 def missed_in_closed_window(

@@ -324,12 +324,32 @@ class Schedule(schedule.Scheduler):
                 plan.anchor.isoformat(),
                 extra={"job_id": job.id},
             )
+        if plan.ahead is not None:
+            self._log_ahead(job, plan)
         job.anchor = plan.anchor
         job.trigger = job.grid(plan.anchor)
         job.epoch = stored.epoch if stored is not None and not plan.redefined else ""
+        if plan.epoch is not None:
+            job.epoch = plan.epoch
         job.backlog = plan.backlog
         job.missed = plan.missed
         job.next_run_at = plan.next_run_at
+
+    def _log_ahead(self, job: Job, plan: Occurrences.Resumption) -> None:
+        """The job's stored grid is ahead of this clock: say so, and what the job does."""
+        ahead = round((plan.ahead or dt.timedelta(0)).total_seconds(), 3)
+        self.log.warning(
+            "Job %s: its stored state is %s ahead of this clock (a clock ahead of this one "
+            "stored it: this one was set back since, or another host's is ahead); %s, next "
+            "run %s",
+            job.id,
+            dt.timedelta(seconds=round(ahead)),
+            "its runs move back with the clock and keep their spacing"
+            if plan.epoch is not None
+            else "it keeps its clock times, so that none runs twice",
+            format_instant(plan.next_run_at, job.defined_trigger.zone),
+            extra={"job_id": job.id, "state_ahead_seconds": ahead},
+        )
 
     def sync_state(self) -> None:
         """Store the anchors of newly registered jobs (insert-if-absent, one batch); a job

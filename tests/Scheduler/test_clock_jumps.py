@@ -11,6 +11,8 @@ import pytest
 from equipment.Log.MemoryLogger import MemoryLogger
 from equipment.Scheduler.Clock import FakeClock
 from equipment.Scheduler.Scheduler import Scheduler
+from equipment.Scheduler.State.MemoryStateStore import MemoryStateStore
+from equipment.Scheduler.Testing import run_until
 from tests.Scheduler.test_dst import travel
 
 UTC = dt.UTC
@@ -152,3 +154,69 @@ def test_realign_never_moves_a_run_earlier(zone, instant, expected):
     assert realigned.astimezone(tz).minute == 5
     if expected is not None:
         assert realigned == expected
+
+
+def register_on(scheduler: Scheduler) -> Scheduler:
+    """The jobs of `scheduler_with_jobs`, doing nothing."""
+    schedule = scheduler.schedule
+    schedule.every(10).minutes.name("every-10-minutes").do(lambda: None)
+    schedule.every().hour.at(":05").name("hourly-at-05").do(lambda: None)
+    schedule.every().day.at("13:00").name("daily-13").do(lambda: None)
+    schedule.cron("*/15 * * * *").name("cron-15").do(lambda: None)
+    return scheduler
+
+
+def restarted_behind(hours: float) -> tuple[Scheduler, MemoryLogger]:
+    """A scheduler that ran for an hour on a clock ahead by `hours`, and the next, started
+    on its state 10 minutes later by a clock that is right (NTP set it back while the
+    scheduler was down, or a replica on a host whose clock is right took over)."""
+    state = MemoryStateStore()
+    ahead = dt.timedelta(hours=hours)
+    first = Scheduler(clock=FakeClock(START + ahead), settings={"timezone": "UTC"}, state=state)
+    run_until(register_on(first), START + ahead + dt.timedelta(hours=1))
+    log = MemoryLogger()
+    back = FakeClock(START + dt.timedelta(hours=1, minutes=10))
+    second = Scheduler(log=log, clock=back, settings={"timezone": "UTC"}, state=state)
+    return register_on(second), log
+
+
+@pytest.mark.parametrize("hours", [12, 24 * 400])
+def test_a_restart_on_a_clock_behind_the_state_keeps_interval_spacing(hours):
+    """As after a backward step in a running process: interval jobs are moved back with
+    the clock (by whole periods, with an epoch suffix on their run IDs), clock-time jobs
+    keep their next time; each job that was ahead says so. Before, an every-10-minutes
+    job went silent for as long as the clock had been ahead (a year, here)."""
+    scheduler, log = restarted_behind(hours)
+    records = run_until(scheduler, dt.timedelta(hours=1))
+
+    tens = scheduled(records, "every-10-minutes")
+    # one interval after the start (13:10), not once the clock is past the state's
+    assert tens == [START + dt.timedelta(hours=1, minutes=20 + 10 * n) for n in range(5)]
+    assert scheduled(records, "hourly-at-05") == [START + dt.timedelta(hours=2, minutes=5)]
+    moved = [r.run_id for r in records if r.job_id in ("every-10-minutes", "hourly-at-05")]
+    assert all("~" in run_id for run_id in moved)  # apart from the IDs already used
+    assert not scheduled(records, "daily-13") and not scheduled(records, "cron-15")
+    lines = log.find("ahead of this clock", logging.WARNING)
+    assert sorted(line.extra["job_id"] for line in lines) == [
+        "cron-15",
+        "daily-13",
+        "every-10-minutes",
+        "hourly-at-05",
+    ]
+
+
+def test_a_state_a_second_ahead_of_the_clock_is_no_clock_set_back():
+    """A leader claims the coming second's occurrences ahead, and replicas' clocks differ
+    a little: the grid goes on as it is."""
+    state = MemoryStateStore()
+    first = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"}, state=state)
+    run_until(register_on(first), START + dt.timedelta(minutes=10, seconds=1))
+    log = MemoryLogger()
+    clock = FakeClock(START + dt.timedelta(minutes=9, seconds=59))
+    second = Scheduler(log=log, clock=clock, settings={"timezone": "UTC"}, state=state)
+    records = run_until(register_on(second), dt.timedelta(minutes=11))
+
+    assert [r.run_id for r in records if r.job_id == "every-10-minutes"] == [
+        "every-10-minutes@2026-06-01T12:20:00Z"
+    ]
+    assert not log.find("ahead of this clock")
