@@ -174,12 +174,13 @@ class SyncQueue(AbstractQueue):
 def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     result = fn(*args, **kwargs)
     if asyncio.iscoroutine(result):  # an `async def` job: RQ runs it to the end too
-        result = _run_to_the_end(result)
+        result = run_to_the_end(result)
     return result
 
 
-def _run_to_the_end(coroutine: Any) -> Any:
-    """The result of an `async def` job, as RQ's `Job._execute` gets it (`asyncio.run`). A
+def run_to_the_end(coroutine: Any) -> Any:
+    """The result of an `async def` job, as RQ's `Job._execute` gets it (`asyncio.run`);
+    the scheduler runs its own `async def` jobs the same way. A
     caller inside an event loop (an async web handler) cannot start another in its thread:
     the job then runs in a thread of its own, and the caller waits, as for any sync push."""
     try:

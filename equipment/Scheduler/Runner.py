@@ -6,7 +6,8 @@ the job keeps its schedule and the other jobs keep running. That includes `Syste
 `BaseException` (`GeneratorExit`, asyncio's `CancelledError`): they end the job, not the
 scheduler. What passes through is only what stops the process: the shutdown
 grace running out, or an interrupt arriving while a stop was already under way; the run is
-logged as interrupted first.
+logged as interrupted first. An `async def` job is run to its end (`asyncio.run`), as the
+queue runs one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from logging import INFO
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from equipment.Log.AbstractLogger import AbstractLogger
@@ -107,6 +109,8 @@ class Runner:
                     record.result = batch.add(push_call[1], push_call[2], push_call[3])
                 else:
                     record.result = job.job_func()
+                if type(record.result) is CoroutineType:  # an `async def` job
+                    record.result = _run_to_the_end(record.result)
             finally:
                 record.queue_job_id = leave_run(run)
             result = record.result
@@ -216,6 +220,15 @@ class Runner:
                     getattr(hook, "__name__", hook),
                     extra=record.log_fields(),
                 )
+
+
+def _run_to_the_end(coroutine: CoroutineType[Any, Any, Any]) -> Any:
+    """Run an `async def` job's coroutine to its end, as the queue runs an `async def`
+    task: calling the function only makes the coroutine, and its body would never run
+    while the run was reported a success. (asyncio is imported only for such a job.)"""
+    from equipment.Queue.SyncQueue import run_to_the_end
+
+    return run_to_the_end(coroutine)
 
 
 def _seconds(value: float) -> str:

@@ -67,6 +67,42 @@ def test_a_job_that_exits_fails_alone_and_the_loop_goes_on(scheduler, clock, log
     assert failure.traceback and "Traceback" in failure.traceback
 
 
+async def refresh(done: list[str]) -> str:
+    await asyncio.sleep(0)
+    done.append("refreshed")
+    return "fresh"
+
+
+async def refresh_fails() -> None:
+    await asyncio.sleep(0)
+    raise RuntimeError("the cache is gone")
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["inline", "in_background"])
+def test_an_async_def_job_runs_to_its_end_as_a_queued_one_does(scheduler, clock, log, background):
+    """Before, the job's coroutine was made and dropped: "finished" was logged, the run
+    recorded a success, and its body never ran (a RuntimeWarning at exit at most)."""
+    done: list[str] = []
+    failing = scheduler.schedule.every(1).minutes
+    job = scheduler.schedule.every(1).minutes
+    if background:
+        job, failing = job.in_background(), failing.in_background()
+    job.name("refresh").do(refresh, done)
+    failing.name("refresh-fails").do(refresh_fails)
+
+    clock.advance(60)
+    records = scheduler.tick()
+    scheduler.schedule.dispatcher.background.wait(5)
+    records += scheduler.store_finished()
+
+    assert done == ["refreshed"]
+    outcomes = {r.job_id: (r.outcome, r.result) for r in records}
+    assert outcomes["refresh"] == ("success", "fresh")
+    assert outcomes["refresh-fails"][0] == "failure"
+    [failure] = log.find("Job refresh-fails failed", logging.ERROR)
+    assert "RuntimeError: the cache is gone" in failure.message
+
+
 def test_no_argument_value_reaches_an_id_a_log_line_or_an_error(scheduler, clock, log):
     job = scheduler.schedule.every().hour.do(hello, SECRET)
     clock.advance(3600)
