@@ -32,6 +32,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 #: `first_at_or_after` steps a trigger without a shortcut at most this many times.
 STEP_LIMIT = 1_000_000
+#: A random range (`.to()`) further than this many of its shortest intervals behind a
+#: moment picks its chain of draws up again near that moment (see `IntervalTrigger`).
+REJOIN_STEPS = 10_000
 
 
 class Trigger(ABC):
@@ -154,7 +157,7 @@ class IntervalTrigger(Trigger):
 
     def first_at_or_after(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
         if self.latest is not None:
-            return Trigger.first_at_or_after(self, previous, moment)
+            return Trigger.first_at_or_after(self, self._rejoined(previous, moment), moment)
         period = self._period
         following = previous + period
         if following >= moment:  # the usual case: the very next occurrence
@@ -163,6 +166,20 @@ class IntervalTrigger(Trigger):
 
     def period(self) -> dt.timedelta:
         return self._period
+
+    def _rejoined(self, previous: dt.datetime, moment: dt.datetime) -> dt.datetime:
+        """Where to step a random range's draws from towards `moment`. Each draw is seeded
+        by the occurrence before it, so the exact chain is known only by stepping, and a
+        month of an every-1-to-2-seconds job is two million draws (a start after such a
+        downtime stepped for seconds, then gave up). Further behind than `REJOIN_STEPS`
+        shortest intervals, the chain is picked up again at `previous` plus whole blocks of
+        that many intervals, at most two blocks before `moment`: a point that depends on
+        the gap's length in blocks only, so that every process names the same occurrences."""
+        block = self._period * REJOIN_STEPS
+        behind = moment - previous
+        if behind <= 2 * block:
+            return previous
+        return previous + (behind // block - 1) * block
 
     def fixed_period(self) -> dt.timedelta | None:
         return self.period() if self.latest is None else None
