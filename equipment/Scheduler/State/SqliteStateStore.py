@@ -497,11 +497,13 @@ _ADVANCES = (
 
 
 def _up_to_date(db: sqlite3.Connection, names: set[str]) -> bool:
-    """Whether the file has every table and index of SCHEMA, at its version: then opening
-    it writes nothing, so an operator's command or a status page can read it from a
-    read-only volume (its CREATE ... IF NOT EXISTS and PRAGMA lines are writes)."""
+    """Whether the file has every table and index of SCHEMA, at its version or a newer
+    one's: then opening it writes nothing, so an operator's command or a status page can
+    read it from a read-only volume (its CREATE ... IF NOT EXISTS and PRAGMA lines are
+    writes), and a version rolled back to leaves a newer one's file as it is (a newer
+    schema only adds to this one: SCHEMA would write this version over the newer's)."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    return version == SCHEMA_VERSION and _SCHEMA_NAMES <= names
+    return version >= SCHEMA_VERSION and _SCHEMA_NAMES <= names
 
 
 def _migrate(db: sqlite3.Connection) -> None:

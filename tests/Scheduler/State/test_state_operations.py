@@ -340,6 +340,27 @@ def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_file_of_a_newer_version_keeps_its_version(tmp_path: Path) -> None:
+    """A rollback: the older version opens the file a newer one wrote (its schema only adds
+    to ours), and used to write its own version over the newer's, which then migrated it
+    again. Now it reads and writes the file as it is, and leaves its version alone."""
+    path = tmp_path / "state.sqlite3"
+    SqliteStateStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE jobs ADD COLUMN later TEXT")  # what the newer version added
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+
+    store = SqliteStateStore(path)
+    store.adopt([JobState("a", "fp", T0)])
+    store.record([record("a", 0)])
+
+    assert store.load()["a"].last_scheduled == T0
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 99
+    store.close()
+
+
 def test_a_migration_cut_short_is_finished_not_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
     SqliteStateStore(path).close()
