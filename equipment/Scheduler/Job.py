@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -327,6 +328,7 @@ class Job(schedule.Job):
 
     def do(self, job_func: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
         self._require_callable(job_func, "do()")
+        self._refuse_generator(job_func)
         self.job_func = functools.partial(job_func, *args, **kwargs)
         try:
             functools.update_wrapper(self.job_func, job_func)
@@ -362,6 +364,18 @@ class Job(schedule.Job):
             raise ScheduleValueError(
                 f"{where} on {self._phrase()} needs a callable, got {value!r} "
                 "(pass the function itself, not the result of calling it)"
+            )
+
+    def _refuse_generator(self, job_func: Callable[..., Any]) -> None:
+        """A generator function's call only makes a generator: none of its body would run,
+        while every run was logged a success. (An `async def` job is run to its end.)"""
+        if inspect.isgeneratorfunction(job_func) or inspect.isasyncgenfunction(job_func):
+            name = callable_name(job_func)
+            consume = "" if inspect.isasyncgenfunction(job_func) else f" (lambda: list({name}()))"
+            raise ScheduleValueError(
+                f"do({name}) on {self._phrase()}: it is a generator function (it has "
+                "`yield`), so calling it runs none of its body; make it a plain function, or "
+                f"pass one that consumes it{consume}"
             )
 
     def _phrase(self) -> str:

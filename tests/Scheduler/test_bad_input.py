@@ -11,9 +11,29 @@ from equipment.Scheduler.Testing import run_until
 from tests.Scheduler import jobs
 
 
+def ticks():
+    yield "never runs"
+
+
+async def async_ticks():
+    yield "never runs"
+
+
 @pytest.mark.parametrize(
     ("register", "message"),
     [
+        (
+            lambda s: s.every(5).minutes.do(ticks),
+            "do(ticks) on every(5).minutes: it is a generator function (it has `yield`), so "
+            "calling it runs none of its body; make it a plain function, or pass one that "
+            "consumes it (lambda: list(ticks()))",
+        ),
+        (
+            lambda s: s.every().hour.do(async_ticks, 1),
+            "do(async_ticks) on every(1).hours: it is a generator function (it has `yield`), "
+            "so calling it runs none of its body; make it a plain function, or pass one that "
+            "consumes it",
+        ),
         (
             lambda s: s.every(0).seconds.do(jobs.cleanup),
             "every(0): the interval must be a positive",
