@@ -390,6 +390,27 @@ def test_commands_that_read_make_nothing_on_disk(
     assert not missing.parent.exists()
 
 
+@pytest.mark.parametrize("command", [["list"], ["health"], ["pause", "report"]])
+def test_a_state_path_that_is_a_folder_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """The readers said "no such file: no scheduler has run with it", `pause` SQLite's
+    "unable to open database file"."""
+    folder = tmp_path / "storage"
+    folder.mkdir()
+    settings = {"state": "sqlite", "state_path": str(folder)}
+    write_one_job_project(tmp_path, monkeypatch, QUIET, "every().hour", settings)
+
+    result = invoke(*command)
+
+    probe = command == ["health"]  # its answer: not healthy, as for any state it cannot use
+    assert result.exit_code == (1 if probe else 2), result.output
+    assert result.output.strip() == ("unhealthy: " if probe else "error: ") + (
+        f"scheduler state: {folder} is a folder; scheduler.state_path must name the "
+        f"state file (such as {folder / 'scheduler.sqlite3'})"
+    )
+
+
 def test_commands_that_read_leave_a_current_state_file_as_it_was(history: Path) -> None:
     """They read, and open the file without writing to it: a probe or a status page with
     the storage volume mounted read-only can read it (a write there is "attempt to write a

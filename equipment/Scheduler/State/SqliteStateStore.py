@@ -165,6 +165,11 @@ class SqliteStateStore(StateStore):
         self.location = str(self.path)
         self._warn = warn or (lambda message: None)
         self._lock = threading.Lock()
+        if self.path.is_dir():  # SQLite says only "unable to open database file"
+            raise StateNotOurs(
+                f"scheduler state: {self.path} is a folder; scheduler.state_path must name the "
+                f"state file (such as {self.path / 'scheduler.sqlite3'})"
+            )
         if repair:
             self._db = self._open(now or dt.datetime.now(dt.UTC))
         elif create or self.path.is_file():

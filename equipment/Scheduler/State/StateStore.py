@@ -38,8 +38,8 @@ class StateStoreError(EquipmentError):
 
 
 class StateNotOurs(StateStoreError):
-    """The state file holds something else (not a database, another application's): no
-    scheduler can use it as it is (one starting on it moves it aside)."""
+    """The state file holds something else (not a database, another application's), or
+    is a folder: no scheduler can use it as it is (one starting on a file moves it aside)."""
 
 
 class StateUnreachable(StateStoreError):
