@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import io
 import pickle
 from collections.abc import Callable
 from typing import Any
@@ -140,8 +141,45 @@ def _resolve(module_name: str, qualname: str) -> Any:
 
 
 def _unpicklable(value: Any, what: str) -> str | None:
+    """Why a worker could not load `value`: it does not pickle, or it pickles a class or a
+    function of `__main__` by name, which the worker's own `__main__` (queues.py) lacks."""
     try:
-        pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # pickle raises TypeError, AttributeError, PicklingError...
         return f"{what} cannot be pickled ({type(exc).__name__}: {exc})"
-    return None
+    if b"__main__" not in data:  # the usual case: no second pickling
+        return None
+    name = _main_reference(value)
+    if name is None:
+        return None
+    return (
+        f"{what} refers to __main__.{name}, which lives in the script being run; a worker "
+        "imports it by module name and its own __main__ is a different script, so move it "
+        "into an importable module"
+    )
+
+
+class _MainReferences(pickle.Pickler):
+    """Pickles to nowhere, noting the first class or function it stores by name from
+    `__main__` (an instance's class is stored so; lists, dicts and scalars are not asked)."""
+
+    found: str | None = None
+
+    def reducer_override(self, obj: Any) -> Any:
+        if (
+            self.found is None
+            and (inspect.isclass(obj) or inspect.isroutine(obj))
+            and getattr(obj, "__module__", None) == "__main__"
+        ):
+            self.found = getattr(obj, "__qualname__", None) or repr(obj)
+        return NotImplemented
+
+
+def _main_reference(value: Any) -> str | None:
+    """The qualified name of a `__main__` class or function that pickling `value` names."""
+    finder = _MainReferences(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        finder.dump(value)
+    except Exception:  # it pickled a moment ago; a second try that fails says nothing
+        return None
+    return finder.found

@@ -1,3 +1,6 @@
+import dataclasses
+import functools
+import sys
 import threading
 
 from equipment.Log.MemoryLogger import MemoryLogger
@@ -60,3 +63,38 @@ def test_a_subclass_of_the_test_logger_is_pickled_to_check_it():
             return (Holding, (threading.Lock(),))
 
     assert "argument 1 cannot be pickled" in why_not_picklable((Holding(),), {})
+
+
+def _in_main(monkeypatch, obj):
+    """`obj` as if the script being run had defined it (pickle finds it in `__main__`)."""
+    obj.__module__ = "__main__"
+    obj.__qualname__ = obj.__name__
+    monkeypatch.setattr(sys.modules["__main__"], obj.__name__, obj, raising=False)
+    return obj
+
+
+def test_an_argument_of_a_class_of_the_script_being_run_is_not(monkeypatch):
+    @dataclasses.dataclass
+    class Order:
+        id: int
+
+    _in_main(monkeypatch, Order)
+    problem = why_not_picklable(("text", [Order(1)]), {})
+    assert problem is not None
+    assert problem.startswith("argument 2 refers to __main__.Order")
+    assert "script being run" in problem
+    assert "argument key= refers to __main__.Order" in why_not_picklable((), {"key": Order})
+
+
+def test_a_partial_of_a_function_of_the_script_being_run_is_not(monkeypatch):
+    def export(n: int) -> None:
+        return None
+
+    _in_main(monkeypatch, export)
+    problem = why_not_portable(functools.partial(export, 1))
+    assert problem is not None
+    assert problem.startswith("the callable object refers to __main__.export")
+
+
+def test_the_text_main_among_the_arguments_is_no_reference():
+    assert why_not_picklable((["__main__"], {"__main__": b"__main__"}), {}) is None
