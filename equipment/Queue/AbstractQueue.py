@@ -61,7 +61,12 @@ class AbstractQueue(ABC):
 
 def queue_name(name: Any) -> str:
     """`name` stripped; `QueueError` unless it is a non-empty string, naming the line of
-    the user's code that gave it."""
+    the user's code that gave it. A comma separates names in `REDIS_QUEUE` and on a
+    worker's command line, so a name holding one could be served by no worker."""
     if not isinstance(name, str) or not name.strip():
         raise QueueError(at_caller(f"a queue name must be a non-empty string, got {name!r}"))
+    if "," in name:
+        raise QueueError(
+            at_caller(f"a queue name cannot contain a comma (it separates names), got {name!r}")
+        )
     return name.strip()

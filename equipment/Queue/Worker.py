@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from equipment.Errors import EquipmentError
+from equipment.Errors import ConfigError, EquipmentError
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Queue.Settings import QueueSettings, RedisSettings
 
@@ -43,7 +43,31 @@ def work(app: Any, queues: Sequence[str] | None = None, burst: bool = False) -> 
             "nothing to do; set QUEUE_CONNECTION=redis to use workers"
         )
         return EXIT_CONFIG
-    return run_worker(settings.redis, log, queues=queues, burst=burst)
+    try:
+        names = served_queues(queues)
+    except ConfigError as exc:
+        log.error(str(exc))
+        return EXIT_CONFIG
+    return run_worker(settings.redis, log, queues=names, burst=burst)
+
+
+def served_queues(queues: Sequence[str] | None) -> list[str] | None:
+    """The queue names given on the command line, read as `REDIS_QUEUE` is: each may list
+    several (`high,default`), spaces around a name do not count, and a name is given once.
+    None when none is given (the configured ones). An empty name is a `ConfigError`: no
+    push can reach it, so the worker would wait for ever on a queue nobody fills."""
+    if not queues:
+        return None
+    names: list[str] = []
+    for given in queues:
+        parts = [part.strip() for part in str(given).split(",")]
+        if not all(parts):
+            raise ConfigError(
+                f"a queue name given to the worker must be a non-empty name, got {given!r} "
+                "(several: 'high,default' or one argument each)"
+            )
+        names.extend(parts)
+    return list(dict.fromkeys(names))
 
 
 def run_worker(

@@ -295,6 +295,11 @@ def test_on_another_queue_name_still_runs_at_once(queue):
         queue.on("")
 
 
+def test_a_queue_name_with_a_comma_is_refused_as_no_worker_could_serve_it(queue):
+    with pytest.raises(QueueError, match="cannot contain a comma .* got 'high,default'"):
+        queue.on("high,default")
+
+
 def test_a_bad_queue_name_names_the_line_that_asked_for_it(queue):
     with pytest.raises(QueueError) as raised:
         queue.on("")

@@ -9,12 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from rq import Queue
 from rq.registry import FailedJobRegistry
 
 from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.RunContext import run_context
-from equipment.Queue.Worker import work
+from equipment.Queue.Worker import served_queues, work
 from tests.Queue import jobs
 from tests.Queue.helpers import (
     alive,
@@ -47,6 +48,36 @@ def test_work_refuses_the_sync_driver(log):
 def test_work_reports_a_config_mistake(log):
     assert work(fake_app({"connection": "redis", "redis": {"port": "x"}}, log)) == 2
     assert "queue.redis.port" in log.messages(logging.ERROR)[0]
+
+
+@pytest.mark.parametrize("given", ["", "  ", "high,", ",default"])
+def test_work_refuses_an_empty_queue_name_before_it_connects(log, given):
+    # port 1: nothing answers, so a worker that went on would say so (exit 1)
+    config = {"connection": "redis", "redis": {"port": 1}}
+    assert work(fake_app(config, log), queues=["reports", given]) == 2
+    [error] = log.messages(logging.ERROR)
+    assert error.startswith(
+        f"a queue name given to the worker must be a non-empty name, got {given!r}"
+    )
+
+
+def test_served_queues_reads_names_as_redis_queue_does():
+    assert served_queues(None) is None and served_queues([]) is None
+    assert served_queues(["high,default", " reports ", "high"]) == ["high", "default", "reports"]
+
+
+def test_a_worker_given_high_comma_default_serves_both_queues(log, redis_conn, queue_name, key):
+    config = redis_config(queue_name)
+    queue = QueueFactory(config, log)
+    other = f"{queue_name}-reports"
+    try:
+        assert queue.push(jobs.record, key, "first") is True
+        assert queue.on(other).push(jobs.record, key, "second") is True
+        assert work(fake_app(config, log), queues=[f"{other}, {queue_name}"], burst=True) == 0
+    finally:
+        Queue(other, connection=redis_conn).delete(delete_jobs=True)
+    assert sorted(recorded(redis_conn, key)) == ["first", "second"]
+    assert any(f"(queues: {other}, {queue_name})" in m for m in log.messages(logging.INFO))
 
 
 def test_work_without_redis_exits_1_without_the_password(log):
