@@ -73,6 +73,76 @@ def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | No
     return None
 
 
+#: RQ's own `enqueue` options: a push passes them to the function (only `retry=` and
+#: `job_timeout=` are the queue's), so one the function does not take is named as such.
+RQ_OPTIONS = frozenset(
+    {
+        "at_front",
+        "depends_on",
+        "description",
+        "failure_ttl",
+        "job_id",
+        "meta",
+        "on_failure",
+        "on_success",
+        "queue",
+        "result_ttl",
+        "timeout",
+        "ttl",
+    }
+)
+
+
+def why_not_callable_with(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """None when `fn(*args, **kwargs)` fits `fn`'s signature (or it has none to read);
+    otherwise the reason: a worker would fail the job with a TypeError before any of it ran.
+
+    The signature is the callable's own, not the one a decorator's `functools.wraps` copies
+    from the function it wraps: the wrapper may take more (`(*args, **kwargs)` takes all)."""
+    target, bound_args = fn, args
+    if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):  # cached by its function
+        target, bound_args = fn.__func__, (fn.__self__, *args)
+    signature = _signature(target)
+    if signature is None:
+        return None
+    try:
+        signature.bind(*bound_args, **kwargs)
+    except TypeError as exc:
+        return f"it cannot be called with these arguments ({exc}){_option_hint(kwargs, signature)}"
+    return None
+
+
+def _option_hint(kwargs: dict[str, Any], signature: inspect.Signature) -> str:
+    """For an RQ option the function does not take: where the push's options are."""
+    misplaced = sorted(
+        name for name in kwargs if name in RQ_OPTIONS and name not in signature.parameters
+    )
+    if not misplaced:
+        return ""
+    return (
+        f"; {misplaced[0]}= is an option of RQ's enqueue, which push passes to the function: "
+        "the queue's own options are retry= and job_timeout="
+    )
+
+
+_signatures: dict[Any, inspect.Signature | None] = {}
+
+
+def _signature(fn: Any) -> inspect.Signature | None:
+    """`fn`'s own signature, None when it has none to read (some builtins); plain
+    functions are looked at once, as a scheduler pushes the same few again and again."""
+    cached = inspect.isfunction(fn)
+    if cached and fn in _signatures:
+        return _signatures[fn]
+    try:
+        signature: inspect.Signature | None = inspect.signature(fn, follow_wrapped=False)
+    except (TypeError, ValueError):
+        signature = None
+    if cached and len(_signatures) < 10_000:
+        _signatures[fn] = signature
+    return signature
+
+
 #: Types whose every value pickles: plain scalars, and a test's `MemoryLogger`, which
 #: pickles as its level (its `__reduce__`), wherever it goes.
 _ALWAYS_PICKLE = frozenset({str, int, float, bool, bytes, type(None), MemoryLogger})

@@ -25,6 +25,7 @@ from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Pushable import (
     UNSERIALIZABLE,
     describe,
+    why_not_callable_with,
     why_not_picklable,
     why_not_portable,
     why_result_not_stored,
@@ -75,6 +76,9 @@ class SyncQueue(AbstractQueue):
             return self._refuse(fn, str(exc))
         if not callable(fn):
             return self._refuse(fn, f"{fn!r} is not callable")
+        problem = why_not_callable_with(fn, args, kwargs)
+        if problem:  # refused, as the redis driver refuses it, rather than run to fail
+            return self._refuse(fn, problem)
         self._warn_if_unportable(fn, args, kwargs)
         return self._attempts(fn, args, kwargs, options)
 

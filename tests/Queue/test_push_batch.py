@@ -114,6 +114,23 @@ def test_a_push_refused_at_once_fails_its_own_run_only(queue, log, prefix, monke
     assert [records[f"{prefix}-{n}"].outcome for n in range(3)] == ["success"] * 3
 
 
+def test_a_batched_push_with_an_option_the_function_does_not_take_fails_its_run_only(
+    queue, log, prefix, monkeypatch
+):
+    scheduler = pushing_scheduler(queue, log, prefix, 2)
+    bad = scheduler.schedule.every(10).seconds.name(f"{prefix}-bad")
+    bad.do(queue.push, jobs.record, f"{prefix}-key", timeout=30)
+    scheduler.clock.advance(10)
+    sizes = sends(monkeypatch)
+
+    records = {r.job_id: r for r in scheduler.tick()}
+
+    assert sizes == [2]
+    assert records[f"{prefix}-bad"].outcome == "failure"
+    [refused] = log.find("Refused to queue tests.Queue.jobs.record", logging.ERROR)
+    assert "unexpected keyword argument 'timeout'" in refused.message
+
+
 def test_a_pass_sent_again_queues_nothing_twice(queue, log, prefix, redis_conn, queue_name):
     run_ids = [f"{prefix}-{n}@2026-01-05T12:00:10Z" for n in range(3)]
 

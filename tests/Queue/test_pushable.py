@@ -4,7 +4,12 @@ import sys
 import threading
 
 from equipment.Log.MemoryLogger import MemoryLogger
-from equipment.Queue.Pushable import describe, why_not_picklable, why_not_portable
+from equipment.Queue.Pushable import (
+    describe,
+    why_not_callable_with,
+    why_not_picklable,
+    why_not_portable,
+)
 from tests.Queue import jobs
 
 
@@ -98,3 +103,48 @@ def test_a_partial_of_a_function_of_the_script_being_run_is_not(monkeypatch):
 
 def test_the_text_main_among_the_arguments_is_no_reference():
     assert why_not_picklable((["__main__"], {"__main__": b"__main__"}), {}) is None
+
+
+def test_a_call_that_fits_the_signature_is_fine():
+    assert why_not_callable_with(jobs.record, ("k",), {"value": "v"}) is None
+    assert why_not_callable_with(jobs.Greeter("k").greet, (), {}) is None
+    assert why_not_callable_with(functools.partial(jobs.record, "k"), ("v",), {}) is None
+    assert why_not_callable_with(print, (1, 2), {"sep": ","}) is None
+
+
+def test_a_call_that_does_not_fit_says_why():
+    assert "unexpected keyword argument 'valu'" in why_not_callable_with(
+        jobs.record, ("k",), {"valu": "v"}
+    )
+    assert "missing a required argument: 'key'" in why_not_callable_with(jobs.record, (), {})
+    assert "too many positional" in why_not_callable_with(jobs.Greeter("k").greet, (1,), {})
+
+
+def test_an_rq_option_the_function_does_not_take_says_where_the_options_are():
+    problem = why_not_callable_with(jobs.record, ("k",), {"job_id": "x", "at_front": True})
+    assert problem.endswith(
+        "; at_front= is an option of RQ's enqueue, which push passes to the function: "
+        "the queue's own options are retry= and job_timeout="
+    )
+
+
+def test_a_decorated_function_is_held_to_its_wrapper_which_may_take_more():
+    def injecting(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            kwargs.pop("session", None)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    assert why_not_callable_with(injecting(jobs.record), ("k",), {"session": 1}) is None
+
+
+def test_a_callable_without_a_signature_to_read_is_not_held_to_one():
+    class NoSignature:
+        __signature__ = "not a signature"  # inspect.signature raises TypeError
+
+        def __call__(self, *args):
+            return None
+
+    assert why_not_callable_with(NoSignature(), (1, 2), {"x": 1}) is None

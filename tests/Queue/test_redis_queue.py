@@ -152,6 +152,27 @@ def test_what_a_worker_cannot_run_is_refused(queue, log, redis_conn, queue_name,
     assert Queue(queue_name, connection=redis_conn).count == 0
 
 
+def test_a_call_the_function_cannot_take_is_refused_before_anything_is_queued(
+    queue, log, redis_conn, queue_name
+):
+    assert queue.push(jobs.record, "k", timeout=30) is False  # RQ's option, not the queue's
+    line = inspect.currentframe().f_lineno - 1
+    assert queue.push_in(60, jobs.record) is False  # no key
+    assert queue.push(jobs.Greeter("k").greet, "extra") is False
+
+    first, second, third = log.messages(logging.ERROR)
+    assert first.startswith("Refused to queue tests.Queue.jobs.record: ")
+    assert first.endswith(
+        f"Queue/test_redis_queue.py:{line}: it cannot be called with these arguments (got an "
+        "unexpected keyword argument 'timeout'); timeout= is an option of RQ's enqueue, which "
+        "push passes to the function: the queue's own options are retry= and job_timeout="
+    )
+    assert "missing a required argument: 'key'" in second
+    assert "too many positional arguments" in third
+    assert Queue(queue_name, connection=redis_conn).count == 0
+    assert ScheduledJobRegistry(queue_name, connection=redis_conn).count == 0
+
+
 def test_closed_port_returns_false_within_the_budget_and_logs_once(log):
     queue = RedisQueue(make_settings("nowhere", port=1, push_retry_seconds=0.4), log)
     started = time.monotonic()

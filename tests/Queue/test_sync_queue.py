@@ -24,6 +24,10 @@ def remember(*args, **kwargs) -> None:
     calls.append((args, kwargs))
 
 
+def remember_one(value) -> None:
+    calls.append(((value,), {}))
+
+
 def explode() -> None:
     raise ValueError("bad report")
 
@@ -293,6 +297,16 @@ def test_on_another_queue_name_still_runs_at_once(queue):
     assert calls == [((3,), {})]
     with pytest.raises(QueueError, match="a queue name must be a non-empty string, got ''"):
         queue.on("")
+
+
+def test_a_call_the_function_cannot_take_is_refused_as_redis_refuses_it_not_run(queue, log):
+    assert queue.push(remember_one, 1, job_timout=30) is False  # a misspelt job_timeout=
+
+    assert calls == []
+    [refused] = log.messages(logging.ERROR)
+    assert refused.startswith("Refused to run tests.Queue.test_sync_queue.remember_one: ")
+    assert "unexpected keyword argument 'job_timout'" in refused
+    assert log.find("failed") == []  # no job failure, no traceback: a mistake in the call
 
 
 def test_a_queue_name_with_a_comma_is_refused_as_no_worker_could_serve_it(queue):
