@@ -797,8 +797,14 @@ def job_name(job: Job) -> str:
         if job.func_name == "__call__":
             return describe(instance)
         return describe(getattr(instance, job.func_name))
-    except Exception:  # the job's data cannot be loaded here; RQ reports that itself
-        return job.func_name
+    except Exception:  # the job's data cannot be loaded here; its failure says why
+        return UNLOADABLE
+
+
+#: The name of a job pushed by other code (no name in its meta) whose data this worker
+#: cannot load: RQ keeps the function's name in the same pickle as the arguments, so a
+#: class the worker's code lacks hides the function too (`job.func_name` raises again).
+UNLOADABLE = "(a job this worker cannot load)"
 
 
 @contextmanager

@@ -17,8 +17,10 @@ from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Worker import served_queues, work
 from tests.Queue import jobs
+from tests.Queue.conftest import make_settings
 from tests.Queue.helpers import (
     alive,
+    burst,
     kill_alive,
     recorded,
     wait_for,
@@ -127,6 +129,29 @@ def test_a_job_whose_work_horse_dies_has_a_failure_line_with_its_run_id(
     assert failed.extra["function"] == "tests.Queue.jobs.exit_hard"
     job_id = failed.extra["rq_job_id"]
     assert FailedJobRegistry(queue_name, connection=redis_conn).get_job_ids() == [job_id]
+
+
+def test_a_job_the_worker_cannot_load_fails_alone_and_the_worker_goes_on(
+    log, redis_conn, queue_name, key, monkeypatch
+):
+    class Vanishing:  # in the pusher's code, not in the worker's
+        pass
+
+    Vanishing.__module__, Vanishing.__qualname__ = jobs.__name__, "Vanishing"
+    monkeypatch.setattr(jobs, "Vanishing", Vanishing, raising=False)
+    raw = Queue(queue_name, connection=redis_conn)  # other code's push: no name in its meta
+    job = raw.enqueue(jobs.noop, Vanishing())
+    raw.enqueue(jobs.record, key, "next")
+    monkeypatch.delattr(jobs, "Vanishing")
+
+    assert burst(make_settings(queue_name), log) == 0
+
+    [failed] = log.find(f"Job {job.id} failed", logging.ERROR)
+    assert failed.message.startswith(
+        f"Job {job.id} failed: (a job this worker cannot load) (run -): DeserializationError"
+    )
+    assert recorded(redis_conn, key) == ["next"]  # the worker went on
+    assert log.find("unhandled exception") == []
 
 
 def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
