@@ -682,11 +682,21 @@ def failure_logger(log: AbstractLogger) -> Callable[..., bool]:
     """An RQ exception handler: one line per failed attempt, the traceback attached."""
 
     def log_failure(job: Job, exc_type: type, exc_value: BaseException, tb: Any) -> bool:
-        how = f"{exc_type.__name__}: {exc_value}"
-        _log_failed(log, job, how, exc_info=(exc_type, exc_value, tb))
+        _log_failed(log, job, _how(exc_type, exc_value), exc_info=(exc_type, exc_value, tb))
         return True
 
     return log_failure
+
+
+def _how(exc_type: type, exc_value: BaseException) -> str:
+    """'Error: message'; for an error that says nothing itself, what caused it: RQ's
+    `DeserializationError()`, when the worker cannot load a job's function or arguments
+    (a class its code does not have), would otherwise leave the line empty after its name."""
+    how = f"{exc_type.__name__}: {exc_value}"
+    cause = exc_value.__cause__
+    if str(exc_value) or cause is None:
+        return how
+    return f"{how}{type(cause).__name__}: {cause}"
 
 
 def log_horse_death(log: AbstractLogger, job: Job, status: int | None) -> None:

@@ -149,6 +149,7 @@ def test_a_job_the_worker_cannot_load_fails_alone_and_the_worker_goes_on(
     [failed] = log.find(f"Job {job.id} failed", logging.ERROR)
     assert failed.message.startswith(
         f"Job {job.id} failed: (a job this worker cannot load) (run -): DeserializationError"
+        ": AttributeError: Can't get attribute 'Vanishing' on <module 'tests.Queue.jobs'"
     )
     assert recorded(redis_conn, key) == ["next"]  # the worker went on
     assert log.find("unhandled exception") == []
