@@ -98,15 +98,38 @@ def why_not_callable_with(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     otherwise the reason: a worker would fail the job with a TypeError before any of it ran.
 
     The signature is the callable's own, not the one a decorator's `functools.wraps` copies
-    from the function it wraps: the wrapper may take more (`(*args, **kwargs)` takes all)."""
-    target, bound_args = fn, args
-    if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):  # cached by its function
-        target, bound_args = fn.__func__, (fn.__self__, *args)
-    signature = _signature(target)
-    if signature is None:
+    from the function it wraps: the wrapper may take more (`(*args, **kwargs)` takes all).
+    Whether a call fits depends on how many arguments it has and the keywords' names only,
+    so for a plain function (or a method of one) the answer is kept under those: a
+    scheduler pushes the same few calls again and again, and binding costs some 250
+    bytecodes a push."""
+    target, count = fn, len(args)
+    if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
+        target, count = fn.__func__, count + 1
+    if not inspect.isfunction(target):  # a partial, a class, a callable object: each time
+        return _misfit(fn, args, kwargs)
+    shape = (target, count, *kwargs)
+    try:
+        return _misfits[shape]
+    except KeyError:
+        pass
+    reason = _misfit(fn, args, kwargs)
+    if len(_misfits) < 10_000:
+        _misfits[shape] = reason
+    return reason
+
+
+#: `why_not_callable_with`'s answers for plain functions, by call shape.
+_misfits: dict[tuple[Any, ...], str | None] = {}
+
+
+def _misfit(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    try:
+        signature = inspect.signature(fn, follow_wrapped=False)
+    except (TypeError, ValueError):  # none to read (some builtins)
         return None
     try:
-        signature.bind(*bound_args, **kwargs)
+        signature.bind(*args, **kwargs)
     except TypeError as exc:
         return f"it cannot be called with these arguments ({exc}){_option_hint(kwargs, signature)}"
     return None
@@ -123,24 +146,6 @@ def _option_hint(kwargs: dict[str, Any], signature: inspect.Signature) -> str:
         f"; {misplaced[0]}= is an option of RQ's enqueue, which push passes to the function: "
         "the queue's own options are retry= and job_timeout="
     )
-
-
-_signatures: dict[Any, inspect.Signature | None] = {}
-
-
-def _signature(fn: Any) -> inspect.Signature | None:
-    """`fn`'s own signature, None when it has none to read (some builtins); plain
-    functions are looked at once, as a scheduler pushes the same few again and again."""
-    cached = inspect.isfunction(fn)
-    if cached and fn in _signatures:
-        return _signatures[fn]
-    try:
-        signature: inspect.Signature | None = inspect.signature(fn, follow_wrapped=False)
-    except (TypeError, ValueError):
-        signature = None
-    if cached and len(_signatures) < 10_000:
-        _signatures[fn] = signature
-    return signature
 
 
 #: Types whose every value pickles: plain scalars, and a test's `MemoryLogger`, which

@@ -120,6 +120,18 @@ def test_a_call_that_does_not_fit_says_why():
     assert "too many positional" in why_not_callable_with(jobs.Greeter("k").greet, (1,), {})
 
 
+def test_the_answer_kept_for_a_call_shape_is_that_shapes_own():
+    """Kept by function, argument count and keyword names (binding is costly), so each
+    shape asked again gets its own answer, not another's."""
+    for _ in range(2):
+        assert why_not_callable_with(jobs.record, ("k",), {"value": "v"}) is None
+        assert "'valu'" in why_not_callable_with(jobs.record, ("k",), {"valu": "v"})
+        assert why_not_callable_with(jobs.record, ("k", "v"), {}) is None
+        assert "too many" in why_not_callable_with(jobs.record, ("k", "v", 3), {})
+        assert why_not_callable_with(jobs.Greeter("k").greet, (), {}) is None
+        assert "too many" in why_not_callable_with(jobs.Greeter("k").greet, (1,), {})
+
+
 def test_an_rq_option_the_function_does_not_take_says_where_the_options_are():
     problem = why_not_callable_with(jobs.record, ("k",), {"job_id": "x", "at_front": True})
     assert problem.endswith(
