@@ -93,3 +93,26 @@ def test_stack_json_is_a_default_for_its_members(tmp_path: Path, capsys) -> None
 
     assert lines(capsys.readouterr().err)[0]["message"] == "mixed"
     assert "INFO app: mixed" in (tmp_path / "plain.log").read_text()
+
+
+def test_json_writes_values_json_cannot_hold_as_text(tmp_path: Path, capsys) -> None:
+    loop: list = []
+    loop.append(loop)
+    extra = {
+        "ratio": float("nan"),
+        "ceiling": float("inf"),
+        "by_pair": {(1, 2): 3},
+        "loop": loop,
+        "ok": {"n": 1},
+    }
+    json_console(tmp_path).info("odd values", extra=extra)
+
+    err = capsys.readouterr().err
+    [record] = [json.loads(line, parse_constant=_refuse) for line in err.splitlines()]
+    assert record["message"] == "odd values" and record["ok"] == {"n": 1}
+    assert record["ratio"] == "nan" and record["ceiling"] == "inf"
+    assert record["by_pair"] == "{(1, 2): 3}" and record["loop"] == "[[...]]"
+
+
+def _refuse(constant: str) -> None:
+    raise AssertionError(f"{constant} is not JSON")
