@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -116,6 +117,7 @@ def _write(target: Path, files: dict[Path, bytes]) -> None:
         staging = Path(
             tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
         )
+        staging.chmod(_folder_mode(target))
         for relative, content in files.items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_bytes(content)
@@ -127,6 +129,16 @@ def _write(target: Path, files: dict[Path, bytes]) -> None:
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _folder_mode(target: Path) -> int:
+    """The mode the project's folder should have: an existing (empty) one's own, else what
+    `mkdir` gives. The staging folder that becomes it is made 0700 by `mkdtemp`."""
+    if target.is_dir():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
 
 
 def _make_parents(folder: Path) -> list[Path]:

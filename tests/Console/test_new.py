@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from pathlib import Path
 
@@ -235,3 +237,25 @@ def test_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("new", "schedule", "queue"):
         assert f"  {command} " in result.stdout
+
+
+def test_the_project_folder_gets_the_mode_mkdir_gives(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        assert run("new", "shop", "--path", str(tmp_path / "shop")).exit_code == 0
+    finally:
+        os.umask(umask)
+
+    # as its subfolders: not mkdtemp's 0700, which hid it from the service's own user
+    assert stat.S_IMODE((tmp_path / "shop").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "shop" / "app").stat().st_mode) == 0o755
+
+
+def test_an_empty_target_folder_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "shop"
+    target.mkdir()
+    target.chmod(0o2775)
+
+    assert run("new", "shop", "--path", str(target)).exit_code == 0
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o2775
