@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from equipment.Console.Entrypoint import ENTRYPOINT_MARK
 from equipment.Errors import EquipmentError
 
 
@@ -31,7 +32,25 @@ def load_app(spec: str, base_path: Path) -> Any:
     if factory is None:
         raise AppLoadError(f"{spec}: module {module_name!r} has no attribute {attribute!r}")
     make = getattr(factory, "make", None)
-    return make(base) if callable(make) else factory()
+    if callable(make):
+        return make(base)
+    _check_factory(factory, spec)
+    return factory()
+
+
+def _check_factory(factory: Any, spec: str) -> None:
+    """Refuse what is not a factory before calling it: `scheduler:main` would run the
+    scheduler, jobs and all, where the user only asked to list them."""
+    if getattr(factory, ENTRYPOINT_MARK, False):
+        raise AppLoadError(
+            f"{spec} is a script's entry point, and calling it would run the script: name "
+            "the container instead (e.g. app:App)"
+        )
+    if not callable(factory):
+        raise AppLoadError(
+            f"{spec} is a {type(factory).__name__}, not the container: name its class "
+            "(e.g. app:App) or a function that returns it"
+        )
 
 
 def _import(module_name: str, base: Path, spec: str) -> Any:

@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 from equipment.Console.CommandError import USER_ERROR, USER_MISTAKES
 
 INTERRUPTED = 130
+#: Set on every `@entrypoint` function, so that `--app` refuses to call one.
+ENTRYPOINT_MARK = "__equipment_entrypoint__"
 
 
 def run_entrypoint(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
@@ -40,4 +42,5 @@ def entrypoint(fn: Callable[..., Any]) -> Callable[..., NoReturn]:
     def main(*args: Any, **kwargs: Any) -> NoReturn:
         sys.exit(run_entrypoint(fn, *args, **kwargs))
 
+    setattr(main, ENTRYPOINT_MARK, True)
     return main

@@ -328,6 +328,7 @@ def test_a_project_using_the_equipment_container(tmp_path, monkeypatch):
         (["plan", "--hours", "0"], "error: --hours must be more than 0"),
         (["list", "--app", "app"], "error: --app must look like module:factory"),
         (["list", "--app", "app:Missing"], "error: app:Missing: module 'app' has no attribute"),
+        (["list", "--app", "app:dt"], "error: app:dt is a module, not the container: name"),
         (["plan", "--from", "2026-03-29", "--until", "2026-03-28"], "before it starts"),
         (["plan", "--hours", "nan"], "error: --hours must be more than 0 and finite, got nan"),
         (["plan", "--hours", "inf"], "error: --hours must be more than 0 and finite, got inf"),
@@ -374,6 +375,23 @@ def test_mistakes_are_one_line_and_exit_2(project, args, message):
     assert result.stdout == ""
     assert message in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_app_naming_a_scripts_entry_point_is_refused_without_running_it(project):
+    (project / "app" / "script.py").write_text(
+        "from equipment.Console.Entrypoint import entrypoint\n\n\n"
+        "@entrypoint\n"
+        "def main():\n"
+        "    raise RuntimeError('the script ran')\n"
+    )
+
+    result = CliRunner().invoke(schedule, ["list", "--app", "app.script:main"])
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: app.script:main is a script's entry point, and calling it would run the "
+        "script: name the container instead (e.g. app:App)"
+    ]
 
 
 def test_no_app_module_is_one_line_and_exit_2(tmp_path, monkeypatch):
