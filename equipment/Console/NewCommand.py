@@ -96,7 +96,7 @@ def check_target(target: Path, files: dict[Path, bytes], force: bool) -> None:
 def create_project(name: str, path: str | Path | None = None, force: bool = False) -> Path:
     """Create the project `name` in `path` (default: ./name); return its folder."""
     validate_name(name)
-    target = Path(path if path is not None else name).expanduser().absolute()
+    target = _target(Path(path if path is not None else name))
     check_not_installed(name, target)
     files = template_files(name)
     try:
@@ -107,6 +107,14 @@ def create_project(name: str, path: str | Path | None = None, force: bool = Fals
         del files[Path(".env")]  # it holds this machine's settings and secrets: keep it
     _write(target, files)
     return target
+
+
+def _target(path: Path) -> Path:
+    """`path` made absolute, `~` and `~user` expanded."""
+    try:
+        return path.expanduser().absolute()
+    except RuntimeError:  # pathlib's word for an unknown user or no HOME
+        raise EquipmentError(f"cannot use {path}: no home folder is known for its '~'") from None
 
 
 def _write(target: Path, files: dict[Path, bytes]) -> None:

@@ -147,6 +147,15 @@ def test_a_path_under_a_file_is_one_line_and_leaves_nothing(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
 
 
+def test_a_path_under_an_unknown_users_home_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = run("new", "shop", "--path", "~no-such-user-here/shop")
+
+    assert_refused(result, "cannot use ~no-such-user-here/shop: no home folder is known")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_path_the_system_refuses_to_look_at_is_one_line(tmp_path: Path) -> None:
     result = run("new", "shop", "--path", str(tmp_path / ("a" * 300) / "p"))
 
