@@ -34,14 +34,33 @@ def run_until(scheduler: Scheduler, until: dt.datetime | dt.timedelta) -> list[R
     clock = scheduler.clock
     if not isinstance(clock, FakeClock):
         raise SchedulerError("run_until() needs a scheduler built with clock=FakeClock(...)")
-    end = clock.now() + until if isinstance(until, dt.timedelta) else until
-    if end.tzinfo is None:
-        raise SchedulerError("run_until(): give an aware datetime or a timedelta")
+    end = _end(clock, until)
     if not scheduler.schedule.jobs and scheduler.schedule.phase is Phase.COLLECTING:
         scheduler.collect()
     scheduler.lifecycle.phase = Phase.RUNNING  # as in run(): late registrations are reported
     with collector_paused():  # a burst of records, none of them cyclic garbage
         return _simulate(scheduler, clock, end)
+
+
+def _end(clock: FakeClock, until: dt.datetime | dt.timedelta) -> dt.datetime:
+    """The window's end; one before the clock's now would silently run nothing, and
+    FakeClock() starts at 2026-01-05 12:00 UTC, not at the real now."""
+    if isinstance(until, dt.timedelta):
+        end = clock.now() + until
+    elif isinstance(until, dt.datetime) and until.tzinfo is not None:
+        end = until
+    else:
+        raise SchedulerError(f"run_until(): give an aware datetime or a timedelta, got {until!r}")
+    if end < clock.now():
+        raise SchedulerError(
+            f"run_until(): the window ends at {_utc(end)}, before the fake clock's now "
+            f"({_utc(clock.now())}): give an instant after it, or a span from it"
+        )
+    return end
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 #: How long a pass waits, in real seconds, for its background runs to finish.
