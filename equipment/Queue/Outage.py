@@ -45,6 +45,7 @@ class OutageGuard:
         summary_seconds: float,
         transient: Kinds,
         fatal: Kinds = (),
+        refused: Kinds = (),
         secrets: tuple[str, ...] = (),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -59,6 +60,8 @@ class OutageGuard:
         self.summary_seconds = summary_seconds
         self.transient = _test(transient)
         self.fatal = _test(fatal)
+        #: Redis answered, and refused this process's credentials or rights: said so.
+        self.refused = _test(refused)
         self.secrets = secrets
         self.clock = clock
         self.sleep = sleep
@@ -164,8 +167,8 @@ class OutageGuard:
         extra: dict[str, Any] = {"redis": self.target, "failed_pushes": count}
         if first:
             self.log.error(
-                f"Redis at {self.target} is unreachable ({reason}); {what} was not queued. "
-                f"Further failures are summarised every {self.summary_seconds:g}s "
+                f"Redis at {self.target} {self._why_down(exc)} ({reason}); {what} was not "
+                f"queued. Further failures are summarised every {self.summary_seconds:g}s "
                 "until Redis answers again",
                 extra=extra,
             )
@@ -177,6 +180,15 @@ class OutageGuard:
             )
         else:
             self.log.debug(f"{what} was not queued: Redis still unreachable", extra=extra)
+
+    def _why_down(self, exc: BaseException) -> str:
+        """Unreachable, or up and refusing the settings: the user to check is not the same."""
+        if self.refused(exc):
+            return (
+                "is up and refused the user, password or rights given: check the queue's "
+                "Redis settings"
+            )
+        return "is unreachable"
 
     def _recovered(self) -> None:
         if self.down_since is None:

@@ -38,7 +38,13 @@ from equipment.Queue.Pushable import (
     why_not_portable,
 )
 from equipment.Queue.PushedJob import PushedJob
-from equipment.Queue.RedisConnection import is_fatal, is_outage, make_redis, missing_db
+from equipment.Queue.RedisConnection import (
+    DENIED_ERRORS,
+    is_fatal,
+    is_outage,
+    make_redis,
+    missing_db,
+)
 from equipment.Queue.RedisPushBatch import RedisPushBatch
 from equipment.Queue.RunContext import Fence, PushScope, get_push_scope, get_run_id, note_push
 from equipment.Queue.Settings import QueueSettings, scrub
@@ -84,6 +90,7 @@ class RedisQueue(AbstractQueue):
             summary_seconds=r.outage_summary_seconds,
             transient=is_outage,
             fatal=is_fatal,
+            refused=DENIED_ERRORS,
             secrets=r.secrets,
             # A stalled Redis: a timeout, or an attempt that took a connect's worth. Later
             # pushes fail at once while a PING with the normal timeouts looks for it.

@@ -73,3 +73,18 @@ def test_a_server_that_is_not_redis_is_an_outage(http_port, log):
     assert "HTTP/1.1" in error or 'got "H"' in error
     assert all(record.traceback is None for record in log.records)
     assert len(log.find("still unreachable", logging.DEBUG)) == 2
+
+
+def test_credentials_redis_refuses_are_said_as_such_not_as_an_outage(log):
+    """The line said "is unreachable": the network, where the password was wrong."""
+    section = {"url": "redis://nobody-here:wrong@127.0.0.1:6379/15", "queues": "hostile"}
+    queue = RedisQueue(QueueSettings("redis", "local", redis_settings(section)), log)
+
+    assert queue.push(jobs.noop) is False
+
+    [error] = log.messages(logging.ERROR)
+    assert error.startswith(
+        "Redis at redis://nobody-here:***@127.0.0.1:6379/15 is up and refused the user, "
+        "password or rights given: check the queue's Redis settings (AuthenticationError: "
+    )
+    assert "wrong" not in error
