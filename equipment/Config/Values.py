@@ -7,6 +7,7 @@ natural spellings, and raises a `ConfigError` naming the key and the value when 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -163,6 +164,13 @@ def as_list(value: Any, key: str, default: list[str]) -> list[str]:
 
 
 def as_path(value: Any, key: str, base: Path, default: str) -> Path:
-    """A file path; a relative one is taken relative to `base` (the project's folder)."""
-    path = Path(as_str(value, key, default)).expanduser()
+    """A file path; a relative one is taken relative to `base` (the project's folder). A
+    trailing slash, which `Path` would drop, names a folder: refused, not read as a file."""
+    text = as_str(value, key, default)
+    if text.endswith(("/", os.sep)):
+        raise ConfigError(
+            f"{key}: {text!r} ends with a '/', so it names a folder; give the path of a file "
+            f"in it (e.g. {text}app.log)"
+        )
+    path = Path(text).expanduser()
     return path if path.is_absolute() else Path(base) / path

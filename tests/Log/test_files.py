@@ -121,6 +121,24 @@ def test_single_follows_its_file_when_it_is_moved_away(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("driver", ["single", "daily"])
+def test_a_path_ending_with_a_slash_names_a_folder_even_before_it_exists(
+    tmp_path: Path, driver: str
+) -> None:
+    """`path: logs/` wrote the file `logs` (single) or `logs-2026-12-01` (daily) beside
+    the folder the user meant, as the slash was dropped."""
+    config = {"default": driver, "channels": {driver: {"path": "logs/"}}}
+
+    with pytest.raises(ConfigError) as caught:
+        LoggerFactory(name="app", base_path=tmp_path, config=config)
+
+    assert str(caught.value) == (
+        f"log.channels.{driver}.path: 'logs/' ends with a '/', so it names a folder; give the "
+        "path of a file in it (e.g. logs/app.log)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("driver", ["single", "daily"])
 def test_a_folder_as_path_is_one_line_naming_the_key(tmp_path: Path, driver: str) -> None:
     (tmp_path / "logs").mkdir()
     config = {"default": driver, "channels": {driver: {"path": "logs"}}}
