@@ -77,6 +77,12 @@ def _prepare(channel: ChannelSettings) -> Path:
             f"of a file in it (e.g. {channel.path / 'app.log'})"
         )
     key = f"log.channels.{channel.name}.path"
+    if channel.driver == "daily" and channel.path.exists() and not channel.path.is_file():
+        raise ConfigError(  # /dev/null: daily would create /dev/null-2026-12-01 beside it
+            f"{key}: {channel.path} is not a regular file, and daily writes dated files "
+            f"beside it ({_dated(channel.path)}); give a file path, or use the null channel "
+            "to keep no logs"
+        )
     blocking = _file_on_the_way(channel.path.parent)
     if blocking is not None:
         raise ConfigError(
@@ -94,6 +100,11 @@ def _prepare(channel: ChannelSettings) -> Path:
         reason = error.strerror or error
         raise ConfigError(f"{key}: cannot write {channel.path}: {reason}") from None
     return channel.path
+
+
+def _dated(path: Path) -> Path:
+    """The name pattern of `daily`'s files for `path` (`DailyFileHandler`'s)."""
+    return path.with_name(f"{path.stem}-YYYY-MM-DD{path.suffix}")
 
 
 def _file_on_the_way(folder: Path) -> Path | None:

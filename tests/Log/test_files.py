@@ -138,6 +138,22 @@ def test_a_path_ending_with_a_slash_names_a_folder_even_before_it_exists(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_daily_on_a_device_is_refused_and_single_writes_to_it(tmp_path: Path) -> None:
+    """daily on /dev/null created /dev/null-<date>, a file beside the device."""
+    config = {"default": "daily", "channels": {"daily": {"path": "/dev/null"}}}
+
+    with pytest.raises(ConfigError) as caught:
+        LoggerFactory(name="app", base_path=tmp_path, config=config)
+
+    assert str(caught.value) == (
+        "log.channels.daily.path: /dev/null is not a regular file, and daily writes dated "
+        "files beside it (/dev/null-YYYY-MM-DD); give a file path, or use the null channel "
+        "to keep no logs"
+    )
+    single = {"default": "single", "channels": {"single": {"path": "/dev/null"}}}
+    LoggerFactory(name="app", base_path=tmp_path, config=single).info("to the device")
+
+
 @pytest.mark.parametrize("driver", ["single", "daily"])
 def test_a_folder_as_path_is_one_line_naming_the_key(tmp_path: Path, driver: str) -> None:
     (tmp_path / "logs").mkdir()
