@@ -102,7 +102,8 @@ def why_not_callable_with(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     Whether a call fits depends on how many arguments it has and the keywords' names only,
     so for a plain function (or a method of one) the answer is kept under those: a
     scheduler pushes the same few calls again and again, and binding costs some 250
-    bytecodes a push."""
+    bytecodes a push. Only a function its module holds is kept: a closure or a lambda is
+    made anew at each call, and kept, it would hold what it captured."""
     target, count = fn, len(args)
     if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
         target, count = fn.__func__, count + 1
@@ -114,9 +115,15 @@ def why_not_callable_with(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     except KeyError:
         pass
     reason = _misfit(fn, args, kwargs)
-    if len(_misfits) < 10_000:
+    if len(_misfits) < 10_000 and _held_by_its_module(target):
         _misfits[shape] = reason
     return reason
+
+
+def _held_by_its_module(fn: Any) -> bool:
+    """Whether `fn` is its module's own top-level function (or a method of one of its
+    classes), which the module keeps alive anyway."""
+    return _resolve(getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")) is fn
 
 
 #: `why_not_callable_with`'s answers for plain functions, by call shape.
@@ -205,7 +212,7 @@ def _not_importable(obj: Callable[..., Any] | type) -> str | None:
     return None
 
 
-def _resolve(module_name: str, qualname: str) -> Any:
+def _resolve(module_name: str | None, qualname: str) -> Any:
     try:
         target: Any = importlib.import_module(module_name)
         for part in qualname.split("."):

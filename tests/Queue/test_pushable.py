@@ -1,7 +1,9 @@
 import dataclasses
 import functools
+import gc
 import sys
 import threading
+import weakref
 
 from equipment.Log.MemoryLogger import MemoryLogger
 from equipment.Queue.Pushable import (
@@ -130,6 +132,25 @@ def test_the_answer_kept_for_a_call_shape_is_that_shapes_own():
         assert "too many" in why_not_callable_with(jobs.record, ("k", "v", 3), {})
         assert why_not_callable_with(jobs.Greeter("k").greet, (), {}) is None
         assert "too many" in why_not_callable_with(jobs.Greeter("k").greet, (1,), {})
+
+
+def test_a_closure_asked_about_is_not_kept_alive():
+    """The answers are kept per function, but a closure (what a sync-driver push of a
+    lambda is) is made anew at each call: kept, it held what it captured (a request, a
+    batch of rows) for as long as the process ran, up to 10,000 of them."""
+
+    class Payload:
+        pass
+
+    def handle() -> weakref.ref:
+        payload = Payload()
+        assert why_not_callable_with(lambda: payload, (), {}) is None
+        assert why_not_callable_with(lambda x: payload, (1,), {"y": 2}) is not None
+        return weakref.ref(payload)
+
+    gone = handle()
+    gc.collect()
+    assert gone() is None
 
 
 def test_an_rq_option_the_function_does_not_take_says_where_the_options_are():
