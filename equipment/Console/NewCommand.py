@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 
 import click
@@ -122,10 +122,7 @@ def _write(target: Path, files: dict[Path, bytes]) -> None:
     staging: Path | None = None
     try:
         created = _make_parents(target.parent)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent)
-        )
-        staging.chmod(_folder_mode(target))
+        staging = _staging_folder(target)
         for relative, content in files.items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_bytes(content)
@@ -139,14 +136,20 @@ def _write(target: Path, files: dict[Path, bytes]) -> None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _folder_mode(target: Path) -> int:
-    """The mode the project's folder should have: an existing (empty) one's own, else what
-    `mkdir` gives. The staging folder that becomes it is made 0700 by `mkdtemp`."""
-    if target.is_dir():
-        return stat.S_IMODE(target.stat().st_mode)
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o777 & ~umask
+def _staging_folder(target: Path) -> Path:
+    """A new folder beside `target` to write the project in, then renamed into place: made
+    by `mkdir`, so it has the mode `mkdir` gives (the umask, a setgid parent's bit, its
+    default ACL), not `mkdtemp`'s 0700; an existing (empty) target's own mode is kept."""
+    for _ in range(100):
+        staging = target.parent / f".{target.name}.{secrets.token_hex(4)}.new"
+        try:
+            staging.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        if target.is_dir():
+            staging.chmod(stat.S_IMODE(target.stat().st_mode))
+        return staging
+    raise FileExistsError(f"no free name for a staging folder beside {target}")
 
 
 def _make_parents(folder: Path) -> list[Path]:

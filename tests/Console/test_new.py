@@ -268,3 +268,22 @@ def test_an_empty_target_folder_keeps_its_mode(tmp_path: Path) -> None:
     assert run("new", "shop", "--path", str(target)).exit_code == 0
 
     assert stat.S_IMODE(target.stat().st_mode) == 0o2775
+
+
+def test_in_a_setgid_folder_the_project_keeps_the_bit_mkdir_gives(tmp_path: Path) -> None:
+    """A team's shared folder (chmod g+s): mkdir gives a new folder the setgid bit, so what
+    is made in it later keeps the team's group; the project's folders get it as mkdir's do."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2775)
+    umask = os.umask(0o022)
+    try:
+        (shared / "plain").mkdir()
+        assert run("new", "shop", "--path", str(shared / "shop")).exit_code == 0
+    finally:
+        os.umask(umask)
+
+    given = stat.S_IMODE((shared / "plain").stat().st_mode)
+    assert given == 0o2755
+    assert stat.S_IMODE((shared / "shop").stat().st_mode) == given
+    assert stat.S_IMODE((shared / "shop" / "app").stat().st_mode) == given
