@@ -802,13 +802,16 @@ def job_name(job: Job) -> str:
         return name
     try:
         instance = job.instance
-        if instance is None:
-            return job.func_name
-        if job.func_name == "__call__":
-            return describe(instance)
-        return describe(getattr(instance, job.func_name))
     except Exception:  # the job's data cannot be loaded here; its failure says why
         return UNLOADABLE
+    if instance is None:
+        return job.func_name
+    if job.func_name == "__call__":
+        return describe(instance)
+    try:
+        return describe(getattr(instance, job.func_name))
+    except Exception:  # loaded, but its object lacks the method: the job fails saying so
+        return job.func_name
 
 
 #: The name of a job pushed by other code (no name in its meta) whose data this worker

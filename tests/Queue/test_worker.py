@@ -16,6 +16,7 @@ from equipment.Console.Cli import cli
 from equipment.Queue.QueueFactory import QueueFactory
 from equipment.Queue.RunContext import run_context
 from equipment.Queue.Worker import served_queues, work
+from equipment.Queue.WorkerClasses import job_name
 from tests.Queue import jobs
 from tests.Queue.conftest import make_settings
 from tests.Queue.helpers import (
@@ -153,6 +154,15 @@ def test_a_job_the_worker_cannot_load_fails_alone_and_the_worker_goes_on(
     )
     assert recorded(redis_conn, key) == ["next"]  # the worker went on
     assert log.find("unhandled exception") == []
+
+
+def test_a_job_whose_data_loads_is_named_by_its_function_even_when_that_is_gone():
+    """Other code's job on an object whose class (a newer or older version of it) lacks
+    the method: its data loads, so it is named by the method it calls, not as a job the
+    worker cannot load; its failure (an AttributeError) says the rest."""
+    job = SimpleNamespace(meta={}, instance=jobs.Greeter("k"), func_name="renamed")
+
+    assert job_name(job) == "renamed"
 
 
 def test_cli_rejects_a_bad_app_reference(tmp_path, monkeypatch):
