@@ -196,7 +196,10 @@ def _set_back(
     time (none runs twice), and an elapsed-time one moves back with the clock, by whole
     periods (its phase stays), on a grid of its own epoch (its run IDs stay apart from
     those already used), instead of going silent until the clock gets there again."""
-    if trigger.follows_wall_clock:
+    if trigger.follows_wall_clock or ahead < trigger.period():
+        # Less than one interval ahead (replicas' clocks a few seconds apart, a small
+        # correction): the next occurrence is at most two intervals away, not silenced, and
+        # a whole interval back would run again the one the state just recorded handled.
         return Resumption(anchor, due, ahead=ahead)
     moved = trigger.realign(due - _ceil_periods(ahead, trigger.period()))
     while moved <= now:  # (a mark moved by an offset change)

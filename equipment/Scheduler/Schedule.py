@@ -346,7 +346,7 @@ class Schedule(schedule.Scheduler):
             dt.timedelta(seconds=round(ahead)),
             "its runs move back with the clock and keep their spacing"
             if plan.epoch is not None
-            else "it keeps its clock times, so that none runs twice",
+            else "it keeps its next run, so that none runs twice",
             format_instant(plan.next_run_at, job.defined_trigger.zone),
             extra={"job_id": job.id, "state_ahead_seconds": ahead},
         )

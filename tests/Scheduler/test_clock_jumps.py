@@ -220,3 +220,24 @@ def test_a_state_a_second_ahead_of_the_clock_is_no_clock_set_back():
         "every-10-minutes@2026-06-01T12:20:00Z"
     ]
     assert not log.find("ahead of this clock")
+
+
+def test_a_state_less_than_an_interval_ahead_does_not_run_its_last_occurrence_again():
+    """A replica whose clock is 5 s behind the leader's takes over (or a restart after NTP
+    set the clock back 5 s): the every-10-minutes job's last occurrence, which the leader
+    ran, is 5 s ahead of this clock. Moving the grid back a whole interval ran that same
+    instant again, 5 s after the leader had (under a new epoch, so no run ID caught it)."""
+    state = MemoryStateStore()
+    first = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"}, state=state)
+    run_until(register_on(first), START + dt.timedelta(minutes=10, seconds=1))
+    log = MemoryLogger()
+    clock = FakeClock(START + dt.timedelta(minutes=9, seconds=55))
+    second = Scheduler(log=log, clock=clock, settings={"timezone": "UTC"}, state=state)
+    records = run_until(register_on(second), dt.timedelta(minutes=11))
+
+    assert [r.run_id for r in records if r.job_id == "every-10-minutes"] == [
+        "every-10-minutes@2026-06-01T12:20:00Z"
+    ]
+    line = log.find("ahead of this clock", logging.WARNING)
+    assert [entry.extra["job_id"] for entry in line] == ["every-10-minutes"]
+    assert "keeps its next run" in line[0].message
