@@ -539,10 +539,29 @@ def _printable_id(job_id: str) -> str:
     commands' tables and in the status page's addresses: a newline in one forges a log line
     and breaks the table, a right-to-left override shows it reversed, and neither can be
     typed back to `equipment schedule pause`."""
-    bad = next((char for char in job_id if not char.isprintable()), None)
+    bad = next(
+        (char for at, char in enumerate(job_id) if not _shows(job_id, at)), None
+    )
     if bad is not None:
         raise ScheduleValueError(
             f"name({job_id!r}) has a character that is not printable ({bad!r}): a job ID is "
             "shown in log lines, tables and addresses; use letters, digits and punctuation"
         )
     return job_id
+
+
+#: Zero-width non-joiner and joiner: part of how some words are written (Persian, the
+#: Indic scripts) and of emoji sequences (a family, a rainbow flag), joining their sides.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _shows(job_id: str, at: int) -> bool:
+    """Whether the character at `at` may be in a job ID: a printable one, or a joiner
+    between two visible characters (alone or at an end it would only hide)."""
+    char = job_id[at]
+    if char.isprintable():
+        return True
+    if char not in _JOINERS or at == 0 or at == len(job_id) - 1:
+        return False
+    before, after = job_id[at - 1], job_id[at + 1]
+    return all(c.isprintable() and not c.isspace() for c in (before, after))

@@ -63,6 +63,14 @@ async def async_ticks():
             lambda s: s.every().hour.name("\u202ereport").do(jobs.cleanup),
             "name('\\u202ereport') has a character that is not printable ('\\u202e')",
         ),
+        (
+            lambda s: s.every().hour.name("report\u200d").do(jobs.cleanup),
+            "name('report\\u200d') has a character that is not printable ('\\u200d')",
+        ),
+        (
+            lambda s: s.every().hour.name("a \u200cb").do(jobs.cleanup),
+            "name('a \\u200cb') has a character that is not printable ('\\u200c')",
+        ),
     ],
 )
 def test_bad_schedules_are_refused_at_registration_with_a_clear_message(
@@ -219,3 +227,21 @@ def test_a_push_a_job_run_makes_is_refused_naming_its_run_not_a_line(scheduler, 
         "(a week), got 0"
     )
     assert refused.extra["run_id"].startswith("no-time@")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "café ünïcode",
+        "日本語 job",
+        "\U0001f680 deploy",
+        "\u0645\u06cc\u200c\u0634\u0648\u062f",  # Persian, with its zero-width non-joiner
+        "\u0915\u094d\u200d\u0937",  # Devanagari, with a zero-width joiner
+        "family \U0001f468\u200d\U0001f469\u200d\U0001f467",  # an emoji ZWJ sequence
+    ],
+)
+def test_a_name_in_any_script_or_with_an_emoji_sequence_is_accepted(scheduler, name):
+    """Zero-width joiners and non-joiners are part of how Persian and the Indic scripts
+    write words and of emoji sequences: between two visible characters they are kept."""
+    job = scheduler.schedule.every().hour.name(name).do(jobs.cleanup)
+    assert job.id == name
