@@ -195,21 +195,19 @@ def _set_back(
     a backward step in a running process (`Job.shift`), a clock-time job keeps its next
     time (none runs twice), and an elapsed-time one moves back with the clock, by whole
     periods (its phase stays), on a grid of its own epoch (its run IDs stay apart from
-    those already used), instead of going silent until the clock gets there again."""
-    if trigger.follows_wall_clock or ahead < trigger.period():
-        # Less than one interval ahead (replicas' clocks a few seconds apart, a small
-        # correction): the next occurrence is at most two intervals away, not silenced, and
-        # a whole interval back would run again the one the state just recorded handled.
+    those already used), instead of going silent until the clock gets there again.
+
+    It moves back by the whole periods `ahead` holds, no more: its next run is then one to
+    two periods away, never less than a period after the last one the state recorded (in
+    this clock's time, that run was `ahead` ago). Less than a period ahead (replicas'
+    clocks a few seconds apart, a small correction), that is where it already is."""
+    periods = (ahead // trigger.period()) * trigger.period()
+    if trigger.follows_wall_clock or not periods:
         return Resumption(anchor, due, ahead=ahead)
-    moved = trigger.realign(due - _ceil_periods(ahead, trigger.period()))
+    moved = trigger.realign(due - periods)
     while moved <= now:  # (a mark moved by an offset change)
         moved = trigger.next_after(moved)
     return Resumption(anchor, moved, ahead=ahead, epoch=f"{due.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}")
-
-
-def _ceil_periods(span: dt.timedelta, period: dt.timedelta) -> dt.timedelta:
-    """The shortest whole number of `period`s that covers `span`."""
-    return -((-span) // period) * period
 
 
 def missed_in_closed_window(

@@ -192,9 +192,14 @@ def test_a_restart_on_a_clock_behind_the_state_keeps_interval_spacing(hours):
     tens = scheduled(records, "every-10-minutes")
     # one interval after the start (13:10), not once the clock is past the state's
     assert tens == [START + dt.timedelta(hours=1, minutes=20 + 10 * n) for n in range(5)]
-    assert scheduled(records, "hourly-at-05") == [START + dt.timedelta(hours=2, minutes=5)]
-    moved = [r.run_id for r in records if r.job_id in ("every-10-minutes", "hourly-at-05")]
+    # Moved back by the whole hours the state is ahead (10:55 of them), not 11: its last
+    # run may have been just before the start, so the next is one to two hours away.
+    hourly = scheduler.schedule.get_job("hourly-at-05")
+    assert scheduled(records, "hourly-at-05") == []
+    assert hourly.next_run_at == START + dt.timedelta(hours=3, minutes=5)
+    moved = [r.run_id for r in records if r.job_id == "every-10-minutes"]
     assert all("~" in run_id for run_id in moved)  # apart from the IDs already used
+    assert hourly.epoch  # its own grid, apart from the IDs already used
     assert not scheduled(records, "daily-13") and not scheduled(records, "cron-15")
     lines = log.find("ahead of this clock", logging.WARNING)
     assert sorted(line.extra["job_id"] for line in lines) == [
