@@ -210,16 +210,22 @@ def test_a_restart_on_a_clock_behind_the_state_keeps_interval_spacing(hours):
     ]
 
 
-def test_a_state_a_second_ahead_of_the_clock_is_no_clock_set_back():
-    """A leader claims the coming second's occurrences ahead, and replicas' clocks differ
-    a little: the grid goes on as it is."""
+def taken_over_at(offset: dt.timedelta) -> tuple[list, MemoryLogger]:
+    """A scheduler ran its jobs until 12:10:01; the next starts on its state with its
+    clock at 12:00 + `offset` and runs for 11 minutes: its records and its log."""
     state = MemoryStateStore()
     first = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"}, state=state)
     run_until(register_on(first), START + dt.timedelta(minutes=10, seconds=1))
     log = MemoryLogger()
-    clock = FakeClock(START + dt.timedelta(minutes=9, seconds=59))
+    clock = FakeClock(START + offset)
     second = Scheduler(log=log, clock=clock, settings={"timezone": "UTC"}, state=state)
-    records = run_until(register_on(second), dt.timedelta(minutes=11))
+    return run_until(register_on(second), dt.timedelta(minutes=11)), log
+
+
+def test_a_state_a_second_ahead_of_the_clock_is_no_clock_set_back():
+    """A leader claims the coming second's occurrences ahead, and replicas' clocks differ
+    a little: the grid goes on as it is."""
+    records, log = taken_over_at(dt.timedelta(minutes=9, seconds=59))
 
     assert [r.run_id for r in records if r.job_id == "every-10-minutes"] == [
         "every-10-minutes@2026-06-01T12:20:00Z"
@@ -232,13 +238,7 @@ def test_a_state_less_than_an_interval_ahead_does_not_run_its_last_occurrence_ag
     set the clock back 5 s): the every-10-minutes job's last occurrence, which the leader
     ran, is 5 s ahead of this clock. Moving the grid back a whole interval ran that same
     instant again, 5 s after the leader had (under a new epoch, so no run ID caught it)."""
-    state = MemoryStateStore()
-    first = Scheduler(clock=FakeClock(START), settings={"timezone": "UTC"}, state=state)
-    run_until(register_on(first), START + dt.timedelta(minutes=10, seconds=1))
-    log = MemoryLogger()
-    clock = FakeClock(START + dt.timedelta(minutes=9, seconds=55))
-    second = Scheduler(log=log, clock=clock, settings={"timezone": "UTC"}, state=state)
-    records = run_until(register_on(second), dt.timedelta(minutes=11))
+    records, log = taken_over_at(dt.timedelta(minutes=9, seconds=55))
 
     assert [r.run_id for r in records if r.job_id == "every-10-minutes"] == [
         "every-10-minutes@2026-06-01T12:20:00Z"

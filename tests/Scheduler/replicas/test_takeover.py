@@ -21,18 +21,23 @@ def work() -> None:
     return None
 
 
+def replica_on(coordinator, state, clock) -> Scheduler:
+    """A replica's scheduler: its coordinator, its view of the shared state, the clock."""
+    return Scheduler(
+        log=MemoryLogger(),
+        clock=clock,
+        settings={"timezone": "UTC"},
+        state=state,
+        coordinator=coordinator,
+    )
+
+
 @pytest.fixture
 def replica(make_coordinator, client, prefix, clock):
     def make(name: str, catch_up: dt.timedelta | None = None) -> Scheduler:
         coordinator = make_coordinator(name)
         state = RedisStateStore(client, prefix, "redis test", name)
-        scheduler = Scheduler(
-            log=MemoryLogger(),
-            clock=clock,
-            settings={"timezone": "UTC"},
-            state=state,
-            coordinator=coordinator,
-        )
+        scheduler = replica_on(coordinator, state, clock)
         job = scheduler.schedule.every(10).seconds
         if catch_up is not None:
             job = job.catch_up(within=catch_up, all=True)
@@ -292,13 +297,7 @@ def test_a_replica_whose_start_fails_hands_the_lead_over_at_once(
 
     coordinator = make_coordinator("a:1")
     state = RedisStateStore(client, prefix, "redis test", "a:1")
-    a = Scheduler(
-        log=MemoryLogger(),
-        clock=clock,
-        settings={"timezone": "UTC"},
-        state=state,
-        coordinator=coordinator,
-    )
+    a = replica_on(coordinator, state, clock)
     a.schedule.every(10).seconds.do(lambda: None)
 
     def fails() -> None:
