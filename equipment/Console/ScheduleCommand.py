@@ -28,7 +28,7 @@ from equipment.Scheduler.Health import stale_after
 from equipment.Scheduler.LastOutcome import last_outcome
 from equipment.Scheduler.Plan import JobCount, PlannedRun, count_runs, iter_plan
 from equipment.Scheduler.State.StateFactory import as_an_operator
-from equipment.Scheduler.State.StateStore import StateStoreError
+from equipment.Scheduler.State.StateStore import StateStoreError, redis_errors_said
 from equipment.Scheduler.WindowedNextRun import a_scheduler_runs, next_run_text
 from equipment.Scheduler.Zones import UTC, format_instant, offset_changes, wall_to_utc, zone_name
 
@@ -108,15 +108,10 @@ def _state_errors(location: str) -> Iterator[None]:
     SQLite file that refuses a write (this user may not write it, a read-only volume, a
     lock held longer than a write waits)."""
     try:
-        yield
+        with redis_errors_said(location):
+            yield
     except sqlite3.Error as error:
         raise StateStoreError(f"scheduler state: cannot use {location}: {error}") from None
-    except Exception as error:
-        if not type(error).__module__.startswith("redis"):
-            raise
-        from equipment.Scheduler.State.RedisStateStore import unreadable
-
-        raise unreadable(error, location) from None
 
 
 def _echo_replicas(scheduler: Any) -> None:

@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from equipment.Scheduler import Health
-from equipment.Scheduler.State.StateStore import StateStoreError
+from equipment.Scheduler.State.StateStore import StateStoreError, redis_errors_said
 from equipment.Web import JobStatus
 from equipment.Web.Pages import JOB_PAGE, LIST_PAGE
 
@@ -125,14 +125,7 @@ def _reading(scheduler: Any, read: Callable[[], T]) -> T:
     no longer a state database) is a 503 with the line `equipment schedule list` would
     print, not a 500 with a traceback in the server's log."""
     try:
-        return read()
+        with redis_errors_said(scheduler.state.location):
+            return read()
     except StateStoreError as error:
         raise HTTPException(status_code=UNAVAILABLE, detail=str(error)) from None
-    except Exception as error:
-        if not type(error).__module__.startswith("redis"):
-            raise
-        from equipment.Scheduler.State.RedisStateStore import unreadable
-
-        raise HTTPException(
-            status_code=UNAVAILABLE, detail=str(unreadable(error, scheduler.state.location))
-        ) from None

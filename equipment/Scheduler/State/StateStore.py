@@ -25,7 +25,8 @@ import datetime as dt
 import os
 import socket
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,21 @@ class StateUnreachable(StateStoreError):
             f"the scheduler state in Redis cannot be read ({type(error).__name__}: {error})"
             + where
         )
+
+
+@contextmanager
+def redis_errors_said(location: str) -> Iterator[None]:
+    """A redis-py error in the block (coordination's Redis down, or refusing this process)
+    raised as the `StateStoreError` that says so in one line naming where the state is
+    (`location`): "start Redis" only when it is down. redis is imported only then."""
+    try:
+        yield
+    except Exception as error:
+        if not type(error).__module__.startswith("redis"):
+            raise
+        from equipment.Scheduler.State.RedisStateStore import unreadable
+
+        raise unreadable(error, location) from None
 
 
 @dataclass
