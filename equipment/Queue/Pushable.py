@@ -73,6 +73,17 @@ def why_not_picklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | No
     return None
 
 
+def why_not_queueable(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """Why a worker could not run `fn(*args, **kwargs)` as pushed, if it could not: the
+    function is not importable there, the call does not fit it, or the arguments do not
+    pickle. The redis driver refuses the push for it."""
+    return (
+        why_not_portable(fn)
+        or why_not_callable_with(fn, args, kwargs)
+        or why_not_picklable(args, kwargs)
+    )
+
+
 #: RQ's own `enqueue` options: a push passes them to the function (only `retry=` and
 #: `job_timeout=` are the queue's), so one the function does not take is named as such.
 RQ_OPTIONS = frozenset(

@@ -19,12 +19,7 @@ from rq import Queue
 from rq.job import Job
 
 from equipment.Queue.Options import split_options
-from equipment.Queue.Pushable import (
-    describe,
-    why_not_callable_with,
-    why_not_picklable,
-    why_not_portable,
-)
+from equipment.Queue.Pushable import describe, why_not_queueable
 from equipment.Queue.PushBatch import DeferredPush, PushBatch
 from equipment.Queue.RunContext import get_push_scope, get_run_id
 from equipment.Queue.Settings import scrub
@@ -48,11 +43,7 @@ class RedisPushBatch(PushBatch):
             options, kwargs = split_options(kwargs)
         except ValueError as exc:
             return self.queue.refuse(fn, str(exc))
-        problem = (
-            why_not_portable(fn)
-            or why_not_callable_with(fn, args, kwargs)
-            or why_not_picklable(args, kwargs)
-        )
+        problem = why_not_queueable(fn, args, kwargs)
         if problem:
             return self.queue.refuse(fn, problem)
         run_id, what = get_run_id(), describe(fn)

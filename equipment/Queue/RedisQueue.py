@@ -31,12 +31,7 @@ from equipment.Log.NullLogger import NullLogger
 from equipment.Queue.AbstractQueue import AbstractQueue, queue_name
 from equipment.Queue.Options import PushOptions, split_options
 from equipment.Queue.Outage import OutageGuard
-from equipment.Queue.Pushable import (
-    describe,
-    why_not_callable_with,
-    why_not_picklable,
-    why_not_portable,
-)
+from equipment.Queue.Pushable import describe, why_not_queueable
 from equipment.Queue.PushedJob import PushedJob
 from equipment.Queue.RedisConnection import (
     DENIED_ERRORS,
@@ -166,11 +161,7 @@ class RedisQueue(AbstractQueue):
             options, kwargs = split_options(kwargs)
         except ValueError as exc:
             return self.refuse(fn, str(exc))
-        problem = (
-            why_not_portable(fn)
-            or why_not_callable_with(fn, args, kwargs)
-            or why_not_picklable(args, kwargs)
-        )
+        problem = why_not_queueable(fn, args, kwargs)
         if problem:
             return self.refuse(fn, problem)
         run_id = get_run_id()
