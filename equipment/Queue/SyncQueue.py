@@ -10,13 +10,13 @@ here is noticed before `QUEUE_CONNECTION=redis` is switched on.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import datetime as dt
 import threading
 from collections.abc import Callable
 from logging import DEBUG
 from typing import Any
 
+from equipment.Coroutines import run_to_the_end
 from equipment.Errors import at_caller
 from equipment.Log.AbstractLogger import AbstractLogger
 from equipment.Log.NullLogger import NullLogger
@@ -180,29 +180,3 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any])
     if asyncio.iscoroutine(result):  # an `async def` job: RQ runs it to the end too
         result = run_to_the_end(result)
     return result
-
-
-def run_to_the_end(coroutine: Any) -> Any:
-    """The result of an `async def` job, as RQ's `Job._execute` gets it (`asyncio.run`);
-    the scheduler runs its own `async def` jobs the same way. A
-    caller inside an event loop (an async web handler) cannot start another in its thread:
-    the job then runs in a thread of its own, and the caller waits, as for any sync push."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = asyncio.run(coroutine)
-        except BaseException as error:  # re-raised in the caller's thread, below
-            outcome["error"] = error
-
-    context = contextvars.copy_context()  # the caller's context variables, as inline
-    thread = threading.Thread(target=context.run, args=(run,), name="sync-queue-async-job")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("result")

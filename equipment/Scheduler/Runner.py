@@ -109,8 +109,10 @@ class Runner:
                     record.result = batch.add(push_call[1], push_call[2], push_call[3])
                 else:
                     record.result = job.job_func()
-                if type(record.result) is CoroutineType:  # an `async def` job
-                    record.result = _run_to_the_end(record.result)
+                if type(record.result) is CoroutineType:  # an `async def` job: run its body
+                    from equipment.Coroutines import run_to_the_end  # (asyncio only then)
+
+                    record.result = run_to_the_end(record.result)
             finally:
                 record.queue_job_id = leave_run(run)
             result = record.result
@@ -220,15 +222,6 @@ class Runner:
                     getattr(hook, "__name__", hook),
                     extra=record.log_fields(),
                 )
-
-
-def _run_to_the_end(coroutine: CoroutineType[Any, Any, Any]) -> Any:
-    """Run an `async def` job's coroutine to its end, as the queue runs an `async def`
-    task: calling the function only makes the coroutine, and its body would never run
-    while the run was reported a success. (asyncio is imported only for such a job.)"""
-    from equipment.Queue.SyncQueue import run_to_the_end
-
-    return run_to_the_end(coroutine)
 
 
 def _seconds(value: float) -> str:
