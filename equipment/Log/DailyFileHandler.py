@@ -32,8 +32,7 @@ class DailyFileHandler(logging.FileHandler):
 
     def file_for(self, day: dt.date) -> Path:
         """The file a record of `day` goes to: `app.log` -> `app-2026-11-30.log`."""
-        name = f"{self.pattern.stem}-{day.isoformat()}{self.pattern.suffix}"
-        return self.pattern.with_name(name)
+        return dated(self.pattern, day.isoformat())
 
     def day_of(self, record: logging.LogRecord) -> dt.date:
         moment = dt.datetime.fromtimestamp(record.created, tz=dt.UTC)
@@ -79,3 +78,8 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:  # 2026-13-45: not one of ours; keep it
         return dt.date.max
+
+
+def dated(pattern: Path, day: str) -> Path:
+    """The daily file of `pattern` for `day` (an ISO date, or a placeholder for one)."""
+    return pattern.with_name(f"{pattern.stem}-{day}{pattern.suffix}")

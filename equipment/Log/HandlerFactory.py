@@ -10,7 +10,7 @@ from pathlib import Path
 from equipment.Errors import ConfigError
 from equipment.Log.ChannelSettings import ChannelSettings
 from equipment.Log.ConsoleHandler import ConsoleHandler
-from equipment.Log.DailyFileHandler import DailyFileHandler
+from equipment.Log.DailyFileHandler import DailyFileHandler, dated
 from equipment.Log.JsonFormatter import JsonFormatter
 from equipment.Log.LogSettings import LogSettings
 from equipment.Log.TextFormatter import TextFormatter
@@ -80,8 +80,8 @@ def _prepare(channel: ChannelSettings) -> Path:
     if channel.driver == "daily" and channel.path.exists() and not channel.path.is_file():
         raise ConfigError(  # /dev/null: daily would create /dev/null-2026-12-01 beside it
             f"{key}: {channel.path} is not a regular file, and daily writes dated files "
-            f"beside it ({_dated(channel.path)}); give a file path, or use the null channel "
-            "to keep no logs"
+            f"beside it ({dated(channel.path, 'YYYY-MM-DD')}); give a file path, or use the "
+            "null channel to keep no logs"
         )
     blocking = _file_on_the_way(channel.path.parent)
     if blocking is not None:
@@ -100,11 +100,6 @@ def _prepare(channel: ChannelSettings) -> Path:
         reason = error.strerror or error
         raise ConfigError(f"{key}: cannot write {channel.path}: {reason}") from None
     return channel.path
-
-
-def _dated(path: Path) -> Path:
-    """The name pattern of `daily`'s files for `path` (`DailyFileHandler`'s)."""
-    return path.with_name(f"{path.stem}-YYYY-MM-DD{path.suffix}")
 
 
 def _file_on_the_way(folder: Path) -> Path | None:
