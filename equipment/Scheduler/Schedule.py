@@ -325,19 +325,20 @@ class Schedule(schedule.Scheduler):
                 extra={"job_id": job.id},
             )
         if plan.ahead is not None:
-            self._log_ahead(job, plan)
+            self._log_ahead(job, plan, plan.ahead)
         job.anchor = plan.anchor
         job.trigger = job.grid(plan.anchor)
-        job.epoch = stored.epoch if stored is not None and not plan.redefined else ""
-        if plan.epoch is not None:
+        if plan.epoch is not None:  # a grid moved back: its own epoch
             job.epoch = plan.epoch
+        else:
+            job.epoch = stored.epoch if stored is not None and not plan.redefined else ""
         job.backlog = plan.backlog
         job.missed = plan.missed
         job.next_run_at = plan.next_run_at
 
-    def _log_ahead(self, job: Job, plan: Occurrences.Resumption) -> None:
-        """The job's stored grid is ahead of this clock: say so, and what the job does."""
-        ahead = round((plan.ahead or dt.timedelta(0)).total_seconds(), 3)
+    def _log_ahead(self, job: Job, plan: Occurrences.Resumption, by: dt.timedelta) -> None:
+        """The job's stored grid is `by` ahead of this clock: say so, and what the job does."""
+        ahead = round(by.total_seconds(), 3)
         self.log.warning(
             "Job %s: its stored state is %s ahead of this clock (a clock ahead of this one "
             "stored it: this one was set back since, or another host's is ahead); %s, next "
